@@ -1,0 +1,135 @@
+import { SqliteError, invalidArgument } from './errors.ts';
+import { randomId } from './ids.ts';
+import type { ResolvedOptions } from './options.ts';
+import { checkBatch, checkParams, checkSql } from './params.ts';
+import type { BatchResult, BatchStatement, Reply, Request, Row, RunResult, SqlParams, Status, Storage } from './protocol.ts';
+import { Transaction } from './transaction.ts';
+import type { WorkerLink } from './worker-link.ts';
+
+/** Detail of the `leaderchange` event. */
+export interface LeaderChange {
+  /** The leader's tab id, or null while a new leader is being elected. */
+  leaderId: string | null;
+  epoch: number;
+  /** This tab's role after the change. */
+  role: 'leader' | 'follower';
+}
+
+/** Requests without the fields every call gets. */
+type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'requestId' | 'deadline'> : never) : never;
+
+/**
+ * A database shared by every tab of the origin. Create it with {@link openDatabase}.
+ *
+ * Events (it is an EventTarget): `leaderchange` (CustomEvent<LeaderChange>) when this tab's view
+ * of the leader changes; `fallback` (CustomEvent<{ reason }>) when OPFS was not available and the
+ * data lives in memory.
+ */
+export class Database extends EventTarget {
+  /** Set once `close()` was called. */
+  private closing: Promise<void> | undefined;
+
+  /** @internal Use {@link openDatabase}. */
+  constructor(
+    /** The name given to openDatabase. */
+    readonly name: string,
+    /** Where the data really is: 'opfs', or 'memory' when asked for or when OPFS was missing. */
+    readonly storage: Storage,
+    private readonly link: WorkerLink,
+    private readonly options: ResolvedOptions,
+  ) {
+    super();
+  }
+
+  /** Runs one or more statements separated by semicolons; no parameters, no results. */
+  exec(sql: string): Promise<void> {
+    checkSql(sql);
+    return this.send({ op: 'exec', sql }) as Promise<void>;
+  }
+
+  /** Runs one statement for its effect. */
+  run(sql: string, params?: SqlParams): Promise<RunResult> {
+    checkSql(sql);
+    checkParams(params);
+    return this.send({ op: 'run', sql, params }) as Promise<RunResult>;
+  }
+
+  /** Runs one statement and returns every row, as objects keyed by column name. */
+  all<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+    checkSql(sql);
+    checkParams(params);
+    return this.send({ op: 'all', sql, params }) as Promise<T[]>;
+  }
+
+  /** Runs one statement and returns its first row, or undefined. */
+  get<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined> {
+    checkSql(sql);
+    checkParams(params);
+    return this.send({ op: 'get', sql, params }) as Promise<T | undefined>;
+  }
+
+  /** Runs several statements atomically (all or none) in one round trip. */
+  batch(statements: BatchStatement[]): Promise<BatchResult[]> {
+    checkBatch(statements);
+    return this.send({ op: 'batch', statements }) as Promise<BatchResult[]>;
+  }
+
+  /**
+   * Runs `fn` in an interactive transaction that holds the writer for every tab: it commits
+   * when `fn` returns and rolls back when it throws (rethrowing). Use `tx`, not `db`, inside:
+   * a `db` call would wait for this very transaction to end.
+   */
+  async transaction<R>(fn: (tx: Transaction) => Promise<R> | R): Promise<R> {
+    if (typeof fn !== 'function') throw invalidArgument('transaction takes an async function (tx) => ...');
+    const txId = randomId();
+    await this.send({ op: 'begin', txId });
+    const tx = new Transaction((body) => this.send({ ...body, txId }));
+    let result: R;
+    try {
+      result = await fn(tx);
+    } catch (e) {
+      tx.end();
+      await this.send({ op: 'rollback', txId }).catch(() => undefined);
+      throw e;
+    }
+    tx.end();
+    await this.send({ op: 'commit', txId });
+    return result;
+  }
+
+  /** This tab's view: role, ids, epoch, the writer queue's depth. */
+  status(): Promise<Status> {
+    if (this.closing) return Promise.reject(closedError());
+    return this.link.status();
+  }
+
+  /** Closes this handle: the worker ends and, if it led, the next tab takes over the file. */
+  close(): Promise<void> {
+    this.closing ??= this.link.close();
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** @internal Ends this tab's worker the hard way, as a crash would. For demos and fault tests. */
+  terminateWorker(): Promise<void> {
+    return this.link.terminate();
+  }
+
+  /** @internal Raised by the worker link. */
+  emitEvent(type: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  private send(body: RequestBody): Promise<Reply> {
+    if (this.closing) return Promise.reject(closedError());
+    const request = { ...body, requestId: randomId(16), deadline: Date.now() + this.options.lockTimeout } as Request;
+    return this.link.call(request);
+  }
+}
+
+function closedError(): SqliteError {
+  return new SqliteError('DATABASE_CLOSED', 'the database is closed; open it again with openDatabase()');
+}

@@ -1,0 +1,45 @@
+/**
+ * The codes a library failure can carry. SQLite failures carry SQLite's own extended code name
+ * instead (`SQLITE_CONSTRAINT_UNIQUE`, `SQLITE_ERROR`, ...).
+ */
+export type LibraryErrorCode =
+  /** A call was made after `close()`. */
+  | 'DATABASE_CLOSED'
+  /** A parameter, option or value the library cannot use; the message says what to write instead. */
+  | 'INVALID_ARGUMENT'
+  /** `storage: 'opfs'` was asked for and this context cannot provide it. */
+  | 'OPFS_UNAVAILABLE'
+  /** The call waited longer than `lockTimeout` for the writer (or for a leader). */
+  | 'LOCK_TIMEOUT'
+  /** An interactive transaction was cut (leader change, dead worker); none of it was applied. */
+  | 'TRANSACTION_ABORTED'
+  /** The database could not be opened (for instance its files stayed locked by a dying tab). */
+  | 'OPEN_FAILED';
+
+/** Every code a {@link SqliteError} can carry. */
+export type ErrorCode = LibraryErrorCode | `SQLITE_${string}`;
+
+/**
+ * The one error class of sqlite-baton. `code` is a stable string to branch on; `resultCode` is
+ * SQLite's numeric extended result code when the failure came from SQLite.
+ *
+ * @example
+ * try { await db.run('INSERT INTO t (id) VALUES (1)') }
+ * catch (e) { if (e instanceof SqliteError && e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') ... }
+ */
+export class SqliteError extends Error {
+  readonly code: ErrorCode;
+  readonly resultCode?: number;
+
+  constructor(code: ErrorCode, message: string, resultCode?: number) {
+    super(message);
+    this.name = 'SqliteError';
+    this.code = code;
+    if (resultCode !== undefined) this.resultCode = resultCode;
+  }
+}
+
+/** Shorthand for the most common library error, so argument checks stay one line. */
+export function invalidArgument(message: string): SqliteError {
+  return new SqliteError('INVALID_ARGUMENT', message);
+}

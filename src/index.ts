@@ -1,0 +1,10 @@
+/**
+ * sqlite-baton: a real SQLite database in the browser, shared safely by every tab.
+ * One worker in the origin owns the OPFS file and serializes every write; the others forward.
+ */
+export { openDatabase } from './open-database.ts';
+export { Database, type LeaderChange } from './database.ts';
+export { Transaction } from './transaction.ts';
+export { SqliteError, type ErrorCode, type LibraryErrorCode } from './errors.ts';
+export type { DatabaseOptions } from './options.ts';
+export type { BatchResult, BatchStatement, Durability, Row, RunResult, SqlParams, SqlValue, Status, Storage } from './protocol.ts';

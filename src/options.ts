@@ -1,0 +1,58 @@
+import { invalidArgument } from './errors.ts';
+import type { Durability, Storage } from './protocol.ts';
+
+/** Options of {@link openDatabase}. */
+export interface DatabaseOptions {
+  /**
+   * Where the data lives. Default: OPFS when this context can use it, else memory, announced
+   * by `db.storage === 'memory'` and a `fallback` event. `'opfs'` fails with OPFS_UNAVAILABLE
+   * instead of falling back; `'memory'` is a private in-memory database of this handle.
+   */
+  storage?: Storage;
+  /**
+   * How long a call may wait for the writer (another tab's transaction, a change of leader)
+   * before it rejects with LOCK_TIMEOUT, in ms. Default 30,000.
+   */
+  lockTimeout?: number;
+  /**
+   * `'full'` (default): an acknowledged write survives power loss (WAL, synchronous=FULL).
+   * `'relaxed'`: it survives a tab or browser crash, and may be lost with the OS (synchronous=NORMAL).
+   */
+  durability?: Durability;
+}
+
+export interface ResolvedOptions {
+  storage: Storage | 'auto';
+  lockTimeout: number;
+  durability: Durability;
+}
+
+const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+const KNOWN = new Set(['storage', 'lockTimeout', 'durability']);
+
+/** Checks every option up front; throws INVALID_ARGUMENT naming the bad field and the good values. */
+export function resolveOptions(name: unknown, options: unknown): ResolvedOptions {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
+    throw invalidArgument('name must be a non-empty string of at most 200 characters');
+  }
+  if (options === undefined) return { storage: 'auto', lockTimeout: DEFAULT_LOCK_TIMEOUT_MS, durability: 'full' };
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
+  const o = options as DatabaseOptions & Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) throw invalidArgument(`unknown option "${key}"; known options: ${[...KNOWN].join(', ')}`);
+  }
+  if (o.storage !== undefined && o.storage !== 'opfs' && o.storage !== 'memory') {
+    throw invalidArgument(`options.storage must be 'opfs' or 'memory', got ${JSON.stringify(o.storage)}`);
+  }
+  if (o.lockTimeout !== undefined && !(typeof o.lockTimeout === 'number' && o.lockTimeout > 0 && Number.isFinite(o.lockTimeout))) {
+    throw invalidArgument(`options.lockTimeout must be a positive number of milliseconds, got ${String(o.lockTimeout)}`);
+  }
+  if (o.durability !== undefined && o.durability !== 'full' && o.durability !== 'relaxed') {
+    throw invalidArgument(`options.durability must be 'full' or 'relaxed', got ${JSON.stringify(o.durability)}`);
+  }
+  return {
+    storage: o.storage ?? 'auto',
+    lockTimeout: o.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_MS,
+    durability: o.durability ?? 'full',
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Multi-tab test support (Node side): a Vite dev server from the project's vite.config.ts plus a
+ * headless Chromium with ONE browser context, so that every tab shares one origin's OPFS and Web
+ * Locks, as real tabs of one profile do. Used by test/tabs/*.test.ts and by stress/bench scripts.
+ *
+ * Plain erasable TypeScript (runs under Node 24's native type stripping as well as under Vitest).
+ */
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright';
+import { createServer } from 'vite';
+import type { ViteDevServer } from 'vite';
+import { launchChromium } from './chromium.ts';
+
+export const HARNESS_PATH = '/test/tabs/harness.html';
+
+export interface StartTabsOptions {
+  /** Default page for openTab(); defaults to the multi-tab harness. */
+  path?: string;
+  /** Milliseconds openTab() waits for `window.__harnessReady === true`. Default 30 s. */
+  readyTimeout?: number;
+}
+
+export interface TabsSession {
+  /** e.g. http://127.0.0.1:41234 (no trailing slash). */
+  baseUrl: string;
+  browser: Browser;
+  /** The one context all tabs are opened in (shared OPFS, Web Locks, BroadcastChannel). */
+  context: BrowserContext;
+  /** Uncaught page errors and console errors of every tab, prefixed by the tab's number. */
+  pageErrors: string[];
+  /** Open a new tab at baseUrl + (path ?? options.path ?? harness) and wait until it is ready. */
+  openTab(path?: string): Promise<Page>;
+  /** Close browser and dev server. Safe to call more than once. Never rejects. */
+  close(): Promise<void>;
+}
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const configFile = fileURLToPath(new URL('../../vite.config.ts', import.meta.url));
+
+export async function startTabs(opts: StartTabsOptions = {}): Promise<TabsSession> {
+  const defaultPath = opts.path ?? HARNESS_PATH;
+  const readyTimeout = opts.readyTimeout ?? 30_000;
+
+  let server: ViteDevServer | undefined;
+  let browser: Browser | undefined;
+  let closing: Promise<void> | undefined;
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      // Browser first (its pages hold connections to the server), each step independent of the other.
+      await browser?.close().catch(() => {});
+      await server?.close().catch(() => {});
+    })();
+    return closing;
+  };
+
+  try {
+    server = await createServer({
+      configFile,
+      root: projectRoot,
+      logLevel: 'silent',
+      clearScreen: false,
+      server: {
+        port: 0,
+        host: '127.0.0.1',
+        strictPort: false,
+        // Tests do not edit files while running: no file watcher (no inotify use, no HMR reloads).
+        watch: null,
+      },
+    });
+    await server.listen();
+    const address = server.httpServer?.address() as AddressInfo | null;
+    if (!address || typeof address === 'string') throw new Error('Vite dev server has no TCP address');
+    const baseUrl = `http://127.0.0.1:${address.port}`;
+
+    browser = await launchChromium();
+    const context = await browser.newContext();
+    const pageErrors: string[] = [];
+    let tabCount = 0;
+
+    const openTab = async (path?: string): Promise<Page> => {
+      const tab = ++tabCount;
+      const page = await context.newPage();
+      page.on('pageerror', (error) => pageErrors.push(`[tab ${tab}] pageerror: ${error.stack ?? error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error') pageErrors.push(`[tab ${tab}] console.error: ${message.text()}`);
+      });
+      await page.goto(baseUrl + (path ?? defaultPath));
+      await page.waitForFunction(() => (window as { __harnessReady?: boolean }).__harnessReady === true, undefined, {
+        timeout: readyTimeout,
+      });
+      return page;
+    };
+
+    return { baseUrl, browser, context, pageErrors, openTab, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,129 @@
+/// <reference types="vitest/config" />
+/**
+ * One config for three users:
+ *  - `npm run demo` (`vite`): the demo dev server, root = project root, serving index.html;
+ *  - `vitest`: the `browser` project (single tab, real Chromium through Vitest browser mode) and
+ *    the `tabs` project (Node tests that drive several pages of one browser context with Playwright);
+ *  - test/support/tabs.ts, which starts a dev server from this file for the multi-tab tests.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Connect, Plugin } from 'vite';
+import { defineConfig } from 'vitest/config';
+import type { ViteUserConfig } from 'vitest/config';
+import { playwright } from '@vitest/browser-playwright';
+import { CHROMIUM_ARGS, resolveChromium } from './test/support/chromium.ts';
+
+/** Pages under this path get cross-origin isolation (SharedArrayBuffer); nothing else does. */
+const ISOLATED_PREFIX = '/demo/naive';
+
+function pathnameOf(url: string | undefined): string {
+  if (!url) return '';
+  try {
+    return new URL(url, 'http://localhost').pathname;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The library must work WITHOUT COOP/COEP, so the dev server sends none by default. Only requests
+ * whose path starts with /demo/naive get them (a demo that needs SharedArrayBuffer), plus the
+ * worker scripts started, directly or through other workers, from such a page: Chromium refuses to
+ * load a worker script without `COEP: require-corp` into a `require-corp` page or worker ("load
+ * failed", checked here), and the worker URLs (/worker/..., sqlite-wasm's OPFS proxy worker under
+ * /node_modules/...) are not under /demo/naive. Such requests are recognised by
+ * `Sec-Fetch-Dest: worker` and a Referer that is an isolated page or an isolated worker script.
+ */
+function isolateNaiveDemo(): Plugin {
+  const isolatedWorkers = new Set<string>();
+  const middleware: Connect.NextHandleFunction = (req, res, next) => {
+    const path = pathnameOf(req.url);
+    let isolate = path.startsWith(ISOLATED_PREFIX);
+    const dest = req.headers['sec-fetch-dest'];
+    if (!isolate && (dest === 'worker' || dest === 'sharedworker')) {
+      const referrer = pathnameOf(req.headers.referer);
+      if (referrer.startsWith(ISOLATED_PREFIX) || isolatedWorkers.has(referrer)) {
+        isolate = true;
+        isolatedWorkers.add(path);
+      }
+    }
+    if (isolate) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
+    next();
+  };
+  return {
+    name: 'sqlite-baton:isolate-naive-demo',
+    configureServer(server) {
+      server.middlewares.use(middleware);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(middleware);
+    },
+  };
+}
+
+export default defineConfig(async (): Promise<ViteUserConfig> => {
+  // Only Vitest needs a browser; the demo server (and tabs.ts, which launches its own) do not.
+  const executablePath = process.env.VITEST ? await resolveChromium() : undefined;
+
+  return {
+    root: fileURLToPath(new URL('.', import.meta.url)),
+    plugins: [isolateNaiveDemo()],
+    resolve: {
+      // Exactly `sqlite-baton` (a bare `'sqlite-baton': ...` key would also rewrite `sqlite-baton/x`).
+      alias: [{ find: /^sqlite-baton$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }],
+    },
+    optimizeDeps: {
+      // sqlite-wasm loads its .wasm relative to its own module URL; pre-bundling breaks that.
+      exclude: ['@sqlite.org/sqlite-wasm'],
+      // Pre-bundle comlink up front: it is imported from worker modules, which the start-up scan
+      // does not follow; found later, it would make Vite re-optimize and reload open pages mid-test.
+      include: ['comlink'],
+    },
+    worker: {
+      format: 'es',
+    },
+    test: {
+      projects: [
+        {
+          extends: true,
+          test: {
+            name: 'browser',
+            include: ['test/**/*.test.ts'],
+            exclude: ['test/tabs/**', '**/node_modules/**'],
+            // Files share one origin (one OPFS, one set of Web Locks): run them one after another.
+            fileParallelism: false,
+            // Projects run one after another (this one first, then `tabs`): never two browsers
+            // at once. (groupOrder 0 would put this project in Vitest's catch-all last group.)
+            sequence: { groupOrder: 1 },
+            browser: {
+              enabled: true,
+              provider: playwright({
+                launchOptions: { executablePath, args: CHROMIUM_ARGS },
+              }),
+              instances: [{ browser: 'chromium' }],
+              headless: true,
+              // Never open the Vitest UI (it defaults on outside CI in watch mode).
+              ui: false,
+            },
+          },
+        },
+        {
+          extends: true,
+          test: {
+            name: 'tabs',
+            include: ['test/tabs/**/*.test.ts'],
+            environment: 'node',
+            // Each file starts a dev server and a browser: one file at a time on a 2-core machine.
+            fileParallelism: false,
+            sequence: { groupOrder: 2 },
+            testTimeout: 60_000,
+            hookTimeout: 60_000,
+          },
+        },
+      ],
+    },
+  };
+});

@@ -1,0 +1,118 @@
+import { expose } from 'comlink';
+import { SqliteError } from '../src/errors.ts';
+import type { Reply, Status } from '../src/protocol.ts';
+import { checkRequest } from '../src/request-check.ts';
+import type { Engine } from './engine.ts';
+import { peerLockName, whenReleased } from './locks.ts';
+import { isAllowedCall, rpcChannelName, rpcEndpoint, type ClosableEndpoint } from './peer-channel.ts';
+import { RequestLog } from './request-log.ts';
+import { Writer } from './writer.ts';
+
+/**
+ * The leader: owns the engine and the writer, serves its own tab directly and every follower
+ * through that follower's RPC channel, and watches each follower's peer lock so that a dead tab's
+ * open transaction is rolled back at once and its channel closed.
+ */
+
+/** What a follower may call on the leader; derived from the implementation below. */
+export type LeaderApi = ReturnType<Leader['apiFor']>;
+
+const LEADER_METHODS: ReadonlySet<string> = new Set(['execute', 'status']);
+
+/** The code a leader that is stepping down answers with: the caller retries at the next leader. */
+export const LEADER_GONE = 'LEADER_GONE';
+
+export class Leader {
+  readonly epoch: number;
+  private readonly writer: Writer;
+  private readonly followers = new Map<string, { endpoint: ClosableEndpoint; stopWatch: AbortController }>();
+  private readonly watchedOwners = new Set<string>();
+  private closed = false;
+
+  constructor(
+    private readonly db: string,
+    readonly selfId: string,
+    readonly engine: Engine,
+  ) {
+    const log = new RequestLog(engine.connection);
+    this.epoch = log.open();
+    this.writer = new Writer(engine.connection, log, {
+      onTransactionStart: (ownerId) => this.watchOwner(ownerId),
+    });
+  }
+
+  /** Runs one request for `callerId` (a tab id). The request is checked: followers are not trusted. */
+  execute(callerId: string, request: unknown): Promise<Reply> {
+    try {
+      checkRequest(request);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.writer.submit(callerId, request);
+  }
+
+  status(): Status {
+    return {
+      role: 'leader',
+      storage: this.engine.storage,
+      tabId: this.selfId,
+      leaderId: this.selfId,
+      epoch: this.epoch,
+      queueDepth: this.writer.depth,
+      inTransaction: this.writer.inTransaction,
+    };
+  }
+
+  /** The API one follower sees: its identity comes from its channel, not from its messages. */
+  apiFor(followerId: string) {
+    return {
+      execute: (request: unknown) => this.execute(followerId, request),
+      status: () => this.status(),
+    };
+  }
+
+  /** Opens (once) the RPC channel of a follower that said hello, and watches that follower. */
+  connectFollower(followerId: string): void {
+    if (this.closed || this.followers.has(followerId) || followerId === this.selfId) return;
+    const endpoint = rpcEndpoint(rpcChannelName(this.db, followerId), this.selfId, followerId, this.epoch, (body) =>
+      isAllowedCall(body, LEADER_METHODS),
+    );
+    expose(this.apiFor(followerId), endpoint);
+    const stopWatch = new AbortController();
+    this.followers.set(followerId, { endpoint, stopWatch });
+    void whenReleased(peerLockName(this.db, followerId), stopWatch.signal).then(() => this.followerDied(followerId));
+  }
+
+  /**
+   * Steps down: waiting requests are answered LEADER_GONE (they were not applied, so their
+   * callers retry at the next leader), an open transaction is rolled back, the file is closed.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.close(new SqliteError(LEADER_GONE as 'OPEN_FAILED', 'the leader stepped down'));
+    for (const { endpoint, stopWatch } of this.followers.values()) {
+      stopWatch.abort();
+      endpoint.close();
+    }
+    this.followers.clear();
+    this.engine.close();
+  }
+
+  private followerDied(followerId: string): void {
+    this.writer.abortTransaction(followerId);
+    const follower = this.followers.get(followerId);
+    follower?.endpoint.close();
+    this.followers.delete(followerId);
+  }
+
+  /** A transaction owner that dies must not hold the writer: roll back as soon as its lock is free. */
+  private watchOwner(ownerId: string): void {
+    if (ownerId === this.selfId || this.watchedOwners.has(ownerId)) return;
+    this.watchedOwners.add(ownerId);
+    void whenReleased(peerLockName(this.db, ownerId)).then(() => {
+      this.watchedOwners.delete(ownerId);
+      if (!this.closed) this.writer.abortTransaction(ownerId);
+    });
+  }
+}

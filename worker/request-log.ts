@@ -1,0 +1,91 @@
+import type { Reply } from '../src/protocol.ts';
+import type { Connection } from './connection.ts';
+
+/**
+ * The exactly-once record. Every write inserts its request id and its reply in the same SQLite
+ * transaction as the write itself, so after a leader change the new leader can tell, from the
+ * file alone, whether a retried write already happened and what it answered.
+ *
+ * A retry can only arrive before the call's deadline, so a record is kept until its deadline has
+ * passed by a margin, then pruned.
+ */
+
+const KEEP_AFTER_DEADLINE_MS = 5 * 60_000;
+const PRUNE_EVERY_MS = 10_000;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS _baton_requests (id TEXT PRIMARY KEY, reply TEXT, expires INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS _baton_requests_expires ON _baton_requests (expires);
+  CREATE TABLE IF NOT EXISTS _baton_meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+`;
+
+const TAG = '\u0000baton';
+
+/** JSON that keeps bigint and Uint8Array, the two SQL values JSON cannot hold. */
+function encodeReply(reply: Reply): string | null {
+  if (reply === undefined) return null;
+  return JSON.stringify(reply, (_key, value: unknown) => {
+    if (typeof value === 'bigint') return { [TAG]: 'bigint', v: value.toString() };
+    if (value instanceof Uint8Array) return { [TAG]: 'bytes', v: Array.from(value) };
+    return value;
+  });
+}
+
+function decodeReply(text: string | null): Reply {
+  if (text === null) return undefined;
+  return JSON.parse(text, (_key, value: unknown) => {
+    if (typeof value === 'object' && value !== null && TAG in value) {
+      const tagged = value as { [TAG]: string; v: unknown };
+      if (tagged[TAG] === 'bigint') return BigInt(tagged.v as string);
+      if (tagged[TAG] === 'bytes') return new Uint8Array(tagged.v as number[]);
+    }
+    return value;
+  }) as Reply;
+}
+
+export class RequestLog {
+  private lastPrune = 0;
+
+  constructor(private readonly conn: Connection) {}
+
+  /** Creates the tables, bumps and returns the leader epoch. Runs once when a leader opens the file. */
+  open(): number {
+    this.conn.control('BEGIN IMMEDIATE');
+    try {
+      this.conn.exec(SCHEMA);
+      this.conn.query(
+        `INSERT INTO _baton_meta (key, value) VALUES ('epoch', 1)
+         ON CONFLICT (key) DO UPDATE SET value = value + 1`,
+        undefined,
+      );
+      const row = this.conn.query(`SELECT value FROM _baton_meta WHERE key = 'epoch'`, undefined).rows[0];
+      this.conn.control('COMMIT');
+      return Number(row?.value);
+    } catch (e) {
+      if (!this.conn.autocommit) this.conn.control('ROLLBACK');
+      throw e;
+    }
+  }
+
+  /** The recorded reply of a request, if that request was already applied. */
+  find(requestId: string): { reply: Reply } | undefined {
+    const row = this.conn.query('SELECT reply FROM _baton_requests WHERE id = ?', [requestId]).rows[0];
+    return row ? { reply: decodeReply(row.reply as string | null) } : undefined;
+  }
+
+  /** Records a request inside the caller's open transaction. */
+  record(requestId: string, reply: Reply, deadline: number): void {
+    this.conn.query('INSERT INTO _baton_requests (id, reply, expires) VALUES (?, ?, ?)', [
+      requestId,
+      encodeReply(reply),
+      deadline + KEEP_AFTER_DEADLINE_MS,
+    ]);
+  }
+
+  /** Drops records no retry can ask for any more; called inside a write transaction, cheaply. */
+  prune(now: number): void {
+    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now;
+    this.conn.query('DELETE FROM _baton_requests WHERE expires < ?', [now]);
+  }
+}

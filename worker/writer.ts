@@ -1,0 +1,315 @@
+import { SqliteError } from '../src/errors.ts';
+import type { BatchResult, Reply, Request } from '../src/protocol.ts';
+import type { Connection } from './connection.ts';
+import type { RequestLog } from './request-log.ts';
+
+/**
+ * The writer queue: the one place where statements reach the connection. Requests run in arrival
+ * order. The ones that arrive together run as one group: one SQLite transaction and one flush,
+ * each write in its own savepoint, so a failing write is undone alone and only its caller sees the
+ * error; every caller is answered after the shared COMMIT has returned (group commit).
+ *
+ * An interactive transaction owns the writer from BEGIN to COMMIT/ROLLBACK: everything else
+ * waits in the queue (never fails), until its lock-wait deadline passes (LOCK_TIMEOUT).
+ */
+
+/** Upper bound on one group, so a long queue still yields to new messages between commits. */
+const MAX_GROUP = 1024;
+
+/** PRAGMA and VACUUM run outside any transaction: inside one they fail or silently do nothing. */
+const STANDALONE = /^\s*(?:(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)\s*)*(?:pragma|vacuum)\b/i;
+
+interface Job {
+  callerId: string;
+  request: Request;
+  resolve(reply: Reply): void;
+  reject(error: unknown): void;
+}
+
+interface OpenTransaction {
+  id: string;
+  ownerId: string;
+}
+
+export interface WriterHooks {
+  /** An interactive transaction began for `ownerId`: watch that tab, and call `abortTransaction` if it dies. */
+  onTransactionStart(ownerId: string): void;
+}
+
+function lockTimeout(request: Request): SqliteError {
+  return new SqliteError('LOCK_TIMEOUT', `${request.op} waited past its lockTimeout for the writer`);
+}
+
+function aborted(): SqliteError {
+  return new SqliteError('TRANSACTION_ABORTED', 'the transaction was rolled back (its tab, worker or leader went away, or SQLite ended it); none of it was applied');
+}
+
+function isStandalone(request: Request): boolean {
+  return 'sql' in request && STANDALONE.test(request.sql);
+}
+
+export class Writer {
+  private readonly queue: Job[] = [];
+  private tx: OpenTransaction | null = null;
+  private scheduled = false;
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  private closedWith: SqliteError | undefined;
+  // A posted message runs after the messages already waiting, unlike a microtask: that is what
+  // lets requests that arrived during a flush gather into the next group.
+  private readonly tick = new MessageChannel();
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly log: RequestLog,
+    private readonly hooks: WriterHooks,
+  ) {
+    this.tick.port1.onmessage = () => this.drainOnce();
+  }
+
+  /** Requests waiting for the writer. */
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  get inTransaction(): boolean {
+    return this.tx !== null;
+  }
+
+  /** Queues a request (or runs it at once when it belongs to the open transaction). */
+  submit(callerId: string, request: Request): Promise<Reply> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    if (request.txId !== undefined && request.op !== 'begin') {
+      try {
+        return Promise.resolve(this.inTransaction_(callerId, request));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ callerId, request, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Rolls back the open transaction if `ownerId` owns it: its tab is gone and will never commit. */
+  abortTransaction(ownerId: string): void {
+    if (this.tx?.ownerId !== ownerId) return;
+    if (!this.conn.autocommit) this.conn.control('ROLLBACK');
+    this.endTransaction();
+  }
+
+  /** Rejects everything waiting with `error` and stops; the open transaction is rolled back. */
+  close(error: SqliteError): void {
+    this.closedWith = error;
+    clearTimeout(this.expiryTimer);
+    this.tick.port1.close();
+    if (this.tx && !this.conn.autocommit) this.conn.control('ROLLBACK');
+    this.tx = null;
+    for (const job of this.queue.splice(0)) job.reject(error);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.closedWith) return;
+    this.scheduled = true;
+    this.tick.port2.postMessage(null);
+  }
+
+  /** Runs one step (a group, a BEGIN or a standalone statement) and schedules the next. */
+  private drainOnce(): void {
+    this.scheduled = false;
+    if (this.closedWith) return;
+    if (this.tx !== null) {
+      this.armExpiry();
+      return;
+    }
+    this.rejectExpired();
+    const head = this.queue[0];
+    if (!head) return;
+    if (head.request.op === 'begin') this.begin(this.queue.shift()!);
+    else if (isStandalone(head.request)) this.runStandalone(this.queue.shift()!);
+    else this.runGroup(this.takeGroup());
+    if (this.queue.length > 0) this.schedule();
+  }
+
+  private takeGroup(): Job[] {
+    let end = 0;
+    while (end < this.queue.length && end < MAX_GROUP) {
+      const request = this.queue[end]!.request;
+      if (request.op === 'begin' || isStandalone(request)) break;
+      end++;
+    }
+    return this.queue.splice(0, end);
+  }
+
+  private rejectExpired(): void {
+    const now = Date.now();
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const job = this.queue[i]!;
+      if (job.request.deadline < now) {
+        this.queue.splice(i, 1);
+        job.reject(lockTimeout(job.request));
+      }
+    }
+  }
+
+  /** While a transaction holds the writer, wake up at the earliest deadline of those waiting. */
+  private armExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    if (this.queue.length === 0) return;
+    const earliest = Math.min(...this.queue.map((job) => job.request.deadline));
+    this.expiryTimer = setTimeout(() => {
+      this.rejectExpired();
+      if (this.tx !== null) this.armExpiry();
+    }, Math.max(0, earliest - Date.now()) + 1);
+  }
+
+  private runGroup(jobs: Job[]): void {
+    if (jobs.length === 0) return;
+    const done: Array<[Job, Reply]> = [];
+    try {
+      this.conn.control('BEGIN');
+    } catch (e) {
+      for (const job of jobs) job.reject(e);
+      return;
+    }
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i]!;
+      try {
+        done.push([job, this.applyOnce(job.request)]);
+      } catch (e) {
+        job.reject(e);
+        if (this.conn.autocommit) {
+          // SQLite ended the whole transaction (OR ROLLBACK, I/O error): the jobs before this one
+          // were undone with it, so run them again, with the rest, in the next group.
+          this.queue.unshift(...done.map(([j]) => j), ...jobs.slice(i + 1));
+          return;
+        }
+      }
+    }
+    try {
+      this.log.prune(Date.now());
+      this.conn.control('COMMIT');
+    } catch (e) {
+      if (!this.conn.autocommit) this.conn.control('ROLLBACK');
+      for (const [job] of done) job.reject(e);
+      return;
+    }
+    for (const [job, reply] of done) job.resolve(reply);
+  }
+
+  /**
+   * Applies one request inside the group's transaction, exactly once: a request whose id is
+   * already recorded is answered from the record; a write is recorded in its own savepoint.
+   */
+  private applyOnce(request: Request): Reply {
+    if ((request.op === 'all' || request.op === 'get' || request.op === 'run') && this.conn.isReadonly(request.sql)) {
+      return this.apply(request);
+    }
+    const recorded = this.log.find(request.requestId);
+    if (recorded) return recorded.reply;
+    return this.atomically(() => {
+      const reply = this.apply(request);
+      this.log.record(request.requestId, reply, request.deadline);
+      return reply;
+    });
+  }
+
+  /** Runs `fn` in a savepoint: all of it applies, or none of it. */
+  private atomically<T>(fn: () => T): T {
+    this.conn.control('SAVEPOINT baton_request');
+    try {
+      const result = fn();
+      this.conn.control('RELEASE baton_request');
+      return result;
+    } catch (e) {
+      if (!this.conn.autocommit) {
+        this.conn.control('ROLLBACK TO baton_request');
+        this.conn.control('RELEASE baton_request');
+      }
+      throw e;
+    }
+  }
+
+  /** Runs the statement(s) of one request; no transaction handling. */
+  private apply(request: Request): Reply {
+    switch (request.op) {
+      case 'exec':
+        this.conn.exec(request.sql);
+        return undefined;
+      case 'run': {
+        const { changes, lastInsertRowid } = this.conn.query(request.sql, request.params, 0);
+        return { changes, lastInsertRowid };
+      }
+      case 'all':
+        return this.conn.query(request.sql, request.params).rows;
+      case 'get':
+        return this.conn.query(request.sql, request.params, 1).rows[0];
+      case 'batch':
+        return request.statements.map((s): BatchResult => this.conn.query(s.sql, s.params));
+      default:
+        throw new SqliteError('INVALID_ARGUMENT', `${request.op} cannot run as a statement`);
+    }
+  }
+
+  private runStandalone(job: Job): void {
+    try {
+      job.resolve(this.apply(job.request));
+    } catch (e) {
+      job.reject(e);
+    }
+  }
+
+  private begin(job: Job): void {
+    try {
+      this.conn.control('BEGIN IMMEDIATE');
+    } catch (e) {
+      job.reject(e);
+      return;
+    }
+    this.tx = { id: job.request.txId!, ownerId: job.callerId };
+    this.hooks.onTransactionStart(job.callerId);
+    job.resolve(undefined);
+  }
+
+  private endTransaction(): void {
+    this.tx = null;
+    clearTimeout(this.expiryTimer);
+    this.schedule();
+  }
+
+  /** A statement, COMMIT or ROLLBACK of an interactive transaction. */
+  private inTransaction_(callerId: string, request: Request): Reply {
+    const tx = this.tx;
+    if (tx === null || tx.id !== request.txId || tx.ownerId !== callerId) {
+      if (request.op === 'rollback') return undefined;
+      // A retried COMMIT after a leader change: the record says whether it landed.
+      if (request.op === 'commit' && this.log.find(request.requestId)) return undefined;
+      throw aborted();
+    }
+    switch (request.op) {
+      case 'commit':
+        try {
+          this.log.record(request.requestId, undefined, request.deadline);
+          this.log.prune(Date.now());
+          this.conn.control('COMMIT');
+        } catch (e) {
+          if (!this.conn.autocommit) this.conn.control('ROLLBACK');
+          this.endTransaction();
+          throw e;
+        }
+        this.endTransaction();
+        return undefined;
+      case 'rollback':
+        if (!this.conn.autocommit) this.conn.control('ROLLBACK');
+        this.endTransaction();
+        return undefined;
+      default:
+        try {
+          return request.op === 'batch' ? this.atomically(() => this.apply(request)) : this.apply(request);
+        } finally {
+          // SQLite may end the transaction itself (OR ROLLBACK, I/O error): then it is over.
+          if (this.conn.autocommit) this.endTransaction();
+        }
+    }
+  }
+}
