@@ -147,7 +147,7 @@ export class Connection {
     } finally {
       // Not stmt.reset(): after a failed step it throws the same error again, hiding ours.
       capi.sqlite3_reset(stmt);
-      capi.sqlite3_clear_bindings(stmt);
+      capi.sqlite3_clear_bindings(stmt.pointer!);
     }
   }
 

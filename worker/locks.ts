@@ -4,6 +4,15 @@
  * signal: whoever waits on a peer's lock learns of that peer's death.
  */
 
+/**
+ * Web Locks exist only in secure contexts. Without them there is no OPFS either, so the database
+ * is a private in-memory one and there is nobody to elect or to watch: holding becomes a no-op
+ * and a watched lock is never released.
+ */
+function locks(): LockManager | undefined {
+  return typeof navigator === 'object' ? navigator.locks : undefined;
+}
+
 /** The election lock: its holder is the leader and owns the database file. */
 export function leaderLockName(db: string): string {
   return `sqlite-baton:${db}:leader`;
@@ -19,8 +28,10 @@ export function peerLockName(db: string, peerId: string): string {
  * Never released by hand otherwise: the browser releases it when this worker dies.
  */
 export function holdLock(name: string, until: Promise<unknown>): Promise<void> {
+  const manager = locks();
+  if (!manager) return Promise.resolve();
   return new Promise((held, failed) => {
-    navigator.locks
+    manager
       .request(name, () => {
         held();
         return until.catch(() => undefined);
@@ -34,7 +45,9 @@ export function holdLock(name: string, until: Promise<unknown>): Promise<void> {
  * granted only once the exclusive holder is gone; it is given back immediately.
  */
 export function whenReleased(name: string, signal?: AbortSignal): Promise<void> {
-  return navigator.locks.request(name, { mode: 'shared', signal }, () => undefined).then(
+  const manager = locks();
+  if (!manager) return new Promise<void>(() => undefined);
+  return manager.request(name, { mode: 'shared', signal }, () => undefined).then(
     () => undefined,
     (e: unknown) => {
       if (signal?.aborted) return new Promise<void>(() => undefined);

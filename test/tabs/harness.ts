@@ -1,35 +1,97 @@
 /**
  * Page side of the multi-tab tests: one of these runs in every tab that test/support/tabs.ts
  * opens. Tests drive it with `page.evaluate(...)` and wait for `window.__harnessReady === true`.
+ * It exposes the library and a few bookkeeping helpers, nothing that changes its behaviour.
  */
+import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
 
-// ---------------------------------------------------------------------------------------------
-// LIBRARY HOOK: once src/index.ts exists, import the library here and expose what the tests need:
-//
-//   import { openDatabase } from 'sqlite-baton';
-//   window.baton = { openDatabase };
-//
-// (and add `baton` to the Window declaration below).
-// ---------------------------------------------------------------------------------------------
+/** Outcome of one write, as the tab saw it. */
+interface WriteOutcome {
+  seq: number;
+  ok: boolean;
+  code?: string;
+}
 
 declare global {
   interface Window {
     __harnessReady?: boolean;
     __harnessError?: string;
+    baton: { openDatabase: typeof openDatabase; SqliteError: typeof SqliteError };
+    /** The database this tab opened with `harness.open`. */
+    db: Database;
+    harness: typeof harness;
   }
 }
 
-function check(): void {
-  if (!('locks' in navigator) || typeof navigator.locks.request !== 'function') {
-    throw new Error('Web Locks API (navigator.locks) is missing');
-  }
-  if (typeof navigator.storage?.getDirectory !== 'function') {
-    throw new Error('OPFS (navigator.storage.getDirectory) is missing');
-  }
-}
+const harness = {
+  /** Opens `name` and creates the shared table the tests write to. */
+  async open(name: string, lockTimeout?: number): Promise<string> {
+    window.db = await openDatabase(name, lockTimeout ? { lockTimeout } : undefined);
+    await window.db.exec('CREATE TABLE IF NOT EXISTS writes (tab TEXT NOT NULL, seq INTEGER NOT NULL, note TEXT)');
+    return (await window.db.status()).tabId;
+  },
+
+  outcomes: [] as WriteOutcome[],
+  stopped: false,
+
+  /**
+   * Runs `writers` concurrent loops, each inserting rows tagged (tab, seq) until `count` rows were
+   * attempted; every attempt's outcome is kept so the test can compare with the file.
+   */
+  async write(tab: string, count: number, writers: number): Promise<WriteOutcome[]> {
+    let next = harness.outcomes.length;
+    const end = next + count;
+    const loop = async () => {
+      while (next < end && !harness.stopped) {
+        const seq = next++;
+        try {
+          await window.db.run('INSERT INTO writes (tab, seq) VALUES (?, ?)', [tab, seq]);
+          harness.outcomes.push({ seq, ok: true });
+        } catch (e) {
+          harness.outcomes.push({ seq, ok: false, code: e instanceof SqliteError ? e.code : String(e) });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: writers }, loop));
+    return harness.outcomes;
+  },
+
+  /** Starts writing in the background; `outcomes` fills as calls settle. */
+  startWriting(tab: string, writers: number): void {
+    harness.stopped = false;
+    void harness.write(tab, 1_000_000, writers);
+  },
+
+  stopWriting(): WriteOutcome[] {
+    harness.stopped = true;
+    return harness.outcomes;
+  },
+
+  /** A transaction left open until `release(commit)` is called from the test. */
+  release: undefined as undefined | ((commit: boolean) => void),
+  txOutcome: undefined as undefined | string,
+
+  openTransaction(tab: string): Promise<void> {
+    return new Promise<void>((begun) => {
+      window.db
+        .transaction(async (tx) => {
+          await tx.run('INSERT INTO writes (tab, seq, note) VALUES (?, -1, ?)', [tab, 'uncommitted']);
+          begun();
+          const commit = await new Promise<boolean>((resolve) => (harness.release = resolve));
+          if (!commit) throw new Error('rolled back on purpose');
+        })
+        .then(
+          () => (harness.txOutcome = 'committed'),
+          (e: unknown) => (harness.txOutcome = e instanceof SqliteError ? e.code : 'thrown'),
+        );
+    });
+  },
+};
 
 try {
-  check();
+  if (!('locks' in navigator)) throw new Error('Web Locks API (navigator.locks) is missing');
+  window.baton = { openDatabase, SqliteError };
+  window.harness = harness;
   window.__harnessReady = true;
 } catch (error) {
   window.__harnessError = String(error);

@@ -1,0 +1,125 @@
+/**
+ * Failover: the leader's tab goes away (closed, reloaded) while other tabs write. A follower's
+ * worker takes the baton; calls in flight are retried with their request ids; every acknowledged
+ * write is in the file exactly once and no call fails.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Page } from 'playwright';
+import { startTabs, type TabsSession } from '../support/tabs.ts';
+
+let tabs: TabsSession;
+beforeAll(async () => {
+  tabs = await startTabs();
+});
+afterAll(async () => {
+  await tabs?.close();
+});
+
+function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+interface Tab {
+  page: Page;
+  tab: string;
+}
+
+async function openTab(name: string): Promise<Tab> {
+  const page = await tabs.openTab();
+  const tab = await page.evaluate((n) => window.harness.open(n), name);
+  return { page, tab };
+}
+
+async function leaderOf(open: Tab[]): Promise<Tab> {
+  for (;;) {
+    const statuses = await Promise.all(open.map(({ page }) => page.evaluate(() => window.db.status())));
+    const leader = open.find((_, i) => statuses[i]!.role === 'leader');
+    if (leader) return leader;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Rows per (tab, seq) in the file, read from `reader`. */
+async function rowsByKey(reader: Page): Promise<Map<string, number>> {
+  const rows = await reader.evaluate(() =>
+    window.db.all<{ tab: string; seq: number; n: number }>('SELECT tab, seq, count(*) AS n FROM writes GROUP BY tab, seq'),
+  );
+  return new Map(rows.map((r) => [`${r.tab}/${r.seq}`, r.n]));
+}
+
+test('leader tab closed three times while four tabs write: nothing lost, nothing twice, no errors', async () => {
+  const name = unique('failover');
+  const open: Tab[] = [];
+  for (let i = 0; i < 4; i++) open.push(await openTab(name));
+  for (const { page, tab } of open) await page.evaluate((t) => window.harness.startWriting(t, 3), tab);
+
+  const acknowledged: string[] = [];
+  const failures: string[] = [];
+  for (let kill = 0; kill < 3; kill++) {
+    await new Promise((r) => setTimeout(r, 700));
+    const leader = await leaderOf(open);
+    await leader.page.close();
+    open.splice(open.indexOf(leader), 1);
+    const replacement = await openTab(name);
+    await replacement.page.evaluate((t) => window.harness.startWriting(t, 3), replacement.tab);
+    open.push(replacement);
+  }
+  await new Promise((r) => setTimeout(r, 700));
+
+  for (const { page, tab } of open) {
+    const outcomes = await page.evaluate(() => window.harness.stopWriting());
+    for (const o of outcomes) (o.ok ? acknowledged : failures).push(o.ok ? `${tab}/${o.seq}` : `${tab}/${o.seq}: ${o.code}`);
+  }
+  // Let the writes still in flight settle before reading.
+  await new Promise((r) => setTimeout(r, 500));
+  const file = await rowsByKey(open[0]!.page);
+
+  expect(failures).toEqual([]);
+  expect(acknowledged.length).toBeGreaterThan(0);
+  expect(acknowledged.filter((key) => file.get(key) !== 1)).toEqual([]);
+  expect([...file.values()].filter((n) => n > 1)).toEqual([]);
+});
+
+test('a reloaded leader tab gives the baton away and rejoins as a follower that can write', async () => {
+  const name = unique('reload');
+  const first = await openTab(name);
+  const second = await openTab(name);
+  expect((await first.page.evaluate(() => window.db.status())).role).toBe('leader');
+
+  await second.page.evaluate((t) => window.harness.startWriting(t, 2), second.tab);
+  await first.page.reload();
+  await first.page.waitForFunction(() => window.__harnessReady === true);
+  const reopened = await first.page.evaluate((n) => window.harness.open(n), name);
+  await first.page.evaluate((t) => window.harness.write(t, 20, 2), reopened);
+  const outcomes = await second.page.evaluate(() => window.harness.stopWriting());
+
+  expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+  const statuses = await Promise.all([first, second].map(({ page }) => page.evaluate(() => window.db.status())));
+  expect(statuses.map((s) => s.role).sort()).toEqual(['follower', 'leader']);
+  expect(statuses[1]!.role).toBe('leader');
+  const count = await first.page.evaluate((t) => window.db.get<{ n: number }>('SELECT count(*) AS n FROM writes WHERE tab = ?', [t]), reopened);
+  expect(count?.n).toBe(20);
+});
+
+test('a write retried after its worker died is answered from the request log, not applied twice', async () => {
+  const name = unique('once');
+  const leader = await openTab(name);
+  const follower = await openTab(name);
+  // The leader's open transaction holds the writer, so the follower's write waits in the queue.
+  await leader.page.evaluate((t) => window.harness.openTransaction(t), leader.tab);
+  await follower.page.evaluate((t) => {
+    (window as unknown as { pending: Promise<unknown> }).pending = window.db.run('INSERT INTO writes (tab, seq) VALUES (?, 1)', [t]);
+  }, follower.tab);
+  await leader.page.waitForFunction(async () => (await window.db.status()).queueDepth === 1);
+  // The follower's worker dies with the write queued at the leader; its page retries the write
+  // with the same request id through a new worker, so the leader's queue holds it twice.
+  await follower.page.evaluate(() => window.db.terminateWorker());
+  await leader.page.waitForFunction(async () => (await window.db.status()).queueDepth === 2);
+  await leader.page.evaluate(() => window.harness.release!(true));
+
+  const result = await follower.page.evaluate(() => (window as unknown as { pending: Promise<unknown> }).pending);
+  expect(result).toEqual({ changes: 1, lastInsertRowid: expect.any(Number) });
+  const count = await leader.page.evaluate((t) => window.db.get<{ n: number }>('SELECT count(*) AS n FROM writes WHERE tab = ?', [t]), follower.tab);
+  expect(count?.n).toBe(1);
+  expect(await leader.page.evaluate(() => window.harness.txOutcome)).toBe('committed');
+});
