@@ -13,8 +13,12 @@ import type { ViteUserConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { CHROMIUM_ARGS, resolveChromium } from './test/support/chromium.ts';
 
-/** Pages under this path get cross-origin isolation (SharedArrayBuffer); nothing else does. */
-const ISOLATED_PREFIX = '/demo/naive';
+/** Pages under these paths get cross-origin isolation (SharedArrayBuffer); nothing else does. */
+const ISOLATED_PREFIXES = ['/demo/naive', '/bench/isolated'];
+
+function isIsolatedPath(path: string): boolean {
+  return ISOLATED_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
 
 function pathnameOf(url: string | undefined): string {
   if (!url) return '';
@@ -38,11 +42,11 @@ function isolateNaiveDemo(): Plugin {
   const isolatedWorkers = new Set<string>();
   const middleware: Connect.NextHandleFunction = (req, res, next) => {
     const path = pathnameOf(req.url);
-    let isolate = path.startsWith(ISOLATED_PREFIX);
+    let isolate = isIsolatedPath(path);
     const dest = req.headers['sec-fetch-dest'];
     if (!isolate && (dest === 'worker' || dest === 'sharedworker')) {
       const referrer = pathnameOf(req.headers.referer);
-      if (referrer.startsWith(ISOLATED_PREFIX) || isolatedWorkers.has(referrer)) {
+      if (isIsolatedPath(referrer) || isolatedWorkers.has(referrer)) {
         isolate = true;
         isolatedWorkers.add(path);
       }

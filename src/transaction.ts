@@ -11,6 +11,8 @@ type StatementBody = Extract<Request, { op: 'exec' | 'run' | 'all' | 'get' | 'ba
 /**
  * The handle an interactive transaction's function receives: the same verbs as the database,
  * running inside the transaction. It stops working once the function has returned or thrown.
+ * The verbs are async so that a bad argument rejects the returned promise, like every other
+ * failure, instead of throwing before the caller holds a promise to catch.
  */
 export class Transaction {
   private ended = false;
@@ -18,30 +20,30 @@ export class Transaction {
   /** @internal */
   constructor(private readonly send: (body: StatementBody) => Promise<Reply>) {}
 
-  exec(sql: string): Promise<void> {
+  async exec(sql: string): Promise<void> {
     checkSql(sql);
     return this.call({ op: 'exec', sql }) as Promise<void>;
   }
 
-  run(sql: string, params?: SqlParams): Promise<RunResult> {
+  async run(sql: string, params?: SqlParams): Promise<RunResult> {
     checkSql(sql);
     checkParams(params);
     return this.call({ op: 'run', sql, params }) as Promise<RunResult>;
   }
 
-  all<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+  async all<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
     checkSql(sql);
     checkParams(params);
     return this.call({ op: 'all', sql, params }) as Promise<T[]>;
   }
 
-  get<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined> {
+  async get<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined> {
     checkSql(sql);
     checkParams(params);
     return this.call({ op: 'get', sql, params }) as Promise<T | undefined>;
   }
 
-  batch(statements: BatchStatement[]): Promise<BatchResult[]> {
+  async batch(statements: BatchStatement[]): Promise<BatchResult[]> {
     checkBatch(statements);
     return this.call({ op: 'batch', statements }) as Promise<BatchResult[]>;
   }

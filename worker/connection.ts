@@ -21,8 +21,20 @@ function safeInteger(value: bigint): number | bigint {
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }
 
+/**
+ * What may follow a statement in a string given to run/all/get/batch: blanks, semicolons,
+ * comments. Each alternative starts with its own character and a block comment ends at its first
+ * closing mark, so the match takes linear time whatever the input.
+ */
+const NOTHING_MORE = /^(?:\s|;|--[^\n]*(?:\n|$)|\/\*(?:[^*]|\*(?!\/))*(?:\*\/|$))*$/;
+
 export class Connection {
   private readonly cache = new Map<string, PreparedStatement>();
+  /**
+   * The library's own statements, apart from the user's: they were prepared past the authorizer,
+   * so a user's identical `COMMIT` or `BEGIN` must never be served from here.
+   */
+  private readonly controlCache = new Map<string, PreparedStatement>();
   /** True while the library runs its own BEGIN/COMMIT/SAVEPOINT, which the authorizer lets through. */
   private internal = false;
   /** Why the authorizer refused the statement being prepared, to replace SQLite's bare "not authorized". */
@@ -91,7 +103,12 @@ export class Connection {
   control(sql: string): void {
     this.internal = true;
     try {
-      this.statement(sql).stepReset();
+      let stmt = this.controlCache.get(sql);
+      if (!stmt) {
+        stmt = this.db.prepare(sql);
+        this.controlCache.set(sql, stmt);
+      }
+      stmt.stepReset();
     } catch (e) {
       throw this.toError(e);
     } finally {
@@ -125,12 +142,16 @@ export class Connection {
     } catch (e) {
       throw this.toError(e);
     }
+    const totalBefore = capi.sqlite3_total_changes(this.db);
     try {
       this.bind(stmt, params);
       const rows: Row[] = [];
-      const names = stmt.columnCount > 0 ? stmt.getColumnNames() : [];
+      // Read after the first step: a cached statement re-prepared after a schema change
+      // (ALTER TABLE ADD COLUMN under SELECT *) has its new columns only from then on.
+      let names: string[] | undefined;
       while (stmt.step()) {
         if (maxRows === 0) continue;
+        names ??= stmt.getColumnNames();
         const row: Row = {};
         for (let i = 0; i < names.length; i++) row[names[i]!] = stmt.get(i) as SqlValue;
         rows.push(row);
@@ -139,7 +160,9 @@ export class Connection {
       const readonly = capi.sqlite3_stmt_readonly(stmt) !== 0;
       return {
         rows,
-        changes: readonly ? 0 : capi.sqlite3_changes(this.db),
+        // sqlite3_changes keeps the count of the last INSERT/UPDATE/DELETE (possibly the request
+        // log's own insert) through a CREATE or a no-op: report 0 unless this statement changed rows.
+        changes: readonly || capi.sqlite3_total_changes(this.db) === totalBefore ? 0 : capi.sqlite3_changes(this.db),
         lastInsertRowid: safeInteger(capi.sqlite3_last_insert_rowid(this.db)),
       };
     } catch (e) {
@@ -153,8 +176,9 @@ export class Connection {
 
   /** Finalizes every cached statement and closes the connection. */
   close(): void {
-    for (const stmt of this.cache.values()) stmt.finalize();
+    for (const stmt of [...this.cache.values(), ...this.controlCache.values()]) stmt.finalize();
     this.cache.clear();
+    this.controlCache.clear();
     this.db.close();
   }
 
@@ -167,7 +191,13 @@ export class Connection {
       return cached;
     }
     this.refusal = undefined;
+    if (NOTHING_MORE.test(sql)) throw invalidArgument('sql holds no statement (only comments or semicolons)');
     const stmt = this.db.prepare(sql);
+    // oo1 prepares the first statement and silently drops the rest: refuse instead of losing writes.
+    if (!NOTHING_MORE.test(sql.slice(this.sqlite3.capi.sqlite3_sql(stmt).length))) {
+      stmt.finalize();
+      throw invalidArgument('run, all, get and batch take one statement; use exec() for several, or batch() for several with parameters');
+    }
     this.cache.set(sql, stmt);
     if (this.cache.size > STATEMENT_CACHE_SIZE) {
       const [oldestSql, oldest] = this.cache.entries().next().value as [string, PreparedStatement];
@@ -187,7 +217,7 @@ export class Connection {
       if (params.length !== count) {
         throw invalidArgument(`the statement has ${count} parameter(s) and ${params.length} were given`);
       }
-      for (let i = 0; i < count; i++) stmt.bind(i + 1, bindable(params[i] as SqlValue));
+      for (let i = 0; i < count; i++) this.bindOne(stmt, i + 1, params[i] as SqlValue);
       return;
     }
     const named = params as Readonly<Record<string, SqlValue>>;
@@ -199,11 +229,18 @@ export class Connection {
       const bare = name.slice(1);
       const key = Object.hasOwn(named, name) ? name : Object.hasOwn(named, bare) ? bare : undefined;
       if (key === undefined) throw invalidArgument(`missing value for named parameter ${name}`);
-      stmt.bind(i, bindable(named[key] as SqlValue));
+      this.bindOne(stmt, i, named[key] as SqlValue);
     }
   }
-}
 
-function bindable(value: SqlValue): null | number | bigint | string | Uint8Array {
-  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  private bindOne(stmt: PreparedStatement, index: number, value: SqlValue): void {
+    if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      // oo1 binds any integer-valued number as int64, which wraps past 2^63 (2 ** 64 was stored
+      // as 0, 1e300 too). A JS number is a double: bind it as one, exactly as given.
+      const rc = this.sqlite3.capi.sqlite3_bind_double(stmt, index, value);
+      if (rc !== 0) this.sqlite3.oo1.DB.checkRc(this.db, rc);
+      return;
+    }
+    stmt.bind(index, typeof value === 'boolean' ? (value ? 1 : 0) : value);
+  }
 }

@@ -25,6 +25,7 @@ export const LEADER_GONE = 'LEADER_GONE';
 export class Leader {
   readonly epoch: number;
   private readonly writer: Writer;
+  private readonly log: RequestLog;
   private readonly followers = new Map<string, { endpoint: ClosableEndpoint; stopWatch: AbortController }>();
   private readonly watchedOwners = new Set<string>();
   private closed = false;
@@ -35,6 +36,7 @@ export class Leader {
     readonly engine: Engine,
   ) {
     const log = new RequestLog(engine.connection);
+    this.log = log;
     this.epoch = log.open();
     this.writer = new Writer(engine.connection, log, {
       onTransactionStart: (ownerId) => this.watchOwner(ownerId),
@@ -49,6 +51,11 @@ export class Leader {
       return Promise.reject(e);
     }
     return this.writer.submit(callerId, request);
+  }
+
+  /** The epoch written in the file now; it moves only if another leader opened the file. */
+  epochInFile(): number {
+    return this.log.currentEpoch();
   }
 
   status(): Status {

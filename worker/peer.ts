@@ -32,6 +32,10 @@ function isLeaderGone(error: unknown): boolean {
   return error instanceof LeaderGone || (error instanceof SqliteError && (error.code as string) === LEADER_GONE);
 }
 
+function transactionCut(): SqliteError {
+  return new SqliteError('TRANSACTION_ABORTED', 'the leader changed during the transaction; none of it was applied');
+}
+
 export class Peer {
   private leader: Leader | null = null;
   private link: LeaderLink | null = null;
@@ -43,11 +47,14 @@ export class Peer {
   private releaseLocks!: () => void;
   private readonly lifetime = new Promise<void>((resolve) => (this.releaseLocks = resolve));
   private closed = false;
+  private fenced = false;
 
   private constructor(
     private readonly config: WorkerConfig & { peerId: string },
     private readonly openEngine: () => Promise<Engine>,
     private readonly emit: (event: WorkerEvent) => void,
+    /** Called when this worker was fenced off: it ends itself, and its page starts a new one. */
+    private readonly onFenced: () => void,
   ) {}
 
   /**
@@ -60,8 +67,9 @@ export class Peer {
     openEngine: () => Promise<Engine>,
     shared: boolean,
     emit: (event: WorkerEvent) => void,
+    onFenced: () => void,
   ): Promise<Peer> {
-    const peer = new Peer(config, openEngine, emit);
+    const peer = new Peer(config, openEngine, emit, onFenced);
     await holdLock(peerLockName(config.name, config.peerId), peer.lifetime);
     if (!shared) {
       peer.leader = new Leader(config.name, config.peerId, await openEngine());
@@ -82,8 +90,19 @@ export class Peer {
   /** Sends `request` to whoever leads, retrying across leader changes until its deadline. */
   async route(request: Request): Promise<Reply> {
     for (;;) {
+      // A fenced worker is about to end; its page retries the call through a new worker.
+      if (this.fenced) return new Promise<never>(() => undefined);
       if (this.closed) throw new SqliteError('DATABASE_CLOSED', 'the database is closed');
-      if (this.leader) return this.leader.execute(this.peerId, request);
+      const leader = this.leader;
+      if (leader) {
+        try {
+          return await leader.execute(this.peerId, request);
+        } catch (e) {
+          if (!isLeaderGone(e)) throw e;
+          if (isTransactionStatement(request)) throw transactionCut();
+          continue;
+        }
+      }
       const link = this.link;
       if (link) {
         try {
@@ -91,9 +110,7 @@ export class Peer {
         } catch (e) {
           if (!isLeaderGone(e)) throw e;
           this.lost(link);
-          if (isTransactionStatement(request)) {
-            throw new SqliteError('TRANSACTION_ABORTED', 'the leader changed during the transaction; none of it was applied');
-          }
+          if (isTransactionStatement(request)) throw transactionCut();
           continue;
         }
       }
@@ -191,17 +208,39 @@ export class Peer {
   }
 
   private onAnnounce(leaderId: string, epoch: number): void {
-    // An epoch below one already seen is a stale leader coming back (a thawed tab): ignore it.
+    // An epoch below one already connected to is a stale leader coming back (a thawed tab): ignore it.
     if (epoch < this.knownEpoch) return;
     if (this.leader) {
-      // Fencing: someone leads under a newer epoch, so this leader's time is over. It writes nothing more.
-      if (epoch > this.leader.epoch) this.stepDown();
+      this.checkFence(epoch);
       return;
     }
     if (this.link?.leaderId === leaderId && this.link.epoch === epoch) return;
     if (this.pendingWelcome?.leaderId === leaderId && this.pendingWelcome.epoch === epoch) return;
-    this.knownEpoch = epoch;
     void this.connect(leaderId, epoch);
+  }
+
+  /**
+   * Fencing. Someone claims to lead under a newer epoch. Anyone can post on a BroadcastChannel,
+   * so the claim is checked against the file, which only a real leader can have written: if the
+   * epoch there moved past ours (or the file can no longer be read: our handles were taken), this
+   * leader's time is over and it writes nothing more; otherwise the claim is ignored.
+   */
+  private checkFence(claimed: number): void {
+    const leader = this.leader;
+    if (!leader || claimed <= leader.epoch) return;
+    let fileEpoch: number;
+    try {
+      fileEpoch = leader.epochInFile();
+    } catch {
+      fileEpoch = Number.POSITIVE_INFINITY;
+    }
+    if (fileEpoch > leader.epoch) {
+      this.fenced = true;
+      this.leader = null;
+      leader.close();
+      this.close();
+      this.onFenced();
+    }
   }
 
   private async connect(leaderId: string, epoch: number): Promise<void> {
@@ -219,6 +258,8 @@ export class Peer {
     });
     if (this.pendingWelcome?.leaderId === leaderId && this.pendingWelcome.epoch === epoch) this.pendingWelcome = undefined;
     if (!welcomed || this.closed || this.leader || epoch < this.knownEpoch) return;
+    // Only a welcome proves a leader exists: a bare announce (anyone can post one) moves nothing.
+    this.knownEpoch = epoch;
     this.link?.drop();
     const link = new LeaderLink(this.config.name, this.peerId, leaderId, epoch);
     this.link = link;
@@ -236,12 +277,6 @@ export class Peer {
     if (this.closed) return;
     this.emit({ type: 'leaderchange', leaderId: null, epoch: this.knownEpoch, role: 'follower' });
     this.discover();
-  }
-
-  private stepDown(): void {
-    this.leader?.close();
-    this.leader = null;
-    this.close();
   }
 
   private discover(): void {

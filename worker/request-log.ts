@@ -58,13 +58,18 @@ export class RequestLog {
          ON CONFLICT (key) DO UPDATE SET value = value + 1`,
         undefined,
       );
-      const row = this.conn.query(`SELECT value FROM _baton_meta WHERE key = 'epoch'`, undefined).rows[0];
+      const epoch = this.currentEpoch();
       this.conn.control('COMMIT');
-      return Number(row?.value);
+      return epoch;
     } catch (e) {
       if (!this.conn.autocommit) this.conn.control('ROLLBACK');
       throw e;
     }
+  }
+
+  /** The leader epoch stored in the file. */
+  currentEpoch(): number {
+    return Number(this.conn.query(`SELECT value FROM _baton_meta WHERE key = 'epoch'`, undefined).rows[0]?.value);
   }
 
   /** The recorded reply of a request, if that request was already applied. */

@@ -8,7 +8,7 @@ import { Peer } from './peer.ts';
  * What a page calls on its own worker, over comlink. It never touches `self`: the entry file
  * wires it to the worker's message port, and tests can drive it directly.
  */
-export function createWorkerApi() {
+export function createWorkerApi(exit: () => void) {
   let peer: Peer | undefined;
 
   function joined(): Peer {
@@ -28,7 +28,7 @@ export function createWorkerApi() {
       const openEngine = memory
         ? () => openMemoryEngine(config.durability)
         : () => openOpfsEngine(config.name, config.durability);
-      peer = await Peer.join(config, openEngine, !memory, (event) => void onEvent(event));
+      peer = await Peer.join(config, openEngine, !memory, (event) => void onEvent(event), exit);
       return problem === undefined ? { storage: memory ? 'memory' : 'opfs' } : { storage: 'memory', fallbackReason: problem };
     },
 

@@ -1,0 +1,224 @@
+/**
+ * The workloads, written once over a small {@link Subject} interface, so that every contender
+ * (raw sqlite-wasm inside its worker, sqlite-baton from a leader or a follower tab, the naive
+ * one-connection-per-tab setup, SQLocal) runs exactly the same statements in the same order.
+ *
+ * Runs in pages and in the raw worker (no DOM use). Times with performance.now(): 5 µs resolution
+ * in cross-origin isolated pages and workers, 100 µs (dithered) elsewhere.
+ */
+import { summarize, type LatencySummary } from './stats.ts';
+
+export type Value = null | number | string;
+
+export interface Statement {
+  sql: string;
+  params: Value[];
+}
+
+/** What a contender must offer; each call is awaited before the next. */
+export interface Subject {
+  /** Schema statements: no parameters, no results. */
+  exec(sql: string): Promise<void>;
+  /** One autocommit (durable) write. */
+  run(sql: string, params: Value[]): Promise<void>;
+  /** One read: the first row or undefined. */
+  get(sql: string, params: Value[]): Promise<unknown>;
+  /** Several statements, atomically, in one call of the contender's batch API. */
+  batch(statements: Statement[]): Promise<void>;
+}
+
+/** The settings a contender really runs with, read back from SQLite. */
+export interface Settings {
+  vfs: string;
+  journalMode: string;
+  synchronous: string;
+}
+
+export const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, tab TEXT NOT NULL, n INTEGER NOT NULL, body TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS bulk (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b TEXT NOT NULL);
+`;
+
+const INSERT_ITEM = 'INSERT INTO items (tab, n, body) VALUES (?, ?, ?)';
+const READ_ITEM = 'SELECT id, tab, n, body FROM items WHERE id = ?';
+const INSERT_BULK = 'INSERT INTO bulk (a, b) VALUES (?, ?)';
+/** About 100 bytes per row: a small but realistic record. */
+const BODY = 'x'.repeat(100);
+
+export interface LatencyResult extends LatencySummary {
+  /** Operations per second over the whole run (count / elapsed). */
+  perSecond: number;
+  elapsedMs: number;
+}
+
+export interface BulkResult {
+  rows: number;
+  chunk: number;
+  elapsedMs: number;
+  rowsPerSecond: number;
+}
+
+export interface LoopOptions {
+  /** Wall-clock ms (Date.now()) at which every tab starts writing. */
+  startAt: number;
+  /** Wall-clock ms at which every tab stops starting new writes. */
+  endAt: number;
+  /** A call that takes longer than this is counted as an error and ends this tab's loop. */
+  callTimeoutMs: number;
+  /** Keep the epoch time of every acknowledgement (for failover). */
+  keepAcks?: boolean;
+}
+
+export interface LoopResult {
+  /** Writes acknowledged between startAt and endAt. */
+  acked: number;
+  /** Latency of every completed write, failed ones included. */
+  latencies: number[];
+  errors: number;
+  /** Error code (or name) -> count. */
+  errorCodes: Record<string, number>;
+  /** The first error messages, for the report. */
+  errorSamples: string[];
+  timedOut: boolean;
+  /** Epoch ms (performance.timeOrigin based) of each acknowledgement, if asked for. */
+  acks?: number[];
+}
+
+export function now(): number {
+  return performance.now();
+}
+
+/** Wall-clock time with sub-ms precision; comparable across pages of one machine. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+function codeOf(error: unknown): string {
+  const e = error as { code?: unknown; name?: unknown; resultCode?: unknown } | null;
+  if (typeof e?.code === 'string') return e.code;
+  const text = String((error as { message?: unknown } | null)?.message ?? error);
+  const named = /SQLITE_[A-Z_]+/.exec(text);
+  if (named) return named[0];
+  if (typeof e?.name === 'string' && e.name !== 'Error') return e.name;
+  return text.slice(0, 60);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: 'TIMEOUT' })), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function createSchema(subject: Subject): Promise<void> {
+  await subject.exec(SCHEMA);
+}
+
+/** Puts `count` rows in `items` (one batch), for the reads to find. */
+export async function prefill(subject: Subject, count: number, tab: string): Promise<void> {
+  const statements: Statement[] = [];
+  for (let i = 0; i < count; i++) statements.push({ sql: INSERT_ITEM, params: [tab, i, BODY] });
+  for (let i = 0; i < statements.length; i += 10_000) await subject.batch(statements.slice(i, i + 10_000));
+}
+
+/** `count` autocommit INSERTs, each awaited before the next. */
+export async function writeLatency(subject: Subject, count: number, tab: string): Promise<LatencyResult> {
+  const latencies: number[] = [];
+  const started = now();
+  for (let i = 0; i < count; i++) {
+    const t0 = now();
+    await subject.run(INSERT_ITEM, [tab, i, BODY]);
+    latencies.push(now() - t0);
+  }
+  const elapsedMs = now() - started;
+  return { ...summarize(latencies), perSecond: (count / elapsedMs) * 1000, elapsedMs };
+}
+
+/** `count` point reads by primary key among ids 1..maxId, each awaited before the next. */
+export async function readLatency(subject: Subject, count: number, maxId: number): Promise<LatencyResult> {
+  const latencies: number[] = [];
+  let missing = 0;
+  const started = now();
+  for (let i = 0; i < count; i++) {
+    const id = 1 + Math.floor(Math.random() * maxId);
+    const t0 = now();
+    const row = await subject.get(READ_ITEM, [id]);
+    latencies.push(now() - t0);
+    if (row === undefined) missing++;
+  }
+  const elapsedMs = now() - started;
+  if (missing > 0) throw new Error(`${missing} of ${count} point reads found no row: the table was not prefilled`);
+  return { ...summarize(latencies), perSecond: (count / elapsedMs) * 1000, elapsedMs };
+}
+
+/**
+ * `rows` INSERTs into an empty `bulk` table, in batches of `chunk` (rows = chunk: one batch).
+ * The statements are built before the clock starts: what is timed is the contender's work.
+ */
+export async function bulkInsert(subject: Subject, rows: number, chunk: number): Promise<BulkResult> {
+  await subject.exec('DELETE FROM bulk');
+  const statements: Statement[] = [];
+  for (let i = 0; i < rows; i++) statements.push({ sql: INSERT_BULK, params: [i, `row ${i}`] });
+  const chunks: Statement[][] = [];
+  for (let i = 0; i < rows; i += chunk) chunks.push(statements.slice(i, i + chunk));
+  const started = now();
+  for (const part of chunks) await subject.batch(part);
+  const elapsedMs = now() - started;
+  const counted = (await subject.get('SELECT count(*) AS n FROM bulk', [])) as { n?: unknown } | undefined;
+  const n = Number(counted?.n);
+  if (n !== rows) throw new Error(`bulk insert: expected ${rows} rows, found ${n}`);
+  return { rows, chunk, elapsedMs, rowsPerSecond: (rows / elapsedMs) * 1000 };
+}
+
+/**
+ * Writes single rows, one after another, from startAt until endAt or until `stop` says so;
+ * several tabs run this at once. Failures are counted, never thrown.
+ */
+export async function writeLoop(subject: Subject, tab: string, options: LoopOptions, stopped: () => boolean): Promise<LoopResult> {
+  const result: LoopResult = { acked: 0, latencies: [], errors: 0, errorCodes: {}, errorSamples: [], timedOut: false };
+  if (options.keepAcks) result.acks = [];
+  await sleep(options.startAt - Date.now());
+  for (let i = 0; Date.now() < options.endAt && !stopped(); i++) {
+    const t0 = now();
+    try {
+      await withTimeout(subject.run(INSERT_ITEM, [tab, i, BODY]), options.callTimeoutMs);
+      result.latencies.push(now() - t0);
+      if (Date.now() <= options.endAt) result.acked++;
+      result.acks?.push(epochNow());
+    } catch (error) {
+      result.latencies.push(now() - t0);
+      result.errors++;
+      const code = codeOf(error);
+      result.errorCodes[code] = (result.errorCodes[code] ?? 0) + 1;
+      if (result.errorSamples.length < 3) result.errorSamples.push(`${code}: ${String((error as Error)?.message ?? error).slice(0, 200)}`);
+      if (code === 'TIMEOUT') {
+        result.timedOut = true;
+        break;
+      }
+    }
+  }
+  return result;
+}
+
+/** The workloads by name, as the bench runner asks for them. */
+export const WORKLOADS = {
+  schema: (s: Subject) => createSchema(s),
+  prefill: (s: Subject, count: number, tab: string) => prefill(s, count, tab),
+  writeLatency: (s: Subject, count: number, tab: string) => writeLatency(s, count, tab),
+  readLatency: (s: Subject, count: number, maxId: number) => readLatency(s, count, maxId),
+  bulkInsert: (s: Subject, rows: number, chunk: number) => bulkInsert(s, rows, chunk),
+};
+
+export type WorkloadName = keyof typeof WORKLOADS;
+
+/** Runs the workload `name` with `args` (as sent from Node, through page.evaluate). */
+export function runWorkload(subject: Subject, name: string, args: unknown[]): Promise<unknown> {
+  const workload = WORKLOADS[name as WorkloadName] as ((s: Subject, ...a: unknown[]) => Promise<unknown>) | undefined;
+  if (!workload) throw new Error(`unknown workload ${name}`);
+  return workload(subject, ...args);
+}

@@ -1,0 +1,45 @@
+/**
+ * What every single-tab test needs: a database name no other test uses (one origin, one OPFS and
+ * one set of Web Locks for the whole run) and a handle that is closed when the test ends, passed
+ * or failed, so no worker outlives its test.
+ */
+import { expect, onTestFinished } from 'vitest';
+import { openDatabase, SqliteError, type Database, type DatabaseOptions } from 'sqlite-baton';
+
+let counter = 0;
+
+/** A database name unique to this run and this test. */
+export function uniqueName(prefix = 'db'): string {
+  counter++;
+  return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Opens `name` (a fresh one by default) and closes it when the current test finishes. */
+export async function open(options?: DatabaseOptions, name = uniqueName()): Promise<Database> {
+  const db = await openDatabase(name, options);
+  onTestFinished(() => db.close());
+  return db;
+}
+
+/**
+ * Runs `call` and returns what it failed with, whether it threw at once or rejected later, so a
+ * test about an error's code does not also depend on how the error was delivered. Fails the test
+ * when the call succeeds or fails with something that is not a SqliteError.
+ */
+export async function failure(call: () => unknown): Promise<SqliteError> {
+  let outcome: { value: unknown } | { error: unknown };
+  try {
+    outcome = { value: await call() };
+  } catch (error) {
+    outcome = { error };
+  }
+  if (!('error' in outcome)) throw new Error(`expected a failure, got ${String(outcome.value)}`);
+  expect(outcome.error).toBeInstanceOf(SqliteError);
+  return outcome.error as SqliteError;
+}
+
+/** The number of rows of `table`, as a number. */
+export async function count(db: Pick<Database, 'get'>, table: string): Promise<number> {
+  const row = await db.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
+  return row!.n;
+}

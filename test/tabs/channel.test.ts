@@ -1,0 +1,118 @@
+/**
+ * The cross-tab transport takes messages from anyone in the origin: malformed, spoofed or hostile
+ * messages are dropped or answered with an error, and the leader keeps serving.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startTabs, type TabsSession } from '../support/tabs.ts';
+
+let tabs: TabsSession;
+beforeAll(async () => {
+  tabs = await startTabs();
+});
+afterAll(async () => {
+  await tabs?.close();
+});
+
+function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+test('junk, spoofed replies and hostile calls on the channels leave the leader serving', async () => {
+  const name = unique('junk');
+  const leaderPage = await tabs.openTab();
+  const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
+  const followerPage = await tabs.openTab();
+  const followerTab = await followerPage.evaluate((n) => window.harness.open(n), name);
+  const attacker = await tabs.openTab();
+
+  const answer = await attacker.evaluate(
+    async ([db, leader, follower]) => {
+      const control = new BroadcastChannel(`sqlite-baton:${db}`);
+      const junk: unknown[] = [
+        null, 42, 'hello', [], {}, { v: 2, t: 'announce' }, { v: 1, t: 'announce', from: 'x', epoch: -1 },
+        { v: 1, t: 'announce', from: 'x'.repeat(1000), epoch: 1 }, { v: 1, t: 'nonsense', from: 'x' },
+        JSON.parse('{"__proto__": {"polluted": true}, "v": 1, "t": "discover", "from": "p"}'),
+        { v: 1, t: 'hello', from: 'fake~0', to: 'nobody', epoch: 1 },
+        // A claim to lead under a much newer epoch: the leader checks the file and ignores it.
+        { v: 1, t: 'announce', from: 'impostor~0', epoch: 1_000_000 },
+      ];
+      for (const message of junk) control.postMessage(message);
+      // Spoofed replies to the follower, and hostile calls to the leader as a made-up follower.
+      const followerRpc = new BroadcastChannel(`sqlite-baton:${db}:rpc:${follower}~0`);
+      followerRpc.postMessage({ v: 1, t: 'rpc', from: `${leader}~0`, to: `${follower}~0`, epoch: 1, body: { id: 'x', type: 'RAW', value: 1 } });
+      followerRpc.postMessage({ v: 1, t: 'rpc', from: `${leader}~0`, to: `${follower}~0`, epoch: 1, body: { id: 'y', type: 'HANDLER', name: 'proxy', value: null } });
+
+      const fake = 'fake~0';
+      // Hold a peer lock as a real follower would, so the leader keeps this channel open.
+      await new Promise<void>((held) => {
+        void navigator.locks.request(`sqlite-baton:${db}:peer:${fake}`, () => {
+          held();
+          return new Promise(() => undefined);
+        });
+      });
+      const fakeRpc = new BroadcastChannel(`sqlite-baton:${db}:rpc:${fake}`);
+      const welcomed = new Promise<number>((resolve) => {
+        control.onmessage = (e: MessageEvent) => {
+          if (e.data?.t === 'welcome' && e.data.to === fake) resolve(e.data.epoch);
+        };
+      });
+      control.postMessage({ v: 1, t: 'hello', from: fake, to: `${leader}~0`, epoch: 1 });
+      const epoch = await welcomed;
+      const replies: unknown[] = [];
+      fakeRpc.onmessage = (e: MessageEvent) => replies.push(e.data?.body);
+      const call = (id: string, path: unknown, args: unknown) =>
+        fakeRpc.postMessage({ v: 1, t: 'rpc', from: fake, to: `${leader}~0`, epoch, body: { id, type: 'APPLY', path, argumentList: args } });
+      call('a', ['constructor'], []);
+      call('b', ['execute', 'x'], []);
+      call('c', ['execute'], [{ type: 'HANDLER', name: 'proxy', value: 1 }]);
+      call('d', ['execute'], [{ type: 'RAW', value: { op: 'drop everything' } }]);
+      call('e', ['execute'], [{ type: 'RAW', value: { op: 'run', sql: 'SELECT 1', requestId: 'r', deadline: 'never' } }]);
+      fakeRpc.postMessage({ v: 1, t: 'rpc', from: fake, to: `${leader}~0`, epoch, body: { id: 'f', type: 'SET', path: ['execute'], value: { type: 'RAW', value: 1 } } });
+      await new Promise((r) => setTimeout(r, 500));
+      control.close();
+      followerRpc.close();
+      fakeRpc.close();
+      return { polluted: ({} as Record<string, unknown>).polluted, replies };
+    },
+    [name, leaderTab, followerTab] as const,
+  );
+
+  expect(answer.polluted).toBeUndefined();
+  // Calls of unknown shape (a, b, c, f) are dropped; well-formed calls carrying a bad request
+  // (d, e) are answered with a typed error, never with a result.
+  expect(answer.replies).toHaveLength(2);
+  for (const reply of answer.replies) expect(reply).toMatchObject({ type: 'HANDLER', name: 'throw', value: { code: 'INVALID_ARGUMENT' } });
+
+  await followerPage.evaluate((t) => window.harness.write(t, 10, 2), followerTab);
+  await leaderPage.evaluate((t) => window.harness.write(t, 10, 2), leaderTab);
+  const outcomes = [...(await followerPage.evaluate(() => window.harness.outcomes)), ...(await leaderPage.evaluate(() => window.harness.outcomes))];
+  expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+  const statuses = await Promise.all([leaderPage, followerPage].map((p) => p.evaluate(() => window.db.status())));
+  expect(statuses.map((s) => s.role)).toEqual(['leader', 'follower']);
+  expect(statuses[1]!.leaderId).toBe(leaderTab);
+  expect(statuses[0]!.epoch).toBeLessThan(1_000_000);
+  expect(tabs.pageErrors).toEqual([]);
+});
+
+test('followers hear leaderchange events and status reports the queue depth', async () => {
+  const name = unique('events');
+  const first = await tabs.openTab();
+  await first.evaluate((n) => window.harness.open(n), name);
+  const second = await tabs.openTab();
+  await second.evaluate((n) => window.harness.open(n), name);
+  await second.evaluate(() => {
+    (window as unknown as { changes: unknown[] }).changes = [];
+    window.db.addEventListener('leaderchange', (e) => (window as unknown as { changes: unknown[] }).changes.push((e as CustomEvent).detail));
+  });
+  const before = await second.evaluate(() => window.db.status());
+  await first.close();
+  // Events travel on their own port, so wait for the event rather than for status().
+  await second.waitForFunction(() =>
+    (window as unknown as { changes: Array<{ role: string }> }).changes.some((c) => c.role === 'leader'),
+  );
+  const changes = await second.evaluate(() => (window as unknown as { changes: Array<{ role: string; epoch: number }> }).changes);
+  expect(changes.at(-1)).toMatchObject({ role: 'leader' });
+  expect(changes.at(-1)!.epoch).toBeGreaterThan(before.epoch);
+  const after = await second.evaluate(() => window.db.status());
+  expect(after).toMatchObject({ role: 'leader', queueDepth: 0, inTransaction: false, storage: 'opfs' });
+});
