@@ -89,6 +89,11 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
     worker: {
       format: 'es',
     },
+    server: {
+      // The storage tests reach the dev server as http://insecure.test (mapped to 127.0.0.1 by
+      // Chromium's host resolver) to get a non-secure origin; `.test` never resolves publicly.
+      allowedHosts: ['insecure.test'],
+    },
     test: {
       projects: [
         {

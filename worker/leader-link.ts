@@ -1,5 +1,6 @@
 import { wrap, type Remote } from 'comlink';
-import type { Reply, Status } from '../src/protocol.ts';
+import { SqliteError } from '../src/errors.ts';
+import type { Reply, Request, Status } from '../src/protocol.ts';
 import type { LeaderApi } from './leader.ts';
 import { peerLockName, whenReleased } from './locks.ts';
 import { isAllowedReply, rpcChannelName, rpcEndpoint, type ClosableEndpoint } from './peer-channel.ts';
@@ -10,6 +11,10 @@ import { isAllowedReply, rpcChannelName, rpcEndpoint, type ClosableEndpoint } fr
  * goes away, the lock is released and every call in flight rejects with {@link LeaderGone}, which
  * the router turns into a retry at the next leader.
  */
+
+/** How long after a request's deadline its reply may still come (a statement that had started). */
+const REPLY_GRACE_MS = 30_000;
+const STATUS_TIMEOUT_MS = 5_000;
 
 /** Thrown (internally) when the leader went away while a call was in flight. */
 export class LeaderGone extends Error {
@@ -42,12 +47,26 @@ export class LeaderLink {
     void whenReleased(peerLockName(db, leaderId), this.stopWatch.signal).then(() => this.drop());
   }
 
-  execute(request: unknown): Promise<Reply> {
-    return Promise.race([this.remote.execute(request) as Promise<Reply>, this.gone]);
+  /**
+   * Forwards a request. Besides the leader's death, a deadline bounds the wait: a frozen leader
+   * holds its lock but answers nothing. The leader never starts a request past its deadline, so
+   * giving up `REPLY_GRACE_MS` after it (time for a started statement to finish) is safe.
+   */
+  execute(request: Request): Promise<Reply> {
+    return this.bounded(this.remote.execute(request) as Promise<Reply>, Math.max(0, request.deadline - Date.now()) + REPLY_GRACE_MS);
   }
 
   status(): Promise<Status> {
-    return Promise.race([this.remote.status() as Promise<Status>, this.gone]);
+    return this.bounded(this.remote.status() as Promise<Status>, STATUS_TIMEOUT_MS);
+  }
+
+  /** `call`, unless the leader dies first (LeaderGone) or `ms` pass (LOCK_TIMEOUT). */
+  private bounded<T>(call: Promise<T>, ms: number): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const overdue = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SqliteError('LOCK_TIMEOUT', 'the leader did not answer in time (is its tab frozen?)')), ms);
+    });
+    return Promise.race([call, this.gone, overdue]).finally(() => clearTimeout(timer));
   }
 
   /** Ends the link: calls in flight reject with LeaderGone. */

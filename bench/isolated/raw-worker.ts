@@ -1,0 +1,150 @@
+/**
+ * A: raw sqlite-wasm over `opfs-sahpool` inside this one worker. Whole workloads run here, with
+ * no message per statement: the limit any library on this VFS can reach.
+ *
+ * Modes: `wal` (the library's pragmas: locking_mode=EXCLUSIVE, journal_mode=WAL,
+ * synchronous=FULL), `rollback` (sqlite-wasm's defaults), and `engine`: sqlite-baton's own leader
+ * code (worker/leader.ts: writer queue, request log, savepoints) called directly in this worker,
+ * no messaging, to tell the library's engine overhead apart from its transport.
+ *
+ * Lives under /bench/isolated only for the 5 µs timer resolution of cross-origin isolated workers.
+ */
+import sqlite3InitModule, { type Database, type PreparedStatement, type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
+import { serve } from '../shared/worker-rpc.ts';
+import { runWorkload, type Settings, type Statement, type Subject, type Value } from '../shared/workloads.ts';
+import { openOpfsEngine } from '../../worker/opfs-engine.ts';
+import { Leader } from '../../worker/leader.ts';
+import type { Reply, Request } from '../../src/protocol.ts';
+
+type Mode = 'wal' | 'rollback' | 'engine';
+
+const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+
+// Isolation would make sqlite-wasm also install its SharedArrayBuffer VFSes (and start their
+// proxy worker) at init; A uses neither, and sqlite-baton's worker, never isolated, does not pay for them.
+(globalThis as { sqlite3ApiConfig?: unknown }).sqlite3ApiConfig = { disable: { vfs: { opfs: true, 'opfs-wl': true } } };
+
+let subject: Subject | undefined;
+let settings: Settings | undefined;
+let closeDb: (() => void) | undefined;
+
+function poolKey(name: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return `${name.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 24)}-${hash.toString(16)}`;
+}
+
+/** Raw oo1 calls with a prepared-statement cache: what a hand-written worker would do. */
+function rawSubject(db: Database): Subject {
+  const cache = new Map<string, PreparedStatement>();
+  const prepared = (sql: string): PreparedStatement => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  };
+  const bind = (stmt: PreparedStatement, params: Value[]) => {
+    if (params.length > 0) stmt.bind(params);
+    return stmt;
+  };
+  closeDb = () => {
+    for (const stmt of cache.values()) stmt.finalize();
+    db.close();
+  };
+  return {
+    exec: async (sql) => {
+      db.exec(sql);
+    },
+    run: async (sql, params) => {
+      bind(prepared(sql), params).stepReset();
+    },
+    get: async (sql, params) => {
+      const stmt = bind(prepared(sql), params);
+      try {
+        return stmt.step() ? stmt.get({}) : undefined;
+      } finally {
+        stmt.reset();
+      }
+    },
+    batch: async (statements: Statement[]) => {
+      db.exec('BEGIN');
+      try {
+        for (const s of statements) bind(prepared(s.sql), s.params).stepReset();
+        db.exec('COMMIT');
+      } catch (e) {
+        db.exec('ROLLBACK');
+        throw e;
+      }
+    },
+  };
+}
+
+async function openRaw(sqlite3: Sqlite3Static, name: string, mode: 'wal' | 'rollback'): Promise<void> {
+  const key = poolKey(name);
+  const pool = await sqlite3.installOpfsSAHPoolVfs({ name: `bench-${key}`, directory: `.bench-raw/${key}` });
+  const db = new pool.OpfsSAHPoolDb('/database.sqlite3');
+  if (mode === 'wal') {
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = FULL');
+  }
+  const journalMode = String(db.selectValue('PRAGMA journal_mode'));
+  const level = Number(db.selectValue('PRAGMA synchronous'));
+  settings = { vfs: 'opfs-sahpool', journalMode, synchronous: SYNCHRONOUS[level] ?? String(level) };
+  subject = rawSubject(db);
+  const close = closeDb!;
+  closeDb = () => {
+    close();
+    pool.pauseVfs();
+  };
+}
+
+let nextId = 0;
+function requestId(): string {
+  return `bench-${Date.now().toString(36)}-${(nextId++).toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** sqlite-baton's leader, called as its own tab would, minus every hop. */
+async function openEngine(name: string): Promise<void> {
+  const engine = await openOpfsEngine(name, 'full');
+  const self = `bench-engine~0`;
+  const leader = new Leader(name, self, engine);
+  const send = (body: Record<string, unknown>): Promise<Reply> =>
+    leader.execute(self, { ...body, requestId: requestId(), deadline: Date.now() + 30_000 } as Request);
+  settings = { vfs: 'opfs-sahpool', journalMode: engine.journalMode, synchronous: engine.synchronous };
+  subject = {
+    exec: async (sql) => {
+      await send({ op: 'exec', sql });
+    },
+    run: async (sql, params) => {
+      await send({ op: 'run', sql, params });
+    },
+    get: (sql, params) => send({ op: 'get', sql, params }),
+    batch: async (statements) => {
+      await send({ op: 'batch', statements });
+    },
+  };
+  closeDb = () => leader.close();
+}
+
+function opened(): Subject {
+  if (!subject) throw new Error('open first');
+  return subject;
+}
+
+serve({
+  async open(name: string, mode: Mode) {
+    if (mode === 'engine') await openEngine(name);
+    else await openRaw(await sqlite3InitModule(), name, mode);
+    return settings;
+  },
+  get: (sql: string, params: Value[]) => opened().get(sql, params),
+  workload: (name: string, args: unknown[]) => runWorkload(opened(), name, args),
+  close() {
+    closeDb?.();
+    closeDb = undefined;
+    subject = undefined;
+  },
+});

@@ -1,0 +1,78 @@
+/**
+ * Where OPFS cannot be used (here: a non-secure origin, which has neither OPFS nor Web Locks),
+ * the default opens in memory and says so; asking for OPFS explicitly fails with a typed error.
+ * Never a silent fallback.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright';
+import { launchChromium } from '../support/chromium.ts';
+import { startTabs, type TabsSession } from '../support/tabs.ts';
+
+let tabs: TabsSession;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  tabs = await startTabs();
+  // http://insecure.test is not a secure context (unlike http://127.0.0.1), yet served locally.
+  browser = await launchChromium({ args: ['--host-resolver-rules=MAP insecure.test 127.0.0.1'] });
+  page = await browser.newPage();
+  const port = new URL(tabs.baseUrl).port;
+  await page.goto(`http://insecure.test:${port}/test/tabs/harness.html`);
+  await page.waitForFunction(() => window.__harnessReady === true);
+});
+afterAll(async () => {
+  await browser?.close();
+  await tabs?.close();
+});
+
+test('the page really is a non-secure context without OPFS or Web Locks', async () => {
+  expect(await page.evaluate(() => ({ secure: isSecureContext, locks: 'locks' in navigator, opfs: !!navigator.storage }))).toEqual({
+    secure: false,
+    locks: false,
+    opfs: false,
+  });
+});
+
+test('by default it opens in memory, reports it, fires a fallback event, and works', async () => {
+  const result = await page.evaluate(async () => {
+    const db = await window.baton.openDatabase('fallback');
+    const reasons: string[] = [];
+    db.addEventListener('fallback', (e) => reasons.push((e as CustomEvent<{ reason: string }>).detail.reason));
+    await db.exec('CREATE TABLE t (x)');
+    await db.run('INSERT INTO t VALUES (?)', [1]);
+    const rows = await db.all('SELECT x FROM t');
+    const status = await db.status();
+    await new Promise((r) => setTimeout(r, 50));
+    await db.close();
+    return { storage: db.storage, statusStorage: status.storage, rows, reasons };
+  });
+  expect(result.storage).toBe('memory');
+  expect(result.statusStorage).toBe('memory');
+  expect(result.rows).toEqual([{ x: 1 }]);
+  expect(result.reasons).toHaveLength(1);
+  expect(result.reasons[0]).toMatch(/secure context/);
+});
+
+test("storage: 'opfs' rejects with OPFS_UNAVAILABLE instead of falling back", async () => {
+  const error = await page.evaluate(async () => {
+    try {
+      await window.baton.openDatabase('strict', { storage: 'opfs' });
+      return null;
+    } catch (e) {
+      return { isSqliteError: e instanceof window.baton.SqliteError, code: (e as { code?: string }).code, message: String((e as Error).message) };
+    }
+  });
+  expect(error).toMatchObject({ isSqliteError: true, code: 'OPFS_UNAVAILABLE' });
+  expect(error!.message).toMatch(/OPFS/);
+});
+
+test("storage: 'memory' works there too", async () => {
+  const storage = await page.evaluate(async () => {
+    const db = await window.baton.openDatabase('mem', { storage: 'memory' });
+    await db.exec('CREATE TABLE t (x)');
+    await db.close();
+    return db.storage;
+  });
+  expect(storage).toBe('memory');
+});
