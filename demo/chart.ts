@@ -78,7 +78,7 @@ export class LiveChart {
     ctx.font = '11px system-ui, sans-serif';
 
     const now = Date.now();
-    const left = 44;
+    const left = 54;
     const right = width - 8;
     const x = (t: number) => right - ((now - t) / SPAN_MS) * (right - left);
     const gap = 22;
@@ -114,6 +114,8 @@ export class LiveChart {
     ctx.textAlign = 'center';
     for (const ago of [90, 60, 30, 0]) ctx.fillText(ago === 0 ? 'now' : `-${ago}s`, x(now - ago * 1000), height - 3);
     ctx.textAlign = 'left';
+    let lastLabelEnd = -Infinity;
+    let row = 0;
     for (const marker of this.markers) {
       const mx = Math.round(x(marker.t)) + 0.5;
       if (mx < left) continue;
@@ -127,7 +129,11 @@ export class LiveChart {
       ctx.setLineDash([]);
       ctx.fillStyle = colors.text;
       const labelWidth = ctx.measureText(marker.label).width;
-      ctx.fillText(marker.label, Math.min(mx + 3, right - labelWidth), topPanel.y1 + 15);
+      const lx = Math.max(left, Math.min(mx + 3, right - labelWidth));
+      // Markers close together: put the next label on the next line rather than on top.
+      row = lx < lastLabelEnd + 6 ? (row + 1) % 3 : 0;
+      lastLabelEnd = lx + labelWidth;
+      ctx.fillText(marker.label, lx, topPanel.y0 + 22 + row * 13);
     }
   }
 

@@ -59,7 +59,12 @@ async function main(): Promise<void> {
   const tab = (await db.status()).tabId;
   const workload = new Workload(db, tab);
   const chart = new LiveChart(byId<HTMLCanvasElement>('chart'));
-  const leader = new LeaderView(db, tab, (leaderId, epoch) => chart.mark(`${leaderId} · epoch ${epoch}`));
+  // Mark changes of leader on the chart, not the leader this tab found when it opened.
+  let knownLeader: string | null = null;
+  const leader = new LeaderView(db, tab, (leaderId, epoch) => {
+    if (knownLeader !== null) chart.mark(`${leaderId === tab ? 'this tab' : leaderId} leads · epoch ${epoch}`);
+    knownLeader = leaderId;
+  });
   await leader.poll();
   mountSqlBox(db);
 
@@ -141,7 +146,6 @@ async function main(): Promise<void> {
   const showRunning = (running: boolean) => {
     runState.dataset.state = running ? 'running' : 'stopped';
     runState.textContent = running ? 'running' : 'stopped';
-    startButton.textContent = running ? 'Apply' : 'Start writers';
     startButton.disabled = running;
     stopButton.disabled = !running;
   };

@@ -25,7 +25,12 @@ function renderRows(rows: Row[]): HTMLTableElement {
   const table = document.createElement('table');
   const columns = Object.keys(rows[0] ?? {});
   const head = table.createTHead().insertRow();
-  for (const column of columns) head.append(cell('th', column));
+  for (const column of columns) {
+    const th = cell('th', column);
+    const first = rows[0]?.[column];
+    if (typeof first === 'number' || typeof first === 'bigint') th.classList.add('num');
+    head.append(th);
+  }
   const body = table.createTBody();
   for (const row of rows.slice(0, MAX_SHOWN)) {
     const tr = body.insertRow();

@@ -125,7 +125,12 @@ export class Database extends EventTarget {
 
   private send(body: RequestBody): Promise<Reply> {
     if (this.closing) return Promise.reject(closedError());
-    const request = { ...body, requestId: randomId(16), deadline: Date.now() + this.options.lockTimeout } as Request;
+    const request = {
+      ...body,
+      requestId: randomId(16),
+      deadline: Date.now() + this.options.lockTimeout,
+      queryTimeout: this.options.queryTimeout,
+    } as Request;
     return this.link.call(request);
   }
 }

@@ -14,7 +14,9 @@ export type LibraryErrorCode =
   /** An interactive transaction was cut (leader change, dead worker); none of it was applied. */
   | 'TRANSACTION_ABORTED'
   /** The database could not be opened (for instance its files stayed locked by a dying tab). */
-  | 'OPEN_FAILED';
+  | 'OPEN_FAILED'
+  /** A statement ran past `queryTimeout` and was interrupted; its call applied nothing. */
+  | 'INTERRUPTED';
 
 /** Every code a {@link SqliteError} can carry. */
 export type ErrorCode = LibraryErrorCode | `SQLITE_${string}`;

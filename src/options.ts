@@ -19,23 +19,32 @@ export interface DatabaseOptions {
    * `'relaxed'`: it survives a tab or browser crash, and may be lost with the OS (synchronous=NORMAL).
    */
   durability?: Durability;
+  /**
+   * The longest one call may run in the leader, in ms, before it is interrupted (INTERRUPTED):
+   * the leader serves every tab, so one runaway query must not freeze them all. Default 10,000.
+   */
+  queryTimeout?: number;
 }
 
 export interface ResolvedOptions {
   storage: Storage | 'auto';
   lockTimeout: number;
   durability: Durability;
+  queryTimeout: number;
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
-const KNOWN = new Set(['storage', 'lockTimeout', 'durability']);
+const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+const KNOWN = new Set(['storage', 'lockTimeout', 'durability', 'queryTimeout']);
 
 /** Checks every option up front; throws INVALID_ARGUMENT naming the bad field and the good values. */
 export function resolveOptions(name: unknown, options: unknown): ResolvedOptions {
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
     throw invalidArgument('name must be a non-empty string of at most 200 characters');
   }
-  if (options === undefined) return { storage: 'auto', lockTimeout: DEFAULT_LOCK_TIMEOUT_MS, durability: 'full' };
+  if (options === undefined) {
+    return { storage: 'auto', lockTimeout: DEFAULT_LOCK_TIMEOUT_MS, durability: 'full', queryTimeout: DEFAULT_QUERY_TIMEOUT_MS };
+  }
   if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
   const o = options as DatabaseOptions & Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -47,6 +56,9 @@ export function resolveOptions(name: unknown, options: unknown): ResolvedOptions
   if (o.lockTimeout !== undefined && !(typeof o.lockTimeout === 'number' && o.lockTimeout > 0 && Number.isFinite(o.lockTimeout))) {
     throw invalidArgument(`options.lockTimeout must be a positive number of milliseconds, got ${String(o.lockTimeout)}`);
   }
+  if (o.queryTimeout !== undefined && !(typeof o.queryTimeout === 'number' && o.queryTimeout > 0 && Number.isFinite(o.queryTimeout))) {
+    throw invalidArgument(`options.queryTimeout must be a positive number of milliseconds, got ${String(o.queryTimeout)}`);
+  }
   if (o.durability !== undefined && o.durability !== 'full' && o.durability !== 'relaxed') {
     throw invalidArgument(`options.durability must be 'full' or 'relaxed', got ${JSON.stringify(o.durability)}`);
   }
@@ -54,5 +66,6 @@ export function resolveOptions(name: unknown, options: unknown): ResolvedOptions
     storage: o.storage ?? 'auto',
     lockTimeout: o.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_MS,
     durability: o.durability ?? 'full',
+    queryTimeout: o.queryTimeout ?? DEFAULT_QUERY_TIMEOUT_MS,
   };
 }

@@ -40,6 +40,8 @@ interface RequestBase {
   deadline: number;
   /** Set when the statement belongs to an interactive transaction. */
   txId?: string;
+  /** How long the request may run in the leader before it is interrupted, in ms. */
+  queryTimeout?: number;
 }
 
 export type Request =

@@ -18,6 +18,9 @@ export function checkRequest(value: unknown): asserts value is Request {
   if (r.txId !== undefined && (typeof r.txId !== 'string' || r.txId.length === 0 || r.txId.length > 128)) {
     throw invalidArgument('txId must be a non-empty string of at most 128 characters');
   }
+  if (r.queryTimeout !== undefined && !(typeof r.queryTimeout === 'number' && r.queryTimeout > 0 && Number.isFinite(r.queryTimeout))) {
+    throw invalidArgument('queryTimeout must be a positive number of milliseconds');
+  }
   switch (r.op) {
     case 'exec':
       checkSql(r.sql);

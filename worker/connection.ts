@@ -37,6 +37,9 @@ export class Connection {
   private readonly controlCache = new Map<string, PreparedStatement>();
   /** True while the library runs its own BEGIN/COMMIT/SAVEPOINT, which the authorizer lets through. */
   private internal = false;
+  /** When the statement now running must stop (ms since epoch); checked by the progress handler. */
+  private stopAt = Number.POSITIVE_INFINITY;
+  private interruptedAfter: number | undefined;
   /** Why the authorizer refused the statement being prepared, to replace SQLite's bare "not authorized". */
   private refusal: SqliteError | undefined;
 
@@ -68,6 +71,25 @@ export class Connection {
       },
       0,
     );
+    // Every 1000 virtual machine steps SQLite asks whether to go on: that is how a runaway query
+    // (an endless recursive CTE) is stopped without stopping the worker.
+    capi.sqlite3_progress_handler(db, 1000, () => (Date.now() > this.stopAt ? 1 : 0), 0);
+    // Bounds on what one call may make SQLite build, so one tab cannot exhaust the leader's memory.
+    capi.sqlite3_limit(db, capi.SQLITE_LIMIT_LENGTH, 256 * 1024 * 1024);
+    capi.sqlite3_limit(db, capi.SQLITE_LIMIT_SQL_LENGTH, 64 * 1024 * 1024);
+    capi.sqlite3_limit(db, capi.SQLITE_LIMIT_ATTACHED, 0);
+  }
+
+  /** Runs `fn` with a deadline: past `ms`, the statement running is interrupted (INTERRUPTED). */
+  timed<T>(ms: number | undefined, fn: () => T): T {
+    if (ms === undefined) return fn();
+    this.stopAt = Date.now() + ms;
+    this.interruptedAfter = ms;
+    try {
+      return fn();
+    } finally {
+      this.stopAt = Number.POSITIVE_INFINITY;
+    }
   }
 
   /** Turns anything SQLite or the oo1 layer threw into a SqliteError with SQLite's code and text. */
@@ -80,6 +102,9 @@ export class Connection {
         const refusal = this.refusal;
         this.refusal = undefined;
         return refusal;
+      }
+      if ((resultCode & 0xff) === capi.SQLITE_INTERRUPT && Date.now() > this.stopAt) {
+        return new SqliteError('INTERRUPTED', `the call ran longer than its queryTimeout (${this.interruptedAfter} ms) and was interrupted; it applied nothing`, resultCode);
       }
       const code = capi.sqlite3_js_rc_str(resultCode) ?? 'SQLITE_ERROR';
       // oo1 prefixes SQLite's own text with "SQLITE_X: sqlite3 result code N: "; keep SQLite's words.

@@ -230,8 +230,12 @@ export class Writer {
     }
   }
 
-  /** Runs the statement(s) of one request; no transaction handling. */
+  /** Runs the statement(s) of one request under its queryTimeout; no transaction handling. */
   private apply(request: Request): Reply {
+    return this.conn.timed(request.queryTimeout, () => this.applyStatements(request));
+  }
+
+  private applyStatements(request: Request): Reply {
     switch (request.op) {
       case 'exec':
         this.conn.exec(request.sql);

@@ -1,0 +1,74 @@
+/**
+ * What a bench run measures and how much of it: the contenders, the figures, and the sizes of
+ * the full and the quick run.
+ */
+
+/** The contenders; A_engine is a profile aid, not one of the compared setups. */
+export const SUBJECTS = ['A_wal', 'A_rollback', 'A_engine', 'B', 'C', 'D', 'E'] as const;
+export type SubjectId = (typeof SUBJECTS)[number];
+
+export const SUBJECT_LABELS: Record<SubjectId, string> = {
+  A_wal: 'A raw WAL',
+  A_rollback: 'A raw rollback',
+  A_engine: "baton's engine, no hops",
+  B: 'B baton leader',
+  C: 'C baton follower',
+  D: 'D naive opfs',
+  E: 'E SQLocal',
+};
+
+export const TAB_COUNTS = [1, 2, 4, 8] as const;
+
+export interface Sizes {
+  runs: number;
+  /** Single-row writes per latency measurement. */
+  writes: number;
+  /** Rows put in `items` before the reads. */
+  readRows: number;
+  reads: number;
+  /** Reads while another tab writes. */
+  loadedReads: number;
+  bulkRows: number;
+  bulkChunk: number;
+  /** How long the N-tab writers run, per tab count. */
+  tabsMs: number;
+  pings: number;
+  /** A write that takes longer is an error (and stops that tab): sqlite-wasm's busy timeout is 10 s. */
+  callTimeoutMs: number;
+}
+
+export const FULL: Sizes = {
+  runs: 3,
+  writes: 300,
+  readRows: 1_000,
+  reads: 1_000,
+  loadedReads: 300,
+  bulkRows: 100_000,
+  bulkChunk: 1_000,
+  tabsMs: 3_000,
+  pings: 500,
+  callTimeoutMs: 15_000,
+};
+
+export const QUICK: Sizes = {
+  runs: 1,
+  writes: 100,
+  readRows: 1_000,
+  reads: 300,
+  loadedReads: 150,
+  bulkRows: 100_000,
+  bulkChunk: 1_000,
+  tabsMs: 1_500,
+  pings: 200,
+  callTimeoutMs: 12_000,
+};
+
+/** One run's figures: subject -> metric -> value (null: measured but failed). */
+export type RunFigures = Partial<Record<SubjectId, Record<string, number | null>>>;
+
+export const PAGES = {
+  raw: '/bench/isolated/raw.html',
+  baton: '/bench/baton.html',
+  naive: '/bench/isolated/naive.html',
+  sqlocal: '/bench/isolated/sqlocal.html',
+} as const;
