@@ -15,6 +15,8 @@ export type LibraryErrorCode =
   | 'TRANSACTION_ABORTED'
   /** The database could not be opened (for instance its files stayed locked by a dying tab). */
   | 'OPEN_FAILED'
+  /** The origin's storage quota is used up; the write applied nothing. */
+  | 'QUOTA_EXCEEDED'
   /** A statement ran past `queryTimeout` and was interrupted; its call applied nothing. */
   | 'INTERRUPTED';
 

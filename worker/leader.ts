@@ -4,6 +4,7 @@ import type { Reply, Status } from '../src/protocol.ts';
 import { checkRequest } from '../src/request-check.ts';
 import type { Engine } from './engine.ts';
 import { peerLockName, whenReleased } from './locks.ts';
+import { explainStorageError } from './quota.ts';
 import { isAllowedCall, rpcChannelName, rpcEndpoint, type ClosableEndpoint } from './peer-channel.ts';
 import { RequestLog } from './request-log.ts';
 import { Writer } from './writer.ts';
@@ -50,7 +51,7 @@ export class Leader {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.writer.submit(callerId, request);
+    return this.writer.submit(callerId, request).catch(explainStorageError);
   }
 
   /** The epoch written in the file now; it moves only if another leader opened the file. */

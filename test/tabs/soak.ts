@@ -1,7 +1,7 @@
 /**
  * Page side of the chaos soak (scripts/soak.ts, test/tabs/soak.test.ts): one of these runs in
  * every tab. It writes without pause, either a single-row `run` or a three-row `transaction`,
- * every row tagged (tab, grp, part) so a lost, doubled or partial write is visible in the file,
+ * every row tagged (tab, grp, kind, part) so a lost, doubled or partial write is visible in the file,
  * and it keeps the outcome of every call, with times, for the Node side to collect.
  */
 import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
@@ -30,7 +30,6 @@ const TX_SHARE = 0.4;
 let tab = '';
 let stopped = true;
 let grp = 0;
-let taken = 0;
 const writes: SoakWrite[] = [];
 
 function codeOf(error: unknown): string {
@@ -43,10 +42,10 @@ async function writeOnce(): Promise<void> {
   writes.push(w);
   try {
     if (w.kind === 'run') {
-      await window.db.run('INSERT INTO soak (tab, grp, part) VALUES (?, ?, 0)', [w.tab, w.grp]);
+      await window.db.run("INSERT INTO soak (tab, grp, kind, part) VALUES (?, ?, 'run', 0)", [w.tab, w.grp]);
     } else {
       await window.db.transaction(async (tx) => {
-        for (let part = 0; part < 3; part++) await tx.run('INSERT INTO soak (tab, grp, part) VALUES (?, ?, ?)', [w.tab, w.grp, part]);
+        for (let part = 0; part < 3; part++) await tx.run("INSERT INTO soak (tab, grp, kind, part) VALUES (?, ?, 'tx', ?)", [w.tab, w.grp, part]);
       });
     }
     w.ok = true;
@@ -61,7 +60,7 @@ const soak = {
   /** Opens `name`, creates the table and returns this tab's id. */
   async open(name: string): Promise<string> {
     window.db = await openDatabase(name);
-    await window.db.exec('CREATE TABLE IF NOT EXISTS soak (tab TEXT NOT NULL, grp INTEGER NOT NULL, part INTEGER NOT NULL)');
+    await window.db.exec('CREATE TABLE IF NOT EXISTS soak (tab TEXT NOT NULL, grp INTEGER NOT NULL, kind TEXT NOT NULL, part INTEGER NOT NULL)');
     tab = (await window.db.status()).tabId;
     return tab;
   },
@@ -78,13 +77,6 @@ const soak = {
 
   stop(): void {
     stopped = true;
-  },
-
-  /** The writes recorded since the previous call (settled or not): the Node side keeps the tally. */
-  take(): SoakWrite[] {
-    const fresh = writes.slice(taken);
-    taken = writes.length;
-    return fresh;
   },
 
   /** Every write of this tab, settled or not. */

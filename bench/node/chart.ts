@@ -1,0 +1,196 @@
+/**
+ * The chart the README shows: hand-written SVG (no library), four panels from the medians.
+ */
+import type { Medians, Meta } from './report.ts';
+import { TAB_COUNTS, type SubjectId } from './plan.ts';
+
+const WIDTH = 1000;
+const PANEL_W = 470;
+const PANEL_H = 300;
+const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"';
+
+const COLORS: Record<string, string> = {
+  A_wal: '#6b7280',
+  A_rollback: '#a3a3a3',
+  B: '#2563eb',
+  C: '#60a5fa',
+  D: '#ea580c',
+  E: '#9333ea',
+};
+
+const NAMES: Record<string, string> = {
+  A_wal: 'A raw sqlite-wasm, WAL',
+  A_rollback: 'A raw, rollback journal',
+  B: 'sqlite-baton, leader tab',
+  C: 'sqlite-baton, follower tab',
+  D: 'naive: connection per tab',
+  E: 'SQLocal 0.18',
+};
+
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function text(x: number, y: number, content: string, attrs = ''): string {
+  return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${escape(content)}</text>`;
+}
+
+function short(value: number, unit: string): string {
+  if (unit === 'ms') return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
+  if (value >= 1_000_000) return `${(value / 1_000_000).toFixed(2)}M`;
+  if (value >= 10_000) return `${(value / 1000).toFixed(0)}k`;
+  if (value >= 1000) return `${(value / 1000).toFixed(1)}k`;
+  return value.toFixed(0);
+}
+
+interface Bar {
+  value: number | undefined;
+  color: string;
+  faded?: boolean;
+}
+
+interface BarGroup {
+  label: string;
+  bars: Bar[];
+}
+
+/** Horizontal grouped bars: one row per group, its bars stacked vertically, value at the end. */
+function horizontalPanel(x: number, y: number, title: string, unit: string, groups: BarGroup[], legend: string[]): string {
+  const out: string[] = [];
+  out.push(text(x, y + 16, title, `${FONT} font-size="15" font-weight="600" fill="#111827"`));
+  out.push(text(x, y + 34, legend.join('   '), `${FONT} font-size="11" fill="#4b5563"`));
+  const top = y + 46;
+  const labelW = 150;
+  const plotW = PANEL_W - labelW - 60;
+  const max = Math.max(...groups.flatMap((g) => g.bars.map((b) => b.value ?? 0)), 1e-9);
+  const groupH = (PANEL_H - 56) / Math.max(groups.length, 1);
+  for (const [i, group] of groups.entries()) {
+    const gy = top + i * groupH;
+    const barH = Math.min(14, (groupH - 6) / group.bars.length);
+    out.push(text(x + labelW - 8, gy + (group.bars.length * barH) / 2 + 4, group.label, `${FONT} font-size="12" fill="#111827" text-anchor="end"`));
+    for (const [j, bar] of group.bars.entries()) {
+      const by = gy + j * barH;
+      if (bar.value === undefined) {
+        out.push(text(x + labelW + 2, by + barH - 3, 'not measured', `${FONT} font-size="10" fill="#9ca3af"`));
+        continue;
+      }
+      const w = Math.max(1, (bar.value / max) * plotW);
+      out.push(
+        `<rect x="${x + labelW}" y="${by.toFixed(1)}" width="${w.toFixed(1)}" height="${(barH - 2).toFixed(1)}" fill="${bar.color}"${bar.faded ? ' fill-opacity="0.45"' : ''}/>`,
+      );
+      out.push(text(x + labelW + w + 4, by + barH - 3.5, `${short(bar.value, unit)} ${unit}`, `${FONT} font-size="10" fill="#374151"`));
+    }
+  }
+  return out.join('\n');
+}
+
+/** Writes/s of 1, 2, 4, 8 tabs (vertical grouped bars), with A's one-writer rate and 5x of it. */
+function tabsPanel(x: number, y: number, medians: Medians): string {
+  const out: string[] = [];
+  const subjects: SubjectId[] = ['B', 'D', 'E'];
+  out.push(text(x, y + 16, 'Durable single-row writes, all tabs together', `${FONT} font-size="15" font-weight="600" fill="#111827"`));
+  out.push(
+    text(x, y + 34, 'acknowledged writes/s (higher is better); each tab awaits each write', `${FONT} font-size="11" fill="#4b5563"`),
+  );
+  const aRate = medians.A_wal?.['write.rate'];
+  const values = subjects.flatMap((s) => TAB_COUNTS.map((n) => medians[s]?.[`tabs${n}.rate`] ?? 0));
+  const max = Math.max(...values, aRate !== undefined ? 5 * aRate : 0, 1) * 1.08;
+  const left = x + 44;
+  const bottom = y + PANEL_H - 34;
+  const plotH = PANEL_H - 100;
+  const plotW = PANEL_W - 60;
+  const scale = (v: number) => bottom - (v / max) * plotH;
+  out.push(`<line x1="${left}" y1="${bottom}" x2="${left + plotW}" y2="${bottom}" stroke="#9ca3af"/>`);
+  for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
+    const v = max * tick;
+    out.push(`<line x1="${left}" y1="${scale(v).toFixed(1)}" x2="${left + plotW}" y2="${scale(v).toFixed(1)}" stroke="#e5e7eb"/>`);
+    out.push(text(left - 4, scale(v) + 4, short(v, '/s'), `${FONT} font-size="10" fill="#6b7280" text-anchor="end"`));
+  }
+  const groupW = plotW / TAB_COUNTS.length;
+  const barW = (groupW - 16) / subjects.length;
+  for (const [g, n] of TAB_COUNTS.entries()) {
+    const gx = left + g * groupW + 8;
+    for (const [i, s] of subjects.entries()) {
+      const v = medians[s]?.[`tabs${n}.rate`];
+      const bx = gx + i * barW;
+      if (v === undefined) continue;
+      out.push(`<rect x="${bx.toFixed(1)}" y="${scale(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(bottom - scale(v)).toFixed(1)}" fill="${COLORS[s]}"/>`);
+      out.push(text(bx + barW / 2 - 1, scale(v) - 3, short(v, '/s'), `${FONT} font-size="9" fill="#374151" text-anchor="middle"`));
+      const errors = medians[s]?.[`tabs${n}.errors`];
+      if (errors !== undefined && errors > 0) {
+        out.push(text(bx + barW / 2 - 1, bottom - 4, `${Math.round(errors)}✗`, `${FONT} font-size="9" fill="#ffffff" text-anchor="middle"`));
+      }
+    }
+    out.push(text(gx + (groupW - 16) / 2, bottom + 14, `${n} tab${n > 1 ? 's' : ''}`, `${FONT} font-size="12" fill="#111827" text-anchor="middle"`));
+  }
+  if (aRate !== undefined) {
+    for (const [factor, label, dash] of [
+      [1, `A raw WAL, one writer: ${short(aRate, '/s')}/s`, '4 3'],
+      [5, `target: 5x A`, '1 3'],
+    ] as const) {
+      const ly = scale(aRate * factor);
+      out.push(`<line x1="${left}" y1="${ly.toFixed(1)}" x2="${left + plotW}" y2="${ly.toFixed(1)}" stroke="#111827" stroke-dasharray="${dash}"/>`);
+      out.push(text(left + plotW, ly - 3, label, `${FONT} font-size="10" fill="#111827" text-anchor="end"`));
+    }
+  }
+  const legendY = bottom + 28;
+  let lx = left;
+  for (const s of subjects) {
+    out.push(`<rect x="${lx}" y="${legendY - 9}" width="10" height="10" fill="${COLORS[s]}"/>`);
+    const name = s === 'B' ? 'sqlite-baton' : NAMES[s]!;
+    out.push(text(lx + 14, legendY, name, `${FONT} font-size="11" fill="#374151"`));
+    lx += 24 + name.length * 6.2;
+  }
+  out.push(text(left + plotW, legendY, 'n✗ = errors', `${FONT} font-size="10" fill="#6b7280" text-anchor="end"`));
+  return out.join('\n');
+}
+
+export function drawChart(medians: Medians, meta: Meta): string {
+  const m = (s: SubjectId, metric: string) => medians[s]?.[metric];
+  const subjects: SubjectId[] = ['A_wal', 'A_rollback', 'B', 'C', 'D', 'E'];
+  const label = (s: SubjectId) => NAMES[s]!;
+
+  const reads = horizontalPanel(
+    WIDTH - PANEL_W - 20,
+    20,
+    'Point read by primary key, p50',
+    'ms',
+    subjects.filter((s) => s !== 'A_rollback').map((s) => ({
+      label: label(s),
+      bars: [
+        { value: m(s, 'read.p50'), color: COLORS[s]! },
+        ...(s === 'A_wal' ? [] : [{ value: m(s, 'readLoad.p50'), color: COLORS[s]!, faded: true }]),
+      ],
+    })),
+    ['solid: idle', 'faded: while another tab writes', '(lower is better)'],
+  );
+  const writes = horizontalPanel(
+    20,
+    PANEL_H + 50,
+    'Single-row durable write latency',
+    'ms',
+    subjects.map((s) => ({ label: label(s), bars: [{ value: m(s, 'write.p50'), color: COLORS[s]! }, { value: m(s, 'write.p99'), color: COLORS[s]!, faded: true }] })),
+    ['solid: p50', 'faded: p99', 'autocommit INSERT, awaited one by one (lower is better)'],
+  );
+  const bulk = horizontalPanel(
+    WIDTH - PANEL_W - 20,
+    PANEL_H + 50,
+    '100,000-row insert',
+    'rows/s',
+    subjects.map((s) => ({ label: label(s), bars: [{ value: m(s, 'bulk.batch'), color: COLORS[s]! }, { value: m(s, 'bulk.chunks'), color: COLORS[s]!, faded: true }] })),
+    ['solid: one batch', 'faded: 1,000-row batches', '(higher is better)'],
+  );
+  const height = 2 * PANEL_H + 110;
+  const footer = `${meta.browser} headless, ${meta.profile === 'disk' ? 'on-disk profile' : 'in-memory profile'}, fsync ${meta.fsyncMs.toFixed(2)} ms, ${meta.cpus} CPUs; median of ${meta.runs} run${meta.runs > 1 ? 's' : ''} (${meta.mode}); ${meta.date.slice(0, 10)}`;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="sqlite-baton benchmark">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    tabsPanel(20, 20, medians),
+    reads,
+    writes,
+    bulk,
+    text(20, height - 14, footer, `${FONT} font-size="11" fill="#6b7280"`),
+    '</svg>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,297 @@
+/**
+ * The phases of one bench run, each driving real tabs through their `window.bench`
+ * (bench/shared/bench-page.ts). A phase that fails records its error and the run goes on:
+ * one broken contender must not hide the others' figures.
+ */
+import type { Page } from 'playwright';
+import type { BenchPage, OpenResult } from '../shared/bench-page.ts';
+import type { BulkResult, LatencyResult, LoopOptions, LoopResult, Settings } from '../shared/workloads.ts';
+import { quantile } from '../shared/stats.ts';
+import { PAGES, TAB_COUNTS, type RunFigures, type Sizes, type SubjectId } from './plan.ts';
+import type { BenchSession } from './session.ts';
+
+export interface RunContext {
+  session: BenchSession;
+  sizes: Sizes;
+  run: number;
+  figures: RunFigures;
+  settings: Partial<Record<SubjectId, Settings>>;
+  /** Phase failures and write errors worth reading, for the report. */
+  notes: string[];
+  log(line: string): void;
+}
+
+const PHASE_TIMEOUT_MS = 180_000;
+
+function set(ctx: RunContext, subject: SubjectId, metric: string, value: number | null): void {
+  (ctx.figures[subject] ??= {})[metric] = value;
+}
+
+function unique(label: string): string {
+  return `bench-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+function timeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+// The bench API of one tab, called from Node.
+const api = {
+  open: (page: Page, name: string, options: Record<string, unknown> = {}) =>
+    page.evaluate(([n, o]) => window.bench!.open(n, o), [name, options] as const) as Promise<OpenResult>,
+  run: <T>(page: Page, workload: string, ...args: unknown[]) =>
+    page.evaluate(([w, a]) => window.bench!.run(w, a), [workload, args] as const) as Promise<T>,
+  loop: (page: Page, tab: string, options: LoopOptions) =>
+    page.evaluate(([t, o]) => window.bench!.loop(t, o), [tab, options] as const) as Promise<LoopResult>,
+  stop: (page: Page) => page.evaluate(() => window.bench!.stop()),
+  ping: (page: Page, count: number) => page.evaluate((c) => window.bench!.ping(c), count) as Promise<LatencyResult>,
+  events: (page: Page) => page.evaluate(() => window.bench!.events()) as ReturnType<BenchPage['events']>,
+  close: (page: Page) => page.evaluate(() => window.bench!.close()),
+};
+
+/** Runs `body` with fresh tabs that are always closed afterwards; a failure becomes a note. */
+async function phase(ctx: RunContext, name: string, body: (tabs: Page[]) => Promise<void>): Promise<boolean> {
+  const tabs: Page[] = [];
+  const started = Date.now();
+  try {
+    await timeout(body(tabs), PHASE_TIMEOUT_MS, name);
+    ctx.log(`  ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return true;
+  } catch (error) {
+    const message = `run ${ctx.run + 1}, ${name}: ${String((error as Error)?.stack ?? error).split('\n').slice(0, 3).join(' | ')}`;
+    ctx.notes.push(message);
+    ctx.log(`  FAILED ${message}`);
+    return false;
+  } finally {
+    for (const tab of tabs) await tab.close().catch(() => {});
+  }
+}
+
+async function openTab(ctx: RunContext, tabs: Page[], path: string, label: string): Promise<Page> {
+  const page = await ctx.session.openTab(path, label);
+  tabs.push(page);
+  return page;
+}
+
+function recordLatency(ctx: RunContext, subject: SubjectId, prefix: string, result: LatencyResult): void {
+  set(ctx, subject, `${prefix}.p50`, result.p50);
+  set(ctx, subject, `${prefix}.p99`, result.p99);
+  set(ctx, subject, `${prefix}.mean`, result.mean);
+  set(ctx, subject, `${prefix}.rate`, result.perSecond);
+}
+
+/** Schema, reads, writes and the bulk insert on one opened tab. */
+async function singleTabWorkloads(ctx: RunContext, subject: SubjectId, page: Page, tab: string): Promise<void> {
+  const { sizes } = ctx;
+  recordLatency(ctx, subject, 'write', await api.run<LatencyResult>(page, 'writeLatency', sizes.writes, tab));
+  recordLatency(ctx, subject, 'read', await api.run<LatencyResult>(page, 'readLatency', sizes.reads, sizes.readRows));
+  const batch = await api.run<BulkResult>(page, 'bulkInsert', sizes.bulkRows, sizes.bulkRows);
+  set(ctx, subject, 'bulk.batch', batch.rowsPerSecond);
+  const chunks = await api.run<BulkResult>(page, 'bulkInsert', sizes.bulkRows, sizes.bulkChunk);
+  set(ctx, subject, 'bulk.chunks', chunks.rowsPerSecond);
+}
+
+/** Point reads in `reader` while `writer` writes single rows as fast as it can. */
+async function readsUnderLoad(ctx: RunContext, subject: SubjectId, reader: Page, writer: Page): Promise<void> {
+  const start = Date.now() + 200;
+  const load = api.loop(writer, 'load', { startAt: start, endAt: start + 120_000, callTimeoutMs: ctx.sizes.callTimeoutMs });
+  await new Promise((r) => setTimeout(r, 500));
+  const reads = await api.run<LatencyResult>(reader, 'readLatency', ctx.sizes.loadedReads, ctx.sizes.readRows);
+  await api.stop(writer);
+  const loop = await load;
+  set(ctx, subject, 'readLoad.p50', reads.p50);
+  set(ctx, subject, 'readLoad.p99', reads.p99);
+  set(ctx, subject, 'readLoad.mean', reads.mean);
+  set(ctx, subject, 'readLoad.writes', loop.acked);
+  if (loop.errors > 0) ctx.notes.push(`run ${ctx.run + 1}, ${subject} reads under load: the writing tab saw ${loop.errors} errors ${JSON.stringify(loop.errorCodes)}`);
+}
+
+/** A: raw sqlite-wasm in one worker, both journal modes; then sqlite-baton's engine without hops. */
+export async function rawPhase(ctx: RunContext, names: Record<string, string>): Promise<void> {
+  for (const [subject, mode] of [['A_wal', 'wal'], ['A_rollback', 'rollback'], ['A_engine', 'engine']] as const) {
+    await phase(ctx, `${subject} single tab`, async (tabs) => {
+      const page = await openTab(ctx, tabs, PAGES.raw, subject);
+      const name = (names[subject] = unique(subject));
+      const opened = await api.open(page, name, { mode });
+      ctx.settings[subject] = opened.settings;
+      await api.run(page, 'schema');
+      await api.run(page, 'prefill', ctx.sizes.readRows, 'prefill');
+      await singleTabWorkloads(ctx, subject, page, 'a');
+      await api.close(page);
+    });
+  }
+}
+
+/** B and C: one leader tab and one follower tab on one database. */
+export async function batonPhase(ctx: RunContext, names: Record<string, string>): Promise<void> {
+  await phase(ctx, 'B/C leader and follower', async (tabs) => {
+    const name = (names.B = names.C = unique('baton'));
+    const leader = await openTab(ctx, tabs, PAGES.baton, 'leader');
+    const leaderOpen = await api.open(leader, name);
+    const follower = await openTab(ctx, tabs, PAGES.baton, 'follower');
+    const followerOpen = await api.open(follower, name);
+    if (leaderOpen.role !== 'leader' || followerOpen.role !== 'follower') {
+      throw new Error(`expected a leader and a follower, got ${leaderOpen.role} and ${followerOpen.role}`);
+    }
+    ctx.settings.B = leaderOpen.settings;
+    ctx.settings.C = followerOpen.settings;
+    await api.run(leader, 'schema');
+    await api.run(leader, 'prefill', ctx.sizes.readRows, 'prefill');
+    recordLatency(ctx, 'B', 'ping', await api.ping(leader, ctx.sizes.pings));
+    recordLatency(ctx, 'C', 'ping', await api.ping(follower, ctx.sizes.pings));
+    await singleTabWorkloads(ctx, 'B', leader, 'leader');
+    await singleTabWorkloads(ctx, 'C', follower, 'follower');
+    await readsUnderLoad(ctx, 'B', leader, follower);
+    await readsUnderLoad(ctx, 'C', follower, leader);
+    await api.close(follower);
+    await api.close(leader);
+  });
+}
+
+/** D and E: one tab for the single-tab workloads, a second one to write while the first reads. */
+export async function perTabPhase(ctx: RunContext, subject: 'D' | 'E', names: Record<string, string>): Promise<void> {
+  const path = subject === 'D' ? PAGES.naive : PAGES.sqlocal;
+  await phase(ctx, `${subject} single tab`, async (tabs) => {
+    const name = (names[subject] = unique(subject));
+    const first = await openTab(ctx, tabs, path, `${subject} 1`);
+    ctx.settings[subject] = (await api.open(first, name)).settings;
+    await api.run(first, 'schema');
+    await api.run(first, 'prefill', ctx.sizes.readRows, 'prefill');
+    await singleTabWorkloads(ctx, subject, first, 'one');
+    const second = await openTab(ctx, tabs, path, `${subject} 2`);
+    await api.open(second, name);
+    await readsUnderLoad(ctx, subject, first, second);
+    await api.close(second);
+    await api.close(first);
+  });
+}
+
+/** 1, 2, 4 and 8 tabs writing single rows at once, on one database per contender. */
+export async function tabsPhase(ctx: RunContext, subject: 'B' | 'D' | 'E'): Promise<void> {
+  const path = subject === 'B' ? PAGES.baton : subject === 'D' ? PAGES.naive : PAGES.sqlocal;
+  await phase(ctx, `${subject} 1-8 tabs writing`, async (tabs) => {
+    const name = unique(`${subject}-tabs`);
+    const max = Math.max(...TAB_COUNTS);
+    for (let i = 0; i < max; i++) {
+      const page = await openTab(ctx, tabs, path, `${subject} tab ${i + 1}`);
+      await api.open(page, name);
+      if (i === 0) await api.run(page, 'schema');
+    }
+    for (const count of TAB_COUNTS) {
+      const startAt = Date.now() + 500;
+      const options: LoopOptions = { startAt, endAt: startAt + ctx.sizes.tabsMs, callTimeoutMs: ctx.sizes.callTimeoutMs };
+      const results = await Promise.all(tabs.slice(0, count).map((page, i) => api.loop(page, `t${i}`, options)));
+      const acked = results.reduce((sum, r) => sum + r.acked, 0);
+      const errors = results.reduce((sum, r) => sum + r.errors, 0);
+      const latencies = results.flatMap((r) => r.latencies);
+      set(ctx, subject, `tabs${count}.rate`, (acked / ctx.sizes.tabsMs) * 1000);
+      set(ctx, subject, `tabs${count}.p50`, quantile(latencies, 0.5));
+      set(ctx, subject, `tabs${count}.p99`, quantile(latencies, 0.99));
+      set(ctx, subject, `tabs${count}.errors`, errors);
+      if (errors > 0) {
+        const codes: Record<string, number> = {};
+        for (const r of results) for (const [code, n] of Object.entries(r.errorCodes)) codes[code] = (codes[code] ?? 0) + n;
+        const samples = results.flatMap((r) => r.errorSamples).slice(0, 2);
+        ctx.notes.push(`run ${ctx.run + 1}, ${subject} ${count} tabs: ${errors} errors ${JSON.stringify(codes)}; e.g. ${samples.join(' / ')}`);
+      }
+    }
+    for (const page of tabs) await api.close(page).catch(() => {});
+  });
+}
+
+/**
+ * Leader failover: a follower keeps writing; the leader's tab is closed. The figure is the time
+ * from the close to the follower's first write acknowledged after it took over.
+ */
+export async function failoverPhase(ctx: RunContext): Promise<void> {
+  await phase(ctx, 'C leader failover', async (tabs) => {
+    const name = unique('failover');
+    const leader = await openTab(ctx, tabs, PAGES.baton, 'old leader');
+    await api.open(leader, name);
+    await api.run(leader, 'schema');
+    const follower = await openTab(ctx, tabs, PAGES.baton, 'writing follower');
+    if ((await api.open(follower, name)).role !== 'follower') throw new Error('the second tab should follow');
+    const startAt = Date.now() + 200;
+    const writing = api.loop(follower, 'f', { startAt, endAt: startAt + 60_000, callTimeoutMs: ctx.sizes.callTimeoutMs, keepAcks: true });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const closedAt = Date.now();
+    await leader.close();
+    tabs.splice(tabs.indexOf(leader), 1);
+    // Wait for the takeover, then a little writing under the new leader.
+    const deadline = Date.now() + 30_000;
+    let tookOver: number | undefined;
+    while (tookOver === undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      const events = await api.events(follower);
+      tookOver = events.find((e) => e.type === 'leaderchange' && e.at > closedAt && (e.detail as { role?: string }).role === 'leader')?.at;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    await api.stop(follower);
+    const loop = await writing;
+    if (tookOver === undefined) throw new Error('the follower never took over');
+    const firstAck = loop.acks?.find((at) => at >= tookOver);
+    if (firstAck === undefined) throw new Error('no write was acknowledged after the takeover');
+    set(ctx, 'C', 'failover.ms', firstAck - closedAt);
+    set(ctx, 'C', 'failover.takeover', tookOver - closedAt);
+    set(ctx, 'C', 'failover.errors', loop.errors);
+    if (loop.errors > 0) ctx.notes.push(`run ${ctx.run + 1}, failover: ${loop.errors} writes failed ${JSON.stringify(loop.errorCodes)}`);
+    await api.close(follower);
+  });
+}
+
+/**
+ * Cold open: a new tab (so a new worker) opens an existing database that nobody has open and
+ * runs its first query. C is the same for a tab that joins a running leader.
+ */
+export async function coldOpenPhase(ctx: RunContext, names: Record<string, string>): Promise<void> {
+  const cases: Array<[SubjectId, string, Record<string, unknown>]> = [
+    ['A_wal', PAGES.raw, { mode: 'wal' }],
+    ['A_rollback', PAGES.raw, { mode: 'rollback' }],
+    ['B', PAGES.baton, {}],
+    ['D', PAGES.naive, {}],
+    ['E', PAGES.sqlocal, {}],
+  ];
+  for (const [subject, path, options] of cases) {
+    const name = names[subject];
+    if (!name) continue;
+    await phase(ctx, `${subject} cold open`, async (tabs) => {
+      const page = await openTab(ctx, tabs, path, `${subject} cold`);
+      set(ctx, subject, 'cold.ms', (await api.open(page, name, options)).ms);
+      await api.close(page);
+    });
+  }
+  const batonName = names.B;
+  if (batonName) {
+    await phase(ctx, 'C cold open (joining a leader)', async (tabs) => {
+      const leader = await openTab(ctx, tabs, PAGES.baton, 'leader');
+      await api.open(leader, batonName);
+      const page = await openTab(ctx, tabs, PAGES.baton, 'C cold');
+      const opened = await api.open(page, batonName);
+      if (opened.role !== 'follower') throw new Error('the joining tab should follow');
+      set(ctx, 'C', 'cold.ms', opened.ms);
+      await api.close(page);
+      await api.close(leader);
+    });
+  }
+}
+
+/** The cost of cloning a 100,000-statement batch once, in this page (what one postMessage hop copies). */
+export async function clonePhase(ctx: RunContext): Promise<void> {
+  await phase(ctx, 'structured clone of the bulk batch', async (tabs) => {
+    const page = await openTab(ctx, tabs, PAGES.baton, 'clone');
+    const ms = await page.evaluate((rows) => {
+      const statements: Array<{ sql: string; params: unknown[] }> = [];
+      for (let i = 0; i < rows; i++) statements.push({ sql: 'INSERT INTO bulk (a, b) VALUES (?, ?)', params: [i, `row ${i}`] });
+      const t0 = performance.now();
+      structuredClone(statements);
+      return performance.now() - t0;
+    }, ctx.sizes.bulkRows);
+    set(ctx, 'B', 'bulk.cloneMs', ms);
+  });
+}

@@ -1,0 +1,284 @@
+/**
+ * Turns the runs' figures into the medians, the ratios that matter, the targets and a profile of
+ * where the time goes; prints them as one table; shapes the JSON written to bench/results.
+ */
+import { median } from '../shared/stats.ts';
+import type { Settings } from '../shared/workloads.ts';
+import { SUBJECTS, SUBJECT_LABELS, TAB_COUNTS, type RunFigures, type Sizes, type SubjectId } from './plan.ts';
+
+export type Medians = Partial<Record<SubjectId, Record<string, number>>>;
+
+export interface Meta {
+  date: string;
+  mode: 'full' | 'quick';
+  runs: number;
+  browser: string;
+  profile: 'disk' | 'memory';
+  /** Median cost of a 4 KiB write + fsync in the profile's directory, measured by Node. */
+  fsyncMs: number;
+  cpus: number;
+  platform: string;
+  node: string;
+  sizes: Sizes;
+  elapsedSeconds: number;
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  met: boolean | null;
+}
+
+export interface Report {
+  meta: Meta;
+  settings: Partial<Record<SubjectId, Settings>>;
+  medians: Medians;
+  ratios: Record<string, Record<string, number>>;
+  targets: Target[];
+  profile: Record<string, number | string>;
+  runs: RunFigures[];
+  notes: string[];
+  pageErrors: string[];
+}
+
+/** Median over the runs that have a figure (a failed run gives none). */
+export function mediansOf(runs: RunFigures[]): Medians {
+  const out: Medians = {};
+  for (const subject of SUBJECTS) {
+    const metrics = new Set(runs.flatMap((run) => Object.keys(run[subject] ?? {})));
+    for (const metric of metrics) {
+      const values = runs.map((run) => run[subject]?.[metric]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+      if (values.length > 0) (out[subject] ??= {})[metric] = median(values);
+    }
+  }
+  return out;
+}
+
+interface Row {
+  label: string;
+  unit: string;
+  metric: string;
+  /** Which figure stands in for A (the N-tab rows compare with A's one-writer rate). */
+  aMetric?: string;
+  higherIsBetter: boolean;
+  /** Subjects that have no such figure, with a reason code for the cell. */
+  na?: Partial<Record<SubjectId, string>>;
+}
+
+const NO_CONCURRENCY = 'n/a¹';
+const NO_TABS = '—²';
+const SAME_AS_B = '=B³';
+const NO_LEADER = 'n/a⁴';
+
+function rows(): Row[] {
+  const list: Row[] = [
+    { label: 'single-row write p50', unit: 'ms', metric: 'write.p50', higherIsBetter: false },
+    { label: 'single-row write p99', unit: 'ms', metric: 'write.p99', higherIsBetter: false },
+    { label: 'single-row writes, 1 writer', unit: 'writes/s', metric: 'write.rate', higherIsBetter: true },
+    { label: 'point read p50, idle', unit: 'ms', metric: 'read.p50', higherIsBetter: false },
+    { label: 'point read p99, idle', unit: 'ms', metric: 'read.p99', higherIsBetter: false },
+    { label: 'point read p50, other tab writing', unit: 'ms', metric: 'readLoad.p50', higherIsBetter: false, na: { A_wal: NO_CONCURRENCY, A_rollback: NO_CONCURRENCY } },
+    { label: 'point read p99, other tab writing', unit: 'ms', metric: 'readLoad.p99', higherIsBetter: false, na: { A_wal: NO_CONCURRENCY, A_rollback: NO_CONCURRENCY } },
+    { label: '100k-row insert, one batch', unit: 'rows/s', metric: 'bulk.batch', higherIsBetter: true },
+    { label: '100k-row insert, 1000-row chunks', unit: 'rows/s', metric: 'bulk.chunks', higherIsBetter: true },
+  ];
+  for (const n of TAB_COUNTS) {
+    const na = { A_wal: NO_TABS, A_rollback: NO_TABS, C: SAME_AS_B };
+    list.push(
+      { label: `${n} tab${n > 1 ? 's' : ''} writing: acked`, unit: 'writes/s', metric: `tabs${n}.rate`, aMetric: 'write.rate', higherIsBetter: true, na },
+      { label: `${n} tab${n > 1 ? 's' : ''} writing: p99`, unit: 'ms', metric: `tabs${n}.p99`, aMetric: 'write.p99', higherIsBetter: false, na },
+      { label: `${n} tab${n > 1 ? 's' : ''} writing: errors`, unit: 'count', metric: `tabs${n}.errors`, higherIsBetter: false, na },
+    );
+  }
+  const noLeader = { A_wal: NO_LEADER, A_rollback: NO_LEADER, B: '→C', D: NO_LEADER, E: NO_LEADER };
+  list.push(
+    { label: 'leader failover to next ack', unit: 'ms', metric: 'failover.ms', higherIsBetter: false, na: noLeader },
+    { label: 'cold open to first query', unit: 'ms', metric: 'cold.ms', higherIsBetter: false },
+  );
+  return list;
+}
+
+const COLUMNS: SubjectId[] = ['A_wal', 'A_rollback', 'B', 'C', 'D', 'E'];
+const RATIOS: Array<[SubjectId, SubjectId]> = [
+  ['B', 'A_wal'],
+  ['C', 'A_wal'],
+  ['B', 'E'],
+  ['B', 'D'],
+];
+
+function figure(medians: Medians, subject: SubjectId, metric: string): number | undefined {
+  return medians[subject]?.[metric];
+}
+
+export function ratiosOf(medians: Medians): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const row of rows()) {
+    for (const [top, bottom] of RATIOS) {
+      const numerator = figure(medians, top === 'C' && row.na?.C === SAME_AS_B ? 'B' : top, row.metric);
+      const denominator = figure(medians, bottom, bottom === 'A_wal' && row.aMetric ? row.aMetric : row.metric);
+      if (numerator === undefined || denominator === undefined || denominator === 0 || row.unit === 'count') continue;
+      if (top === 'C' && row.na?.C === SAME_AS_B) continue;
+      (out[row.metric] ??= {})[`${top === 'A_wal' ? 'A' : top}/${bottom === 'A_wal' ? 'A' : bottom}`] = numerator / denominator;
+    }
+  }
+  return out;
+}
+
+function formatNumber(value: number, unit: string): string {
+  if (unit === 'count') return String(Math.round(value));
+  if (unit === 'ms') return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
+  return value >= 10_000 ? `${(value / 1000).toFixed(0)}k` : value >= 1000 ? `${(value / 1000).toFixed(1)}k` : value.toFixed(0);
+}
+
+function formatRatio(value: number | undefined): string {
+  if (value === undefined) return '';
+  return value >= 100 ? `${value.toFixed(0)}x` : value >= 10 ? `${value.toFixed(1)}x` : `${value.toFixed(2)}x`;
+}
+
+export function targetsOf(medians: Medians): Target[] {
+  const targets: Target[] = [];
+  const aRate = figure(medians, 'A_wal', 'write.rate');
+  const tabs8 = figure(medians, 'B', 'tabs8.rate');
+  const errors8 = figure(medians, 'B', 'tabs8.errors');
+  targets.push(
+    aRate !== undefined && tabs8 !== undefined
+      ? {
+          name: '8 tabs x single-row writes',
+          goal: ">= 5x A's durable autocommit rate (WAL+FULL), zero errors",
+          measured: `${tabs8.toFixed(0)} writes/s = ${(tabs8 / aRate).toFixed(2)}x A's ${aRate.toFixed(0)}/s, ${errors8 ?? '?'} errors`,
+          met: tabs8 >= 5 * aRate && errors8 === 0,
+        }
+      : { name: '8 tabs x single-row writes', goal: '>= 5x A', measured: 'not measured', met: null },
+  );
+  const leaderRead = figure(medians, 'B', 'read.p50');
+  const followerRead = figure(medians, 'C', 'read.p50');
+  targets.push(
+    leaderRead !== undefined && followerRead !== undefined
+      ? {
+          name: "follower's point read p50",
+          goal: "within 0.3 ms of the leader's",
+          measured: `${followerRead.toFixed(3)} ms vs ${leaderRead.toFixed(3)} ms: +${(followerRead - leaderRead).toFixed(3)} ms`,
+          met: followerRead - leaderRead <= 0.3,
+        }
+      : { name: "follower's point read p50", goal: 'within 0.3 ms', measured: 'not measured', met: null },
+  );
+  const aBulk = figure(medians, 'A_wal', 'bulk.batch');
+  const bBulk = figure(medians, 'B', 'bulk.batch');
+  targets.push(
+    aBulk !== undefined && bBulk !== undefined
+      ? {
+          name: '100,000-row insert, one API batch',
+          goal: ">= 0.9x A's single-transaction prepared-insert rate",
+          measured: `${bBulk.toFixed(0)} rows/s = ${(bBulk / aBulk).toFixed(2)}x A's ${aBulk.toFixed(0)} rows/s`,
+          met: bBulk >= 0.9 * aBulk,
+        }
+      : { name: '100,000-row insert', goal: '>= 0.9x A', measured: 'not measured', met: null },
+  );
+  return targets;
+}
+
+/** Where the time of one call goes, from figures measured in the same run. */
+export function profileOf(medians: Medians): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  const f = (subject: SubjectId, metric: string) => figure(medians, subject, metric);
+  const put = (key: string, value: number | undefined) => {
+    if (value !== undefined && Number.isFinite(value)) out[key] = value;
+  };
+  put('read.sqlite.p50', f('A_wal', 'read.p50'));
+  put('read.engine.p50', f('A_engine', 'read.p50'));
+  put('hop.pageWorker.p50', f('B', 'ping.p50'));
+  put('hop.pageWorkerLeader.p50', f('C', 'ping.p50'));
+  put('read.leader.p50', f('B', 'read.p50'));
+  put('read.follower.p50', f('C', 'read.p50'));
+  put('write.sqlite.p50', f('A_wal', 'write.p50'));
+  put('write.engine.p50', f('A_engine', 'write.p50'));
+  put('write.leader.p50', f('B', 'write.p50'));
+  put('write.follower.p50', f('C', 'write.p50'));
+  put('bulk.sqlite.ms', msFor(f('A_wal', 'bulk.batch')));
+  put('bulk.engine.ms', msFor(f('A_engine', 'bulk.batch')));
+  put('bulk.leader.ms', msFor(f('B', 'bulk.batch')));
+  put('bulk.follower.ms', msFor(f('C', 'bulk.batch')));
+  put('bulk.oneClone.ms', f('B', 'bulk.cloneMs'));
+  return out;
+}
+
+function msFor(rowsPerSecond: number | undefined): number | undefined {
+  return rowsPerSecond === undefined ? undefined : (100_000 / rowsPerSecond) * 1000;
+}
+
+function pad(text: string, width: number, right = false): string {
+  return right ? text.padStart(width) : text.padEnd(width);
+}
+
+export function formatTable(report: Report): string {
+  const { meta, settings, medians, ratios, targets, profile } = report;
+  const lines: string[] = [];
+  const setting = (s: SubjectId) => {
+    const x = settings[s];
+    return x ? `${x.vfs}, journal_mode=${x.journalMode}, synchronous=${x.synchronous}` : 'not opened';
+  };
+  lines.push(
+    `sqlite-baton bench (${meta.mode}, median of ${meta.runs} run${meta.runs > 1 ? 's' : ''}, ${meta.elapsedSeconds.toFixed(0)} s) ${meta.date}`,
+    `browser: ${meta.browser}, headless, ${meta.profile === 'disk' ? 'on-disk profile' : 'in-memory (incognito) profile'}; ` +
+      `fsync of 4 KiB here: ${meta.fsyncMs.toFixed(2)} ms; ${meta.cpus} CPUs; ${meta.platform}; Node ${meta.node}`,
+  );
+  for (const s of COLUMNS) lines.push(`  ${pad(SUBJECT_LABELS[s], 17)} ${setting(s)}`);
+  lines.push('');
+
+  const labelWidth = 36;
+  const unitWidth = 9;
+  const cellWidth = 10;
+  const ratioNames = RATIOS.map(([a, b]) => `${a === 'A_wal' ? 'A' : a}/${b === 'A_wal' ? 'A' : b}`);
+  const header =
+    pad('workload', labelWidth) +
+    pad('unit', unitWidth) +
+    COLUMNS.map((s) => pad(SUBJECT_LABELS[s].split(' ')[0] + (s === 'A_wal' ? ' wal' : s === 'A_rollback' ? ' rollbk' : ''), cellWidth, true)).join('') +
+    ratioNames.map((r) => pad(r, 8, true)).join('');
+  const headerNames =
+    pad('', labelWidth + unitWidth) +
+    COLUMNS.map((s) => pad({ A_wal: 'raw', A_rollback: 'raw', B: 'leader', C: 'follower', D: 'naive', E: 'SQLocal', A_engine: '' }[s], cellWidth, true)).join('');
+  lines.push(header, headerNames, '-'.repeat(header.length));
+  for (const row of rows()) {
+    const cells = COLUMNS.map((s) => {
+      const na = row.na?.[s];
+      if (na) return pad(na, cellWidth, true);
+      const value = figure(medians, s, row.metric);
+      return pad(value === undefined ? 'failed' : formatNumber(value, row.unit), cellWidth, true);
+    });
+    const ratioCells = ratioNames.map((name) => pad(formatRatio(ratios[row.metric]?.[name]), 8, true));
+    lines.push(pad(row.label, labelWidth) + pad(row.unit, unitWidth) + cells.join('') + ratioCells.join(''));
+  }
+  lines.push(
+    '',
+    'ratios: figure / figure (ms: lower is better; /s: higher is better). The N-tab rows divide by A\'s one-writer rate and p99.',
+    '¹ A is one synchronous connection in one worker: nothing can run beside its reads.',
+    '² A has no tabs: it is the limit of one durable commit per write (its one-writer row).',
+    '³ N tabs of sqlite-baton: the first tab leads, the others follow; shown under B.',
+    '⁴ no leader to lose: D and E keep one connection per tab; A has no tabs. Failover is measured in a follower (C).',
+    '',
+    'targets:',
+  );
+  for (const t of targets) {
+    const verdict = t.met === null ? 'NOT MEASURED' : t.met ? 'MET' : 'MISSED';
+    lines.push(`  [${verdict}] ${t.name}: ${t.goal}. Measured: ${t.measured}`);
+  }
+  lines.push('', 'where the time goes (p50, ms; sqlite = A raw WAL, engine = baton\'s leader code called in its worker with no hops):');
+  const p = (key: string) => (typeof profile[key] === 'number' ? (profile[key] as number).toFixed(3) : '?');
+  lines.push(
+    `  point read:  sqlite ${p('read.sqlite.p50')} | engine ${p('read.engine.p50')} | page<->worker ping ${p('hop.pageWorker.p50')} | ` +
+      `page<->worker<->leader ping ${p('hop.pageWorkerLeader.p50')} | leader read ${p('read.leader.p50')} | follower read ${p('read.follower.p50')}`,
+    `  write:       sqlite ${p('write.sqlite.p50')} | engine ${p('write.engine.p50')} | leader ${p('write.leader.p50')} | follower ${p('write.follower.p50')}`,
+    `  100k batch:  sqlite ${p('bulk.sqlite.ms')} | engine ${p('bulk.engine.ms')} | one structured clone of the batch ${p('bulk.oneClone.ms')} | ` +
+      `leader ${p('bulk.leader.ms')} | follower ${p('bulk.follower.ms')} (ms in all)`,
+  );
+  if (report.notes.length > 0) {
+    lines.push('', 'notes:');
+    for (const note of report.notes) lines.push(`  - ${note}`);
+  }
+  if (report.pageErrors.length > 0) {
+    lines.push('', `page errors (${report.pageErrors.length}, first 5):`);
+    for (const error of report.pageErrors.slice(0, 5)) lines.push(`  - ${error.split('\n')[0]}`);
+  }
+  return lines.join('\n');
+}

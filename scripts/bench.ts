@@ -1,0 +1,93 @@
+/**
+ * `npm run bench [-- --quick] [-- --profile=memory] [-- --runs=N]`
+ *
+ * Measures, side by side in one headless Chromium, raw sqlite-wasm (A), sqlite-baton from a leader
+ * tab (B) and a follower tab (C), the naive one-connection-per-tab setup (D) and SQLocal (E);
+ * prints one table, writes bench/results/latest.json and draws bench/results/chart.svg.
+ * See bench/node/plan.ts for the sizes and bench/shared/workloads.ts for the workloads.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { drawChart } from '../bench/node/chart.ts';
+import { fsyncCost } from '../bench/node/fsync.ts';
+import { batonPhase, clonePhase, coldOpenPhase, failoverPhase, perTabPhase, rawPhase, tabsPhase, type RunContext } from '../bench/node/phases.ts';
+import { FULL, QUICK, type RunFigures, type SubjectId } from '../bench/node/plan.ts';
+import { formatTable, mediansOf, profileOf, ratiosOf, targetsOf, type Report } from '../bench/node/report.ts';
+import { startSession } from '../bench/node/session.ts';
+import type { Settings } from '../bench/shared/workloads.ts';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const profile = args.includes('--profile=memory') ? 'memory' : 'disk';
+const runsArg = args.find((a) => a.startsWith('--runs='));
+const sizes = { ...(quick ? QUICK : FULL) };
+if (runsArg) sizes.runs = Math.max(1, Number(runsArg.slice('--runs='.length)) || sizes.runs);
+
+const resultsDir = fileURLToPath(new URL('../bench/results/', import.meta.url));
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const started = Date.now();
+const fsyncMs = fsyncCost();
+log(`bench: ${quick ? 'quick' : 'full'}, ${sizes.runs} run(s), ${profile} profile; fsync here ${fsyncMs.toFixed(2)} ms`);
+
+const session = await startSession({ profile });
+let interrupted = false;
+process.once('SIGINT', () => {
+  interrupted = true;
+  log('interrupted: closing the browser and the dev server');
+  void session.close().then(() => process.exit(130));
+});
+
+const runs: RunFigures[] = [];
+const settings: Partial<Record<SubjectId, Settings>> = {};
+const notes: string[] = [];
+try {
+  for (let run = 0; run < sizes.runs && !interrupted; run++) {
+    log(`run ${run + 1}/${sizes.runs}`);
+    const ctx: RunContext = { session, sizes, run, figures: {}, settings, notes, log };
+    const names: Record<string, string> = {};
+    await rawPhase(ctx, names);
+    await batonPhase(ctx, names);
+    await perTabPhase(ctx, 'D', names);
+    await perTabPhase(ctx, 'E', names);
+    for (const subject of ['B', 'D', 'E'] as const) await tabsPhase(ctx, subject);
+    await failoverPhase(ctx);
+    await coldOpenPhase(ctx, names);
+    await clonePhase(ctx);
+    runs.push(ctx.figures);
+  }
+} finally {
+  await session.close();
+}
+
+const medians = mediansOf(runs);
+const report: Report = {
+  meta: {
+    date: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    runs: runs.length,
+    browser: session.browserVersion,
+    profile: session.profile,
+    fsyncMs,
+    cpus: cpus().length,
+    platform: `${platform()} ${release()}`,
+    node: process.version,
+    sizes,
+    elapsedSeconds: (Date.now() - started) / 1000,
+  },
+  settings,
+  medians,
+  ratios: ratiosOf(medians),
+  targets: targetsOf(medians),
+  profile: profileOf(medians),
+  runs,
+  notes,
+  pageErrors: session.pageErrors,
+};
+
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(`${resultsDir}chart.svg`, drawChart(medians, report.meta));
+console.log(formatTable(report));
+log(`\nwrote bench/results/latest.json and bench/results/chart.svg (${report.meta.elapsedSeconds.toFixed(0)} s)`);

@@ -1,0 +1,337 @@
+/**
+ * Chaos soak: several tabs write without pause while the leader is killed again and again, by
+ * closing its tab, crashing its renderer (DevTools `Page.crash`) or terminating its worker, at
+ * random moments. Then, from a surviving tab, the file is checked against what every tab was told:
+ * every acknowledged write present exactly once, no transaction half applied, integrity ok, no
+ * call left hanging, no call rejected except transactions cut by a kill (which applied nothing).
+ *
+ *   npm run soak -- --tabs 4 --kills 20 [--loops 2] [--min-delay 50] [--max-delay 700] [--failover-p99 2000]
+ *
+ * Prints figures, then one JSON line; exits 1 on any loss, duplicate, partial transaction, hung
+ * call, unexpected rejection, integrity failure, page error, or a failover p99 over the limit.
+ * test/tabs/soak.test.ts runs a short version through `runSoak`.
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Page } from 'playwright';
+import { startTabs, type TabsSession } from '../test/support/tabs.ts';
+import type { SoakWrite } from '../test/tabs/soak.ts';
+
+export const SOAK_PATH = '/test/tabs/soak.html';
+
+export type KillKind = 'close' | 'crash' | 'terminate';
+const KILL_KINDS: readonly KillKind[] = ['close', 'crash', 'terminate'];
+
+export interface SoakOptions {
+  tabs: number;
+  kills: number;
+  /** Concurrent writers per tab. Default 2. */
+  loops?: number;
+  /** Random wait before each kill, in ms. Default 50..700. */
+  minDelay?: number;
+  maxDelay?: number;
+  /** How long surviving calls may take to settle once writing stops. Default 15 s. */
+  settleTimeout?: number;
+  /** Fail when the failover p99 is above this (ms). Default: report only. */
+  failoverP99Limit?: number;
+  log?: (line: string) => void;
+}
+
+export interface SoakReport {
+  db: string;
+  kills: Record<KillKind, number>;
+  /** Writes started / settled / acknowledged, over every tab whose outcomes were collected. */
+  started: number;
+  settled: number;
+  acknowledged: number;
+  /** Rejections by code. */
+  rejected: Record<string, number>;
+  /** Acknowledged writes missing from the file. */
+  lost: string[];
+  /** Groups with more rows than written. */
+  duplicates: string[];
+  /** Transactions with some but not all of their rows. */
+  partial: string[];
+  /** Rejections other than TRANSACTION_ABORTED of a transaction, or an aborted transaction that left rows. */
+  unexpected: string[];
+  /** Calls of surviving tabs still pending after `settleTimeout`. */
+  hung: number;
+  integrity: string;
+  rows: number;
+  /** ms from each kill to the first acknowledgement of a write started after it, in any tab. */
+  failover: { samples: number; p50: number; p99: number; max: number };
+  pageErrors: string[];
+  durationMs: number;
+  ok: boolean;
+}
+
+interface Tab {
+  page: Page;
+  id: string;
+}
+
+interface Kill {
+  kind: KillKind;
+  at: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function randomBetween(min: number, max: number): number {
+  return Math.round(min + Math.random() * (max - min));
+}
+
+/** `promise`, or `fallback` after `ms`: a crashed page may never answer. */
+function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
+  return Promise.race([promise.catch(() => fallback), late]).finally(() => clearTimeout(timer));
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function openTab(tabs: TabsSession, db: string, loops: number): Promise<Tab> {
+  const page = await tabs.openTab(SOAK_PATH);
+  const id = await page.evaluate((name) => window.soak.open(name), db);
+  await page.evaluate((n) => window.soak.start(n), loops);
+  return { page, id };
+}
+
+/** The tab whose worker leads, once one does (a failover may still be under way). */
+async function leaderOf(open: Tab[]): Promise<Tab> {
+  for (;;) {
+    const roles = await Promise.all(open.map(({ page }) => within(page.evaluate(() => window.db.status().then((s) => s.role)), 5_000, undefined)));
+    const leader = open.find((_, i) => roles[i] === 'leader');
+    if (leader) return leader;
+    await sleep(50);
+  }
+}
+
+async function kill(tabs: TabsSession, victim: Tab, kind: KillKind): Promise<void> {
+  switch (kind) {
+    case 'close':
+      await within(victim.page.close(), 10_000, undefined);
+      return;
+    case 'crash': {
+      const crashed = new Promise<void>((resolve) => victim.page.once('crash', () => resolve()));
+      const cdp = await tabs.context.newCDPSession(victim.page);
+      // The renderer dies under the command, so its answer may never come: do not wait for it.
+      void cdp.send('Page.crash').catch(() => undefined);
+      await within(crashed, 5_000, undefined);
+      await within(victim.page.close(), 5_000, undefined);
+      return;
+    }
+    case 'terminate':
+      await within(victim.page.evaluate(() => window.db.terminateWorker()), 5_000, undefined);
+      return;
+  }
+}
+
+/** Rows per (tab, grp) in the file. */
+interface FileGroup {
+  tab: string;
+  grp: number;
+  kind: string;
+  n: number;
+  parts: number;
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+  const loops = options.loops ?? 2;
+  const minDelay = options.minDelay ?? 50;
+  const maxDelay = options.maxDelay ?? 700;
+  const settleTimeout = options.settleTimeout ?? 15_000;
+  const log = options.log ?? (() => undefined);
+  const db = unique('soak');
+  const began = Date.now();
+  const tabs = await startTabs({ path: SOAK_PATH });
+  try {
+    const open: Tab[] = [];
+    for (let i = 0; i < options.tabs; i++) open.push(await openTab(tabs, db, loops));
+    log(`${options.tabs} tabs writing to ${db} (${loops} writers each)`);
+
+    const kills: Kill[] = [];
+    /** Outcomes of tabs that were closed or crashed, collected just before their end. */
+    const collected: SoakWrite[] = [];
+    for (let k = 0; k < options.kills; k++) {
+      await sleep(randomBetween(minDelay, maxDelay));
+      const leader = await leaderOf(open);
+      const kind = KILL_KINDS[Math.floor(Math.random() * KILL_KINDS.length)]!;
+      if (kind !== 'terminate') collected.push(...(await leader.page.evaluate(() => window.soak.all())));
+      const at = Date.now();
+      await kill(tabs, leader, kind);
+      kills.push({ kind, at });
+      log(`kill ${k + 1}/${options.kills}: ${kind} leader ${leader.id}`);
+      if (kind !== 'terminate') {
+        open.splice(open.indexOf(leader), 1);
+        open.push(await openTab(tabs, db, loops));
+      }
+    }
+    await sleep(maxDelay);
+
+    // Stop, then wait (bounded) for every call of the surviving tabs to settle.
+    await Promise.all(open.map(({ page }) => page.evaluate(() => window.soak.stop())));
+    const settleBy = Date.now() + settleTimeout;
+    let hung = 0;
+    for (;;) {
+      const pending = await Promise.all(open.map(({ page }) => page.evaluate(() => window.soak.pending())));
+      hung = pending.reduce((a, b) => a + b, 0);
+      if (hung === 0 || Date.now() > settleBy) break;
+      await sleep(100);
+    }
+    const survivors = (await Promise.all(open.map(({ page }) => page.evaluate(() => window.soak.all())))).flat();
+
+    const reader = open[0]!.page;
+    const groups = await reader.evaluate(() =>
+      window.db.all<FileGroup>('SELECT tab, grp, kind, count(*) AS n, count(DISTINCT part) AS parts FROM soak GROUP BY tab, grp, kind'),
+    );
+    const integrity = await reader.evaluate(async () => {
+      const rows = await window.db.all<{ integrity_check: string }>('PRAGMA integrity_check');
+      return rows.map((r) => r.integrity_check).join('; ');
+    });
+
+    const report = judge(db, [...collected, ...survivors], groups, kills, hung, integrity, tabs.pageErrors, began);
+    if (options.failoverP99Limit !== undefined && !(report.failover.p99 <= options.failoverP99Limit)) report.ok = false;
+    return report;
+  } finally {
+    await tabs.close();
+  }
+}
+
+function judge(
+  db: string,
+  writes: SoakWrite[],
+  groups: FileGroup[],
+  kills: Kill[],
+  hung: number,
+  integrity: string,
+  pageErrors: string[],
+  began: number,
+): SoakReport {
+  const file = new Map(groups.map((g) => [`${g.tab}/${g.grp}`, g]));
+  const expected = (kind: string) => (kind === 'tx' ? 3 : 1);
+  const lost: string[] = [];
+  const duplicates: string[] = [];
+  const partial: string[] = [];
+  const unexpected: string[] = [];
+  const rejected: Record<string, number> = {};
+
+  for (const g of groups) {
+    const key = `${g.tab}/${g.grp} (${g.kind})`;
+    if (g.n > expected(g.kind)) duplicates.push(`${key}: ${g.n} rows`);
+    else if (g.n < expected(g.kind) || g.parts !== g.n) partial.push(`${key}: ${g.n} rows, ${g.parts} parts`);
+  }
+  for (const w of writes) {
+    if (w.end === undefined) continue;
+    const key = `${w.tab}/${w.grp}`;
+    const rows = file.get(key)?.n ?? 0;
+    if (w.ok) {
+      if (rows === 0) lost.push(`${key} (${w.kind})`);
+      continue;
+    }
+    const code = w.code ?? 'none';
+    rejected[code] = (rejected[code] ?? 0) + 1;
+    if (w.kind !== 'tx' || code !== 'TRANSACTION_ABORTED') unexpected.push(`${key} (${w.kind}) rejected ${code}`);
+    else if (rows !== 0) unexpected.push(`${key} aborted but left ${rows} rows`);
+  }
+
+  const acks = writes.filter((w) => w.ok);
+  const samples: number[] = [];
+  for (const { at } of kills) {
+    let first = Number.POSITIVE_INFINITY;
+    for (const w of acks) if (w.start >= at && w.end! < first) first = w.end!;
+    if (Number.isFinite(first)) samples.push(first - at);
+  }
+  samples.sort((a, b) => a - b);
+  const byKind = { close: 0, crash: 0, terminate: 0 } as Record<KillKind, number>;
+  for (const k of kills) byKind[k.kind]++;
+
+  const report: SoakReport = {
+    db,
+    kills: byKind,
+    started: writes.length,
+    settled: writes.filter((w) => w.end !== undefined).length,
+    acknowledged: acks.length,
+    rejected,
+    lost,
+    duplicates,
+    partial,
+    unexpected,
+    hung,
+    integrity,
+    rows: groups.reduce((a, g) => a + g.n, 0),
+    failover: { samples: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), max: samples.at(-1) ?? Number.NaN },
+    pageErrors: [...pageErrors],
+    durationMs: Date.now() - began,
+    ok: false,
+  };
+  report.ok =
+    lost.length === 0 &&
+    duplicates.length === 0 &&
+    partial.length === 0 &&
+    unexpected.length === 0 &&
+    hung === 0 &&
+    integrity === 'ok' &&
+    pageErrors.length === 0 &&
+    samples.length === kills.length &&
+    acks.length > 0;
+  return report;
+}
+
+/** Human-readable lines for a report. */
+export function describeReport(r: SoakReport): string[] {
+  const list = (items: string[]) => (items.length === 0 ? '0' : `${items.length}: ${items.slice(0, 10).join(', ')}${items.length > 10 ? ', ...' : ''}`);
+  return [
+    `kills: ${r.kills.close + r.kills.crash + r.kills.terminate} (close ${r.kills.close}, crash ${r.kills.crash}, terminate ${r.kills.terminate})`,
+    `writes: ${r.started} started, ${r.settled} settled, ${r.acknowledged} acknowledged; ${r.rows} rows in the file`,
+    `rejected: ${JSON.stringify(r.rejected)}`,
+    `lost: ${list(r.lost)}`,
+    `duplicates: ${list(r.duplicates)}`,
+    `partial transactions: ${list(r.partial)}`,
+    `unexpected rejections: ${list(r.unexpected)}`,
+    `hung calls: ${r.hung}`,
+    `integrity_check: ${r.integrity}`,
+    `failover (kill -> first ack of a write started after it): p50 ${r.failover.p50} ms, p99 ${r.failover.p99} ms, max ${r.failover.max} ms over ${r.failover.samples} kills`,
+    `page errors: ${list(r.pageErrors)}`,
+    `duration: ${(r.durationMs / 1000).toFixed(1)} s; ${r.ok ? 'OK' : 'FAILED'}`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      tabs: { type: 'string', default: '4' },
+      kills: { type: 'string', default: '20' },
+      loops: { type: 'string', default: '2' },
+      'min-delay': { type: 'string', default: '50' },
+      'max-delay': { type: 'string', default: '700' },
+      'failover-p99': { type: 'string', default: '2000' },
+    },
+  });
+  const report = await runSoak({
+    tabs: Number(values.tabs),
+    kills: Number(values.kills),
+    loops: Number(values.loops),
+    minDelay: Number(values['min-delay']),
+    maxDelay: Number(values['max-delay']),
+    failoverP99Limit: Number(values['failover-p99']),
+    log: (line) => console.log(line),
+  });
+  for (const line of describeReport(report)) console.log(line);
+  console.log(JSON.stringify(report));
+  process.exitCode = report.ok ? 0 : 1;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
