@@ -1,0 +1,78 @@
+/**
+ * Frozen tabs (DevTools' Page.setWebLifecycleState). A frozen page keeps its Web Locks, so the
+ * baton does not pass; in Chromium its dedicated worker keeps running, so a frozen leader tab
+ * still serves. A frozen tab inside its transaction holds the writer: the others get a typed
+ * LOCK_TIMEOUT, never a hang, and once it thaws everything goes on, nothing written twice.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startTabs, type TabsSession } from '../support/tabs.ts';
+
+let tabs: TabsSession;
+beforeAll(async () => {
+  tabs = await startTabs();
+});
+afterAll(async () => {
+  await tabs?.close();
+});
+
+function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+test("a frozen leader tab's worker keeps serving the others, and after the thaw it is still the one leader", async () => {
+  const name = unique('frozen');
+  const leader = await tabs.openTab();
+  const leaderTab = await leader.evaluate((n) => window.harness.open(n), name);
+  const follower = await tabs.openTab();
+  const followerTab = await follower.evaluate((n) => window.harness.open(n, 1_000), name);
+  const cdp = await tabs.context.newCDPSession(leader);
+
+  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+  const whileFrozen = await follower.evaluate(async (t) => {
+    const started = Date.now();
+    try {
+      await window.db.run('INSERT INTO writes (tab, seq) VALUES (?, 1)', [t]);
+      return { outcome: 'resolved', ms: Date.now() - started };
+    } catch (e) {
+      return { outcome: (e as { code?: string }).code, ms: Date.now() - started };
+    }
+  }, followerTab);
+  await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+
+  expect(whileFrozen.outcome).toBe('resolved');
+  await follower.evaluate((t) => window.db.run('INSERT INTO writes (tab, seq) VALUES (?, 2)', [t]), followerTab);
+  await leader.evaluate((t) => window.db.run('INSERT INTO writes (tab, seq) VALUES (?, 3)', [t]), leaderTab);
+  const rows = await follower.evaluate(() => window.db.all<{ seq: number }>('SELECT seq FROM writes ORDER BY seq'));
+  expect(rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+  const statuses = await Promise.all([leader, follower].map((p) => p.evaluate(() => window.db.status())));
+  expect(statuses.filter((s) => s.role === 'leader')).toHaveLength(1);
+});
+
+test('a tab frozen inside its transaction makes the others time out with LOCK_TIMEOUT, then thaws and commits', async () => {
+  const name = unique('frozen-tx');
+  const leader = await tabs.openTab();
+  const leaderTab = await leader.evaluate((n) => window.harness.open(n, 1_000), name);
+  const holder = await tabs.openTab();
+  const holderTab = await holder.evaluate((n) => window.harness.open(n), name);
+  await holder.evaluate((t) => window.harness.openTransaction(t), holderTab);
+  const cdp = await tabs.context.newCDPSession(holder);
+  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+
+  const blocked = await leader.evaluate(async (t) => {
+    try {
+      await window.db.run('INSERT INTO writes (tab, seq) VALUES (?, 1)', [t]);
+      return 'resolved';
+    } catch (e) {
+      return (e as { code?: string }).code;
+    }
+  }, leaderTab);
+  expect(blocked).toBe('LOCK_TIMEOUT');
+
+  await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+  await holder.evaluate(() => window.harness.release!(true));
+  await holder.waitForFunction(() => window.harness.txOutcome !== undefined);
+  expect(await holder.evaluate(() => window.harness.txOutcome)).toBe('committed');
+  await leader.evaluate((t) => window.db.run('INSERT INTO writes (tab, seq) VALUES (?, 2)', [t]), leaderTab);
+  const rows = await leader.evaluate(() => window.db.all<{ seq: number }>('SELECT seq FROM writes ORDER BY seq'));
+  expect(rows.map((r) => r.seq)).toEqual([-1, 2]);
+});
