@@ -97,6 +97,24 @@ export class Database extends EventTarget {
     return result;
   }
 
+  /**
+   * The whole database as a plain SQLite file (a consistent snapshot), e.g. for a download or a
+   * backup. If SQLite cannot read the file any more, the file's bytes as stored.
+   */
+  export(): Promise<Uint8Array> {
+    return this.send({ op: 'export' }) as Promise<Uint8Array>;
+  }
+
+  /**
+   * Replaces the whole database with `image` (an SQLite file), for every tab. The image is
+   * checked in full first: one that is not SQLite rejects with SQLITE_NOTADB, a damaged one with
+   * SQLITE_CORRUPT, and the database is then left as it was.
+   */
+  import(image: Uint8Array): Promise<void> {
+    if (!(image instanceof Uint8Array)) return Promise.reject(invalidArgument('import takes the database image as a Uint8Array'));
+    return this.send({ op: 'import', image }) as Promise<void>;
+  }
+
   /** This tab's view: role, ids, epoch, the writer queue's depth. */
   status(): Promise<Status> {
     if (this.closing) return Promise.reject(closedError());

@@ -48,16 +48,18 @@ export type Request =
   | (RequestBase & { op: 'exec'; sql: string })
   | (RequestBase & { op: 'run' | 'all' | 'get'; sql: string; params?: SqlParams })
   | (RequestBase & { op: 'batch'; statements: BatchStatement[] })
+  | (RequestBase & { op: 'export' })
+  | (RequestBase & { op: 'import'; image: Uint8Array })
   | (RequestBase & { op: 'begin'; txId: string })
   | (RequestBase & { op: 'commit'; txId: string })
   | (RequestBase & { op: 'rollback'; txId: string });
 
 export type Op = Request['op'];
 
-export const OPS: readonly Op[] = ['exec', 'run', 'all', 'get', 'batch', 'begin', 'commit', 'rollback'];
+export const OPS: readonly Op[] = ['exec', 'run', 'all', 'get', 'batch', 'export', 'import', 'begin', 'commit', 'rollback'];
 
 /** What each op answers. */
-export type Reply = undefined | RunResult | Row[] | Row | BatchResult[];
+export type Reply = undefined | RunResult | Row[] | Row | BatchResult[] | Uint8Array;
 
 /** Where the data really lives. */
 export type Storage = 'opfs' | 'memory';

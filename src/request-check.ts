@@ -34,6 +34,11 @@ export function checkRequest(value: unknown): asserts value is Request {
     case 'batch':
       checkBatch(r.statements);
       return;
+    case 'export':
+      return;
+    case 'import':
+      if (!(r.image instanceof Uint8Array)) throw invalidArgument('import takes the database image as a Uint8Array');
+      return;
     default:
       if (r.txId === undefined) throw invalidArgument(`${r.op} needs a txId`);
   }

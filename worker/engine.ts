@@ -13,6 +13,8 @@ export interface Engine {
   /** What `PRAGMA journal_mode` and `PRAGMA synchronous` really are, for status and benchmarks. */
   readonly journalMode: string;
   readonly synchronous: string;
+  /** The main file's bytes as stored, for when SQLite cannot read them (OPFS only). */
+  rawBytes?(): Uint8Array;
   close(): void;
 }
 

@@ -4,6 +4,7 @@ import type { Reply, Status } from '../src/protocol.ts';
 import { checkRequest } from '../src/request-check.ts';
 import type { Engine } from './engine.ts';
 import { peerLockName, whenReleased } from './locks.ts';
+import { exportImage, openImage, restoreInto } from './image.ts';
 import { explainStorageError } from './quota.ts';
 import { isAllowedCall, rpcChannelName, rpcEndpoint, type ClosableEndpoint } from './peer-channel.ts';
 import { RequestLog } from './request-log.ts';
@@ -51,7 +52,35 @@ export class Leader {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.writer.submit(callerId, request).catch(explainStorageError);
+    let reply: Promise<Reply>;
+    if (request.op === 'export' && request.txId === undefined) reply = this.writer.exclusive(callerId, request, () => this.exportImage());
+    else if (request.op === 'import' && request.txId === undefined) {
+      const image = request.image;
+      reply = this.writer.exclusive(callerId, request, () => this.importImage(image));
+    } else reply = this.writer.submit(callerId, request);
+    return reply.catch(explainStorageError);
+  }
+
+  /** The database as a plain SQLite file; if SQLite cannot read it, the file as stored. */
+  private exportImage(): Uint8Array {
+    try {
+      return exportImage(this.engine.connection);
+    } catch (e) {
+      if (this.engine.rawBytes) return this.engine.rawBytes();
+      throw e;
+    }
+  }
+
+  /** Replaces the whole database with a checked image, atomically. */
+  private importImage(image: Uint8Array): undefined {
+    const source = openImage(this.engine.connection.sqlite3, image);
+    try {
+      restoreInto(this.engine.connection, source);
+    } finally {
+      source.close();
+    }
+    this.log.restore(this.epoch);
+    return undefined;
   }
 
   /** The epoch written in the file now; it moves only if another leader opened the file. */

@@ -11,6 +11,9 @@ import { connect, loadSqlite, type Engine } from './engine.ts';
  * can have different leaders.
  */
 
+/** Each database has a pool of its own, so its main file can have a fixed name. */
+export const DB_FILE = '/database.sqlite3';
+
 /** How long to keep retrying while a previous owner (a reloaded or dying tab) still holds handles. */
 const OPEN_RETRY_MS = 10_000;
 
@@ -41,7 +44,14 @@ function isHandleBusy(error: unknown): boolean {
   return name === 'NoModificationAllowedError' || /NoModificationAllowed|InvalidStateError|Access Handles cannot be created/i.test(text);
 }
 
-export async function openOpfsEngine(name: string, durability: Durability): Promise<Engine> {
+type Pool = Awaited<ReturnType<Awaited<ReturnType<typeof loadSqlite>>['installOpfsSAHPoolVfs']>>;
+
+/**
+ * Takes the pool of database `name`: all its access handles. A tab that was just closed or
+ * reloaded may still hold them for a moment (NoModificationAllowedError), so this retries with
+ * backoff for a bounded while, then fails with OPEN_FAILED.
+ */
+export async function takePool(name: string): Promise<Pool> {
   const sqlite3 = await loadSqlite();
   const key = poolKey(name);
   const started = Date.now();
@@ -55,22 +65,48 @@ export async function openOpfsEngine(name: string, durability: Durability): Prom
         forceReinitIfPreviouslyFailed: true,
       } as Parameters<typeof sqlite3.installOpfsSAHPoolVfs>[0]);
       if (pool.isPaused()) await pool.unpauseVfs();
-      const db = new pool.OpfsSAHPoolDb('/database.sqlite3');
-      const opened = connect(sqlite3, db, durability, true);
-      return {
-        storage: 'opfs',
-        ...opened,
-        close: () => {
-          opened.connection.close();
-          pool.pauseVfs();
-        },
-      };
+      return pool;
     } catch (e) {
       if (!isHandleBusy(e) || Date.now() - started > OPEN_RETRY_MS) {
-        if (e instanceof SqliteError) throw e;
         throw new SqliteError('OPEN_FAILED', `could not open "${name}" in OPFS: ${String((e as Error)?.message ?? e)}`);
       }
       await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 500)));
     }
+  }
+}
+
+export async function openOpfsEngine(name: string, durability: Durability): Promise<Engine> {
+  const sqlite3 = await loadSqlite();
+  const pool = await takePool(name);
+  let opened: ReturnType<typeof connect>;
+  const db = new pool.OpfsSAHPoolDb(DB_FILE);
+  try {
+    opened = connect(sqlite3, db, durability, true);
+  } catch (e) {
+    // A file SQLite cannot read (SQLITE_NOTADB, SQLITE_CORRUPT): let go of it, say why.
+    db.close();
+    pool.pauseVfs();
+    throw e;
+  }
+  return {
+    storage: 'opfs',
+    ...opened,
+    rawBytes: () => pool.exportFile(DB_FILE),
+    close: () => {
+      opened.connection.close();
+      pool.pauseVfs();
+    },
+  };
+}
+
+/** What maintenance can do to a database that no tab has open: read its file as stored, or delete it. */
+export async function maintainOpfsFile(name: string, action: 'read' | 'delete'): Promise<Uint8Array | undefined> {
+  const pool = await takePool(name);
+  try {
+    if (action === 'read') return pool.getFileNames().includes(DB_FILE) ? pool.exportFile(DB_FILE) : new Uint8Array();
+    for (const file of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-journal`]) pool.unlink(file);
+    return undefined;
+  } finally {
+    pool.pauseVfs();
   }
 }

@@ -67,6 +67,25 @@ export class RequestLog {
     }
   }
 
+  /**
+   * After an import replaced the whole file: put the library's tables back and carry the current
+   * epoch over, so the next leader still counts up from here.
+   */
+  restore(epoch: number): void {
+    this.conn.control('BEGIN IMMEDIATE');
+    try {
+      this.conn.exec(SCHEMA);
+      this.conn.query(
+        `INSERT INTO _baton_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        [epoch],
+      );
+      this.conn.control('COMMIT');
+    } catch (e) {
+      if (!this.conn.autocommit) this.conn.control('ROLLBACK');
+      throw e;
+    }
+  }
+
   /** The leader epoch stored in the file. */
   currentEpoch(): number {
     return Number(this.conn.query(`SELECT value FROM _baton_meta WHERE key = 'epoch'`, undefined).rows[0]?.value);

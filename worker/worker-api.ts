@@ -1,7 +1,9 @@
 import { SqliteError } from '../src/errors.ts';
 import type { OpenInfo, Reply, Request, Status, WorkerConfig, WorkerEvent } from '../src/protocol.ts';
 import { openMemoryEngine } from './memory-engine.ts';
-import { openOpfsEngine, opfsProblem } from './opfs-engine.ts';
+import { maintainOpfsFile, openOpfsEngine, opfsProblem } from './opfs-engine.ts';
+import { leaderLockName } from './locks.ts';
+import { transfer } from 'comlink';
 import { Peer } from './peer.ts';
 
 /**
@@ -33,8 +35,30 @@ export function createWorkerApi(exit: () => void) {
     },
 
     /** One call of the public API; retried across leader changes inside the peer. */
-    call(request: Request): Promise<Reply> {
-      return joined().route(request);
+    async call(request: Request): Promise<Reply> {
+      const reply = await joined().route(request);
+      // A database image can be large: hand its buffer over instead of copying it.
+      return reply instanceof Uint8Array ? transfer(reply, [reply.buffer]) : reply;
+    },
+
+    /**
+     * Reads or deletes the file of a database that no tab has open (one SQLite cannot open, for
+     * instance). Takes the leader lock first, so it never pulls the file from under a leader.
+     */
+    async maintain(name: string, action: 'read' | 'delete', lockTimeout: number): Promise<Uint8Array | undefined> {
+      const problem = opfsProblem();
+      if (problem !== undefined) throw new SqliteError('OPFS_UNAVAILABLE', `OPFS cannot be used: ${problem}`);
+      try {
+        const bytes = await navigator.locks.request(leaderLockName(name), { signal: AbortSignal.timeout(lockTimeout) }, () =>
+          maintainOpfsFile(name, action),
+        );
+        return bytes ? transfer(bytes, [bytes.buffer]) : undefined;
+      } catch (e) {
+        if ((e as { name?: string }).name === 'TimeoutError') {
+          throw new SqliteError('LOCK_TIMEOUT', `"${name}" is open in a tab: close it everywhere first, or use db.export() / db.import()`);
+        }
+        throw e;
+      }
     },
 
     status(): Promise<Status> {

@@ -22,6 +22,8 @@ const STANDALONE = /^\s*(?:(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)\s*)*(?:pragma|v
 interface Job {
   callerId: string;
   request: Request;
+  /** Set for work that must run alone, outside any transaction (import, export). */
+  work?: () => Reply;
   resolve(reply: Reply): void;
   reject(error: unknown): void;
 }
@@ -91,6 +93,15 @@ export class Writer {
     });
   }
 
+  /** Queues `work` to run alone, in arrival order, when no transaction holds the writer. */
+  exclusive(callerId: string, request: Request, work: () => Reply): Promise<Reply> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ callerId, request, work, resolve, reject });
+      this.schedule();
+    });
+  }
+
   /** Rolls back the open transaction if `ownerId` owns it: its tab is gone and will never commit. */
   abortTransaction(ownerId: string): void {
     if (this.tx?.ownerId !== ownerId) return;
@@ -126,7 +137,7 @@ export class Writer {
     const head = this.queue[0];
     if (!head) return;
     if (head.request.op === 'begin') this.begin(this.queue.shift()!);
-    else if (isStandalone(head.request)) this.runStandalone(this.queue.shift()!);
+    else if (head.work || isStandalone(head.request)) this.runStandalone(this.queue.shift()!);
     else this.runGroup(this.takeGroup());
     if (this.queue.length > 0) this.schedule();
   }
@@ -134,8 +145,8 @@ export class Writer {
   private takeGroup(): Job[] {
     let end = 0;
     while (end < this.queue.length && end < MAX_GROUP) {
-      const request = this.queue[end]!.request;
-      if (request.op === 'begin' || isStandalone(request)) break;
+      const { request, work } = this.queue[end]!;
+      if (work || request.op === 'begin' || isStandalone(request)) break;
       end++;
     }
     return this.queue.splice(0, end);
@@ -257,7 +268,7 @@ export class Writer {
 
   private runStandalone(job: Job): void {
     try {
-      job.resolve(this.apply(job.request));
+      job.resolve(job.work ? job.work() : this.apply(job.request));
     } catch (e) {
       job.reject(e);
     }

@@ -14,6 +14,8 @@ import { serve } from '../shared/worker-rpc.ts';
 import { runWorkload, type Settings, type Statement, type Subject, type Value } from '../shared/workloads.ts';
 import { openOpfsEngine } from '../../worker/opfs-engine.ts';
 import { Leader } from '../../worker/leader.ts';
+import { Connection } from '../../worker/connection.ts';
+import { checkRequest } from '../../src/request-check.ts';
 import type { Reply, Request } from '../../src/protocol.ts';
 
 type Mode = 'wal' | 'rollback' | 'engine';
@@ -129,6 +131,73 @@ async function openEngine(name: string): Promise<void> {
   closeDb = () => leader.close();
 }
 
+function timed(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+/**
+ * Where a big batch's time goes inside sqlite-baton's leader, step by step, on a private file:
+ * SQLite alone, the library's Connection layer (worker/connection.ts), the request check, the
+ * JSON of the reply that the request log stores (as worker/request-log.ts encodes it), writing
+ * that JSON, and one structured clone of the reply (what each hop back copies).
+ */
+async function profileBatch(name: string, rows: number): Promise<Record<string, number>> {
+  const sqlite3 = await sqlite3InitModule();
+  const key = poolKey(`${name}-profile`);
+  const pool = await sqlite3.installOpfsSAHPoolVfs({ name: `bench-${key}`, directory: `.bench-raw/${key}` });
+  const db = new pool.OpfsSAHPoolDb('/profile.sqlite3');
+  try {
+    db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL');
+    db.exec('CREATE TABLE bulk (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b TEXT NOT NULL); CREATE TABLE log (id TEXT PRIMARY KEY, reply TEXT) WITHOUT ROWID');
+    const sql = 'INSERT INTO bulk (a, b) VALUES (?, ?)';
+    const statements: Statement[] = [];
+    for (let i = 0; i < rows; i++) statements.push({ sql, params: [i, `row ${i}`] });
+    const out: Record<string, number> = {};
+
+    out.sqliteMs = timed(() => {
+      const stmt = db.prepare(sql);
+      db.exec('BEGIN');
+      for (const s of statements) stmt.bind(s.params).stepReset();
+      db.exec('COMMIT');
+      stmt.finalize();
+    });
+    db.exec('DELETE FROM bulk');
+
+    const request = { op: 'batch', statements, requestId: requestId(), deadline: Date.now() + 30_000 };
+    out.checkMs = timed(() => checkRequest(request));
+
+    const conn = new Connection(sqlite3, db);
+    let results: Array<{ rows: unknown[]; changes: number; lastInsertRowid: number | bigint }> = [];
+    out.connectionMs = timed(() => {
+      conn.control('BEGIN');
+      results = statements.map((s) => conn.query(s.sql, s.params));
+      conn.control('COMMIT');
+    });
+
+    let json = '';
+    out.replyJsonMs = timed(() => {
+      json = JSON.stringify(results, (_key, value: unknown) => {
+        if (typeof value === 'bigint') return { t: 'bigint', v: value.toString() };
+        if (value instanceof Uint8Array) return { t: 'bytes', v: Array.from(value) };
+        return value;
+      });
+    });
+    out.replyJsonBytes = json.length;
+    out.replyWriteMs = timed(() => {
+      db.exec('BEGIN');
+      db.exec({ sql: 'INSERT INTO log (id, reply) VALUES (?, ?)', bind: ['x', json] });
+      db.exec('COMMIT');
+    });
+    out.replyCloneMs = timed(() => structuredClone(results));
+    return out;
+  } finally {
+    db.close();
+    pool.pauseVfs();
+  }
+}
+
 function opened(): Subject {
   if (!subject) throw new Error('open first');
   return subject;
@@ -141,7 +210,8 @@ serve({
     return settings;
   },
   get: (sql: string, params: Value[]) => opened().get(sql, params),
-  workload: (name: string, args: unknown[]) => runWorkload(opened(), name, args),
+  workload: (name: string, args: unknown[]) =>
+    name === 'profileBatch' ? profileBatch(String(args[0]), Number(args[1])) : runWorkload(opened(), name, args),
   close() {
     closeDb?.();
     closeDb = undefined;

@@ -4,7 +4,7 @@
  * one broken contender must not hide the others' figures.
  */
 import type { Page } from 'playwright';
-import type { BenchPage, OpenResult } from '../shared/bench-page.ts';
+import type { OpenResult, PageEvent } from '../shared/bench-page.ts';
 import type { BulkResult, LatencyResult, LoopOptions, LoopResult, Settings } from '../shared/workloads.ts';
 import { quantile } from '../shared/stats.ts';
 import { PAGES, TAB_COUNTS, type RunFigures, type Sizes, type SubjectId } from './plan.ts';
@@ -51,7 +51,7 @@ const api = {
     page.evaluate(([t, o]) => window.bench!.loop(t, o), [tab, options] as const) as Promise<LoopResult>,
   stop: (page: Page) => page.evaluate(() => window.bench!.stop()),
   ping: (page: Page, count: number) => page.evaluate((c) => window.bench!.ping(c), count) as Promise<LatencyResult>,
-  events: (page: Page) => page.evaluate(() => window.bench!.events()) as ReturnType<BenchPage['events']>,
+  events: (page: Page) => page.evaluate(() => window.bench!.events()) as Promise<PageEvent[]>,
   close: (page: Page) => page.evaluate(() => window.bench!.close()),
 };
 
@@ -79,6 +79,17 @@ async function openTab(ctx: RunContext, tabs: Page[], path: string, label: strin
   return page;
 }
 
+/** One workload of a phase: a failure is noted and the phase goes on with the next one. */
+async function step(ctx: RunContext, subject: SubjectId, name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    const message = String((error as Error)?.message ?? error).split('\n')[0]!.slice(0, 300);
+    ctx.notes.push(`run ${ctx.run + 1}, ${subject} ${name} failed: ${message}`);
+    ctx.log(`  ${subject} ${name} FAILED: ${message}`);
+  }
+}
+
 function recordLatency(ctx: RunContext, subject: SubjectId, prefix: string, result: LatencyResult): void {
   set(ctx, subject, `${prefix}.p50`, result.p50);
   set(ctx, subject, `${prefix}.p99`, result.p99);
@@ -89,12 +100,18 @@ function recordLatency(ctx: RunContext, subject: SubjectId, prefix: string, resu
 /** Schema, reads, writes and the bulk insert on one opened tab. */
 async function singleTabWorkloads(ctx: RunContext, subject: SubjectId, page: Page, tab: string): Promise<void> {
   const { sizes } = ctx;
-  recordLatency(ctx, subject, 'write', await api.run<LatencyResult>(page, 'writeLatency', sizes.writes, tab));
-  recordLatency(ctx, subject, 'read', await api.run<LatencyResult>(page, 'readLatency', sizes.reads, sizes.readRows));
-  const batch = await api.run<BulkResult>(page, 'bulkInsert', sizes.bulkRows, sizes.bulkRows);
-  set(ctx, subject, 'bulk.batch', batch.rowsPerSecond);
-  const chunks = await api.run<BulkResult>(page, 'bulkInsert', sizes.bulkRows, sizes.bulkChunk);
-  set(ctx, subject, 'bulk.chunks', chunks.rowsPerSecond);
+  await step(ctx, subject, 'write latency', async () => {
+    recordLatency(ctx, subject, 'write', await api.run<LatencyResult>(page, 'writeLatency', sizes.writes, tab));
+  });
+  await step(ctx, subject, 'read latency', async () => {
+    recordLatency(ctx, subject, 'read', await api.run<LatencyResult>(page, 'readLatency', sizes.reads, sizes.readRows));
+  });
+  await step(ctx, subject, `${sizes.bulkRows}-row insert in one batch`, async () => {
+    set(ctx, subject, 'bulk.batch', (await api.run<BulkResult>(page, 'bulkInsert', sizes.bulkRows, sizes.bulkRows)).rowsPerSecond);
+  });
+  await step(ctx, subject, `${sizes.bulkRows}-row insert in ${sizes.bulkChunk}-row batches`, async () => {
+    set(ctx, subject, 'bulk.chunks', (await api.run<BulkResult>(page, 'bulkInsert', sizes.bulkRows, sizes.bulkChunk)).rowsPerSecond);
+  });
 }
 
 /** Point reads in `reader` while `writer` writes single rows as fast as it can. */
@@ -102,9 +119,14 @@ async function readsUnderLoad(ctx: RunContext, subject: SubjectId, reader: Page,
   const start = Date.now() + 200;
   const load = api.loop(writer, 'load', { startAt: start, endAt: start + 120_000, callTimeoutMs: ctx.sizes.callTimeoutMs });
   await new Promise((r) => setTimeout(r, 500));
-  const reads = await api.run<LatencyResult>(reader, 'readLatency', ctx.sizes.loadedReads, ctx.sizes.readRows);
-  await api.stop(writer);
+  let reads: LatencyResult;
+  try {
+    reads = await api.run<LatencyResult>(reader, 'readLatency', ctx.sizes.loadedReads, ctx.sizes.readRows, ctx.sizes.loadedReadsMaxMs);
+  } finally {
+    await api.stop(writer);
+  }
   const loop = await load;
+  set(ctx, subject, 'readLoad.count', reads.count);
   set(ctx, subject, 'readLoad.p50', reads.p50);
   set(ctx, subject, 'readLoad.p99', reads.p99);
   set(ctx, subject, 'readLoad.mean', reads.mean);
@@ -123,6 +145,20 @@ export async function rawPhase(ctx: RunContext, names: Record<string, string>): 
       await api.run(page, 'schema');
       await api.run(page, 'prefill', ctx.sizes.readRows, 'prefill');
       await singleTabWorkloads(ctx, subject, page, 'a');
+      if (subject === 'A_engine') {
+        // The engine's group-commit ceiling: many callers at once, no tab and no hop in between.
+        for (const writers of [1, 8]) {
+          await step(ctx, subject, `${writers} concurrent writers`, async () => {
+            const r = await api.run<{ perSecond: number; p99: number }>(page, 'concurrentWrites', writers, ctx.sizes.tabsMs);
+            set(ctx, subject, `concurrent${writers}.rate`, r.perSecond);
+            set(ctx, subject, `concurrent${writers}.p99`, r.p99);
+          });
+        }
+        await step(ctx, subject, 'batch profile', async () => {
+          const steps = await api.run<Record<string, number>>(page, 'profileBatch', name, ctx.sizes.bulkRows);
+          for (const [key, value] of Object.entries(steps)) set(ctx, subject, `profile.${key}`, value);
+        });
+      }
       await api.close(page);
     });
   }
@@ -143,12 +179,12 @@ export async function batonPhase(ctx: RunContext, names: Record<string, string>)
     ctx.settings.C = followerOpen.settings;
     await api.run(leader, 'schema');
     await api.run(leader, 'prefill', ctx.sizes.readRows, 'prefill');
-    recordLatency(ctx, 'B', 'ping', await api.ping(leader, ctx.sizes.pings));
-    recordLatency(ctx, 'C', 'ping', await api.ping(follower, ctx.sizes.pings));
+    await step(ctx, 'B', 'ping', async () => recordLatency(ctx, 'B', 'ping', await api.ping(leader, ctx.sizes.pings)));
+    await step(ctx, 'C', 'ping', async () => recordLatency(ctx, 'C', 'ping', await api.ping(follower, ctx.sizes.pings)));
     await singleTabWorkloads(ctx, 'B', leader, 'leader');
     await singleTabWorkloads(ctx, 'C', follower, 'follower');
-    await readsUnderLoad(ctx, 'B', leader, follower);
-    await readsUnderLoad(ctx, 'C', follower, leader);
+    await step(ctx, 'B', 'reads under load', () => readsUnderLoad(ctx, 'B', leader, follower));
+    await step(ctx, 'C', 'reads under load', () => readsUnderLoad(ctx, 'C', follower, leader));
     await api.close(follower);
     await api.close(leader);
   });
@@ -166,7 +202,7 @@ export async function perTabPhase(ctx: RunContext, subject: 'D' | 'E', names: Re
     await singleTabWorkloads(ctx, subject, first, 'one');
     const second = await openTab(ctx, tabs, path, `${subject} 2`);
     await api.open(second, name);
-    await readsUnderLoad(ctx, subject, first, second);
+    await step(ctx, subject, 'reads under load', () => readsUnderLoad(ctx, subject, first, second));
     await api.close(second);
     await api.close(first);
   });
@@ -178,11 +214,18 @@ export async function tabsPhase(ctx: RunContext, subject: 'B' | 'D' | 'E'): Prom
   await phase(ctx, `${subject} 1-8 tabs writing`, async (tabs) => {
     const name = unique(`${subject}-tabs`);
     const max = Math.max(...TAB_COUNTS);
-    for (let i = 0; i < max; i++) {
-      const page = await openTab(ctx, tabs, path, `${subject} tab ${i + 1}`);
-      await api.open(page, name);
-      if (i === 0) await api.run(page, 'schema');
-    }
+    // The first tab creates the file (and, for sqlite-baton, leads); the others join at once.
+    const first = await openTab(ctx, tabs, path, `${subject} tab 1`);
+    await api.open(first, name);
+    await api.run(first, 'schema');
+    const others = await Promise.all(
+      Array.from({ length: max - 1 }, async (_, i) => {
+        const page = await ctx.session.openTab(path, `${subject} tab ${i + 2}`);
+        await api.open(page, name);
+        return page;
+      }),
+    );
+    tabs.push(...others);
     for (const count of TAB_COUNTS) {
       const startAt = Date.now() + 500;
       const options: LoopOptions = { startAt, endAt: startAt + ctx.sizes.tabsMs, callTimeoutMs: ctx.sizes.callTimeoutMs };

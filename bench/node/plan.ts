@@ -26,8 +26,10 @@ export interface Sizes {
   /** Rows put in `items` before the reads. */
   readRows: number;
   reads: number;
-  /** Reads while another tab writes. */
+  /** Reads while another tab writes, */
   loadedReads: number;
+  /** ... or fewer if they take longer than this in all (the naive setup's reads wait seconds). */
+  loadedReadsMaxMs: number;
   bulkRows: number;
   bulkChunk: number;
   /** How long the N-tab writers run, per tab count. */
@@ -43,6 +45,7 @@ export const FULL: Sizes = {
   readRows: 1_000,
   reads: 1_000,
   loadedReads: 300,
+  loadedReadsMaxMs: 15_000,
   bulkRows: 100_000,
   bulkChunk: 1_000,
   tabsMs: 3_000,
@@ -56,6 +59,7 @@ export const QUICK: Sizes = {
   readRows: 1_000,
   reads: 300,
   loadedReads: 150,
+  loadedReadsMaxMs: 6_000,
   bulkRows: 100_000,
   bulkChunk: 1_000,
   tabsMs: 1_500,

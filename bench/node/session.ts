@@ -54,7 +54,8 @@ export async function startSession(options: { profile?: 'disk' | 'memory' } = {}
       clearScreen: false,
       // Its own cache: the tests' dev servers may be optimizing into node_modules/.vite right now.
       cacheDir: join(projectRoot, 'node_modules/.vite-bench'),
-      server: { port: 0, host: '127.0.0.1', strictPort: false, watch: null },
+      // No file watcher and no HMR: nothing may reload a page in the middle of a measurement.
+      server: { port: 0, host: '127.0.0.1', strictPort: false, watch: null, hmr: false },
       // Merged into the config file's lists. SQLocal, like sqlite-wasm, must not be pre-bundled (it
       // starts its worker and finds its .wasm by URLs relative to its own files); its CommonJS-free
       // dependency is pre-bundled up front so that no page is reloaded by a late re-optimization.
@@ -87,11 +88,17 @@ export async function startSession(options: { profile?: 'disk' | 'memory' } = {}
     const openTab = async (path: string, label?: string): Promise<Page> => {
       const name = label ?? `tab ${++tabs}`;
       const page = await ctx.newPage();
+      let loaded = false;
+      page.on('framenavigated', (frame) => {
+        if (frame === page.mainFrame() && loaded) pageErrors.push(`[${name} ${path}] navigated again to ${frame.url()}`);
+      });
       page.on('pageerror', (error) => pageErrors.push(`[${name} ${path}] ${error.stack ?? error.message}`));
       page.on('console', (message) => {
-        if (message.type() === 'error') pageErrors.push(`[${name} ${path}] console.error: ${message.text()}`);
+        // Vite's client says so before it reloads a page (lost connection, re-optimized deps).
+        if (message.type() === 'error' || message.text().startsWith('[vite]')) pageErrors.push(`[${name} ${path}] console.${message.type()}: ${message.text()}`);
       });
       await page.goto(baseUrl + path);
+      loaded = true;
       await page.waitForFunction(() => window.__benchReady === true || window.__benchError !== undefined, undefined, {
         timeout: 60_000,
       });

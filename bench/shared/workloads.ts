@@ -139,12 +139,15 @@ export async function writeLatency(subject: Subject, count: number, tab: string)
   return { ...summarize(latencies), perSecond: (count / elapsedMs) * 1000, elapsedMs };
 }
 
-/** `count` point reads by primary key among ids 1..maxId, each awaited before the next. */
-export async function readLatency(subject: Subject, count: number, maxId: number): Promise<LatencyResult> {
+/**
+ * `count` point reads by primary key among ids 1..maxId, each awaited before the next; stops
+ * early after `maxMs` (a contender whose reads wait seconds for a writer would take minutes).
+ */
+export async function readLatency(subject: Subject, count: number, maxId: number, maxMs = Infinity): Promise<LatencyResult> {
   const latencies: number[] = [];
   let missing = 0;
   const started = now();
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count && now() - started < maxMs; i++) {
     const id = 1 + Math.floor(Math.random() * maxId);
     const t0 = now();
     const row = await subject.get(READ_ITEM, [id]);
@@ -152,8 +155,8 @@ export async function readLatency(subject: Subject, count: number, maxId: number
     if (row === undefined) missing++;
   }
   const elapsedMs = now() - started;
-  if (missing > 0) throw new Error(`${missing} of ${count} point reads found no row: the table was not prefilled`);
-  return { ...summarize(latencies), perSecond: (count / elapsedMs) * 1000, elapsedMs };
+  if (missing > 0) throw new Error(`${missing} of ${latencies.length} point reads found no row: the table was not prefilled`);
+  return { ...summarize(latencies), perSecond: (latencies.length / elapsedMs) * 1000, elapsedMs };
 }
 
 /**
@@ -205,12 +208,34 @@ export async function writeLoop(subject: Subject, tab: string, options: LoopOpti
   return result;
 }
 
+/**
+ * `writers` loops in this one context, each writing single rows one after another for `ms`:
+ * concurrency without any tab or hop (for sqlite-baton's engine: its group-commit ceiling).
+ */
+export async function concurrentWrites(subject: Subject, writers: number, ms: number): Promise<{ perSecond: number; p99: number }> {
+  const endAt = now() + ms;
+  const latencies: number[] = [];
+  const started = now();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      for (let i = 0; now() < endAt; i++) {
+        const t0 = now();
+        await subject.run(INSERT_ITEM, [`w${w}`, i, BODY]);
+        latencies.push(now() - t0);
+      }
+    }),
+  );
+  const elapsedMs = now() - started;
+  return { perSecond: (latencies.length / elapsedMs) * 1000, p99: summarize(latencies).p99 };
+}
+
 /** The workloads by name, as the bench runner asks for them. */
 export const WORKLOADS = {
   schema: (s: Subject) => createSchema(s),
   prefill: (s: Subject, count: number, tab: string) => prefill(s, count, tab),
   writeLatency: (s: Subject, count: number, tab: string) => writeLatency(s, count, tab),
-  readLatency: (s: Subject, count: number, maxId: number) => readLatency(s, count, maxId),
+  readLatency: (s: Subject, count: number, maxId: number, maxMs?: number) => readLatency(s, count, maxId, maxMs),
+  concurrentWrites: (s: Subject, writers: number, ms: number) => concurrentWrites(s, writers, ms),
   bulkInsert: (s: Subject, rows: number, chunk: number) => bulkInsert(s, rows, chunk),
 };
 

@@ -70,7 +70,7 @@ function show(comparison: Comparison, fresh: boolean): void {
   const c = comparison.config;
   byId('results-when').textContent =
     `${fresh ? 'Run' : 'Last run on this machine'}: ${when} · ${c.writers} writers · ${c.rate === 0 ? 'flat out' : `${c.rate}/s each`} · ` +
-    `${c.rows} row${c.rows === 1 ? '' : 's'}/call · ${c.seconds} s each`;
+    `${c.rows} row${c.rows === 1 ? "" : "s"}/call · ${c.seconds} s each · naive busy_timeout ${c.busyTimeout} ms`;
   const notes = byId('notes');
   notes.replaceChildren(
     ...comparison.runs.flatMap((run) =>

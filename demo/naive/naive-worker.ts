@@ -80,7 +80,8 @@ async function open(command: Extract<NaiveCommand, { t: 'open' }>): Promise<void
   }
   tab = command.tab;
   db = new sqlite3.oo1.OpfsDb(command.file, 'c');
-  if (command.busyTimeout > 0) db.exec(`PRAGMA busy_timeout = ${Math.round(command.busyTimeout)}`);
+  // OpfsDb itself sets a 10 s busy timeout on every connection; the page sets it explicitly.
+  db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.round(command.busyTimeout))}`);
   if (command.setup) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS writes (id INTEGER PRIMARY KEY, tab TEXT NOT NULL, seq INTEGER NOT NULL, at REAL NOT NULL, seen INTEGER);

@@ -10,7 +10,7 @@ export interface CompareConfig {
   rate: number;
   rows: number;
   seconds: number;
-  /** PRAGMA busy_timeout of each naive connection, ms (0 = SQLite's default: fail at once). */
+  /** PRAGMA busy_timeout of each naive connection, ms. sqlite-wasm's OpfsDb sets 10,000 by default; 0 fails at once. */
   busyTimeout: number;
 }
 
