@@ -42,34 +42,34 @@ export class Database extends EventTarget {
   }
 
   /** Runs one or more statements separated by semicolons; no parameters, no results. */
-  exec(sql: string): Promise<void> {
+  async exec(sql: string): Promise<void> {
     checkSql(sql);
     return this.send({ op: 'exec', sql }) as Promise<void>;
   }
 
   /** Runs one statement for its effect. */
-  run(sql: string, params?: SqlParams): Promise<RunResult> {
+  async run(sql: string, params?: SqlParams): Promise<RunResult> {
     checkSql(sql);
     checkParams(params);
     return this.send({ op: 'run', sql, params }) as Promise<RunResult>;
   }
 
   /** Runs one statement and returns every row, as objects keyed by column name. */
-  all<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+  async all<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
     checkSql(sql);
     checkParams(params);
     return this.send({ op: 'all', sql, params }) as Promise<T[]>;
   }
 
   /** Runs one statement and returns its first row, or undefined. */
-  get<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined> {
+  async get<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined> {
     checkSql(sql);
     checkParams(params);
     return this.send({ op: 'get', sql, params }) as Promise<T | undefined>;
   }
 
   /** Runs several statements atomically (all or none) in one round trip. */
-  batch(statements: BatchStatement[]): Promise<BatchResult[]> {
+  async batch(statements: BatchStatement[]): Promise<BatchResult[]> {
     checkBatch(statements);
     return this.send({ op: 'batch', statements }) as Promise<BatchResult[]>;
   }
@@ -101,7 +101,7 @@ export class Database extends EventTarget {
    * The whole database as a plain SQLite file (a consistent snapshot), e.g. for a download or a
    * backup. If SQLite cannot read the file any more, the file's bytes as stored.
    */
-  export(): Promise<Uint8Array> {
+  async export(): Promise<Uint8Array> {
     return this.send({ op: 'export' }) as Promise<Uint8Array>;
   }
 
@@ -110,8 +110,8 @@ export class Database extends EventTarget {
    * checked in full first: one that is not SQLite rejects with SQLITE_NOTADB, a damaged one with
    * SQLITE_CORRUPT, and the database is then left as it was.
    */
-  import(image: Uint8Array): Promise<void> {
-    if (!(image instanceof Uint8Array)) return Promise.reject(invalidArgument('import takes the database image as a Uint8Array'));
+  async import(image: Uint8Array): Promise<void> {
+    if (!(image instanceof Uint8Array)) throw invalidArgument('import takes the database image as a Uint8Array');
     return this.send({ op: 'import', image }) as Promise<void>;
   }
 

@@ -30,6 +30,9 @@ export class WorkerLink {
   private current: Promise<Incarnation>;
   private incarnations = 0;
   private closed = false;
+  /** Rejects DATABASE_CLOSED once the worker has been ended by close(): nothing is left to answer. */
+  private readonly shut: Promise<never>;
+  private markShut!: () => void;
 
   private constructor(
     private readonly config: WorkerConfig,
@@ -37,6 +40,10 @@ export class WorkerLink {
     first: Incarnation,
   ) {
     this.current = Promise.resolve(first);
+    this.shut = new Promise<never>((_, reject) => {
+      this.markShut = () => reject(new SqliteError('DATABASE_CLOSED', 'the database was closed before the call was answered'));
+    });
+    this.shut.catch(() => undefined);
   }
 
   /** Spawns the worker and opens the database in it. */
@@ -50,7 +57,7 @@ export class WorkerLink {
     for (;;) {
       const incarnation = await this.current;
       try {
-        return await Promise.race([incarnation.api.call(request), incarnation.gone]);
+        return await Promise.race([incarnation.api.call(request), incarnation.gone, this.shut]);
       } catch (e) {
         if (!(e instanceof WorkerGone)) throw e;
         if (this.closed) throw new SqliteError('DATABASE_CLOSED', 'the database was closed');
@@ -80,6 +87,7 @@ export class WorkerLink {
     }
     incarnation.stopWatch.abort();
     incarnation.worker.terminate();
+    this.markShut();
   }
 
   /** Ends the worker the hard way, as a crash would; the next call spawns a new one. */

@@ -146,6 +146,27 @@ export class Connection {
     return this.sqlite3.capi.sqlite3_get_autocommit(this.db) !== 0;
   }
 
+  /**
+   * Throws SQLite's own foreign key error when a deferred foreign key is still broken, that is,
+   * when a COMMIT now would fail.
+   */
+  checkDeferredForeignKeys(): void {
+    const { capi, wasm } = this.sqlite3;
+    const stack = wasm.pstack.pointer;
+    let pending: number;
+    try {
+      const current = wasm.pstack.alloc(4);
+      const highwater = wasm.pstack.alloc(4);
+      capi.sqlite3_db_status(this.db, capi.SQLITE_DBSTATUS_DEFERRED_FKS, current, highwater, 0);
+      pending = Number(wasm.peek32(current));
+    } finally {
+      wasm.pstack.restore(stack);
+    }
+    if (pending !== 0) {
+      throw new SqliteError('SQLITE_CONSTRAINT_FOREIGNKEY', 'FOREIGN KEY constraint failed', capi.SQLITE_CONSTRAINT_FOREIGNKEY);
+    }
+  }
+
   /** True when the statement cannot change the database. */
   isReadonly(sql: string): boolean {
     try {

@@ -15,6 +15,7 @@ import { isAllowedReply, rpcChannelName, rpcEndpoint, type ClosableEndpoint } fr
 /** How long after a request's deadline its reply may still come (a statement that had started). */
 const REPLY_GRACE_MS = 30_000;
 const STATUS_TIMEOUT_MS = 5_000;
+const CANCEL_TIMEOUT_MS = 1_000;
 
 /** Thrown (internally) when the leader went away while a call was in flight. */
 export class LeaderGone extends Error {
@@ -58,6 +59,11 @@ export class LeaderLink {
 
   status(): Promise<Status> {
     return this.bounded(this.remote.status() as Promise<Status>, STATUS_TIMEOUT_MS);
+  }
+
+  /** Asks the leader to drop this follower's waiting requests (it is closing). */
+  cancel(): Promise<void> {
+    return this.bounded(this.remote.cancel() as Promise<void>, CANCEL_TIMEOUT_MS);
   }
 
   /** `call`, unless the leader dies first (LeaderGone) or `ms` pass (LOCK_TIMEOUT). */

@@ -19,7 +19,11 @@ import { Writer } from './writer.ts';
 /** What a follower may call on the leader; derived from the implementation below. */
 export type LeaderApi = ReturnType<Leader['apiFor']>;
 
-const LEADER_METHODS: ReadonlySet<string> = new Set(['execute', 'status']);
+const LEADER_METHODS: ReadonlySet<string> = new Set(['execute', 'status', 'cancel']);
+
+function closedInItsTab(): SqliteError {
+  return new SqliteError('DATABASE_CLOSED', 'the database was closed in this tab before the call could run');
+}
 
 /** The code a leader that is stepping down answers with: the caller retries at the next leader. */
 export const LEADER_GONE = 'LEADER_GONE';
@@ -105,6 +109,8 @@ export class Leader {
     return {
       execute: (request: unknown) => this.execute(followerId, request),
       status: () => this.status(),
+      /** The follower is closing: its waiting requests will never be wanted. */
+      cancel: () => this.writer.cancel(followerId, closedInItsTab()),
     };
   }
 

@@ -18,6 +18,8 @@ import { ControlChannel, type ControlMessage } from './peer-channel.ts';
 
 const DISCOVER_EVERY_MS = 200;
 const WELCOME_TIMEOUT_MS = 1_000;
+/** How long close() waits for calls already running at the leader to be answered. */
+const CLOSE_WAIT_MS = 5_000;
 
 /** The tab id part of a peer id (`<tab>~<incarnation>`): a respawned worker keeps its tab id. */
 export function tabOf(peerId: string): string {
@@ -48,6 +50,8 @@ export class Peer {
   private readonly lifetime = new Promise<void>((resolve) => (this.releaseLocks = resolve));
   private closed = false;
   private fenced = false;
+  /** Calls sent to the leader and not answered yet: close() lets them finish. */
+  private readonly forwarded = new Set<Promise<Reply>>();
 
   private constructor(
     private readonly config: WorkerConfig & { peerId: string },
@@ -105,8 +109,11 @@ export class Peer {
       }
       const link = this.link;
       if (link) {
+        const forwarded = link.execute(request);
+        this.forwarded.add(forwarded);
+        void forwarded.catch(() => undefined).finally(() => this.forwarded.delete(forwarded));
         try {
-          return await link.execute(request);
+          return await forwarded;
         } catch (e) {
           if (!isLeaderGone(e)) throw e;
           this.lost(link);
@@ -133,11 +140,20 @@ export class Peer {
     return { role: 'follower', storage: 'opfs', tabId: own, leaderId: null, epoch: this.knownEpoch, queueDepth: 0, inTransaction: false };
   }
 
-  /** Closes the engine first, then lets go of the locks, so the next leader can open the file at once. */
-  close(): void {
+  /**
+   * Closes this tab's part. A follower first has the leader drop its waiting requests (never
+   * started: they reject DATABASE_CLOSED) and lets the ones already running finish, so no call
+   * is left not knowing whether it was applied. A leader rolls back and rejects what waits. The
+   * engine is closed before the locks are let go, so the next leader can open the file at once.
+   */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.discoverTimer);
+    if (this.link) {
+      await this.link.cancel().catch(() => undefined);
+      await Promise.race([Promise.allSettled([...this.forwarded]), new Promise((r) => setTimeout(r, CLOSE_WAIT_MS))]);
+    }
     this.leader?.close();
     this.leader = null;
     this.link?.drop();
@@ -162,7 +178,7 @@ export class Peer {
             this.becomeLeader(await this.openEngine());
           } catch (e) {
             failed(e);
-            this.close();
+            void this.close();
             return;
           }
           await this.lifetime;
@@ -238,7 +254,7 @@ export class Peer {
       this.fenced = true;
       this.leader = null;
       leader.close();
-      this.close();
+      void this.close();
       this.onFenced();
     }
   }

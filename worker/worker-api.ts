@@ -66,8 +66,8 @@ export function createWorkerApi(exit: () => void) {
     },
 
     /** Closes the engine (if leading) and releases every lock this worker holds. */
-    close(): void {
-      peer?.close();
+    async close(): Promise<void> {
+      await peer?.close();
     },
   };
 }

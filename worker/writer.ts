@@ -102,6 +102,16 @@ export class Writer {
     });
   }
 
+  /** Drops the requests of `callerId` still waiting (none of them started), rejecting them with `error`. */
+  cancel(callerId: string, error: SqliteError): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const job = this.queue[i]!;
+      if (job.callerId !== callerId) continue;
+      this.queue.splice(i, 1);
+      job.reject(error);
+    }
+  }
+
   /** Rolls back the open transaction if `ownerId` owns it: its tab is gone and will never commit. */
   abortTransaction(ownerId: string): void {
     if (this.tx?.ownerId !== ownerId) return;
@@ -220,6 +230,9 @@ export class Writer {
     if (recorded) return recorded.reply;
     return this.atomically(() => {
       const reply = this.apply(request);
+      // A deferred foreign key left broken would fail the group's COMMIT, and with it every other
+      // caller's write: fail this write alone, as its own COMMIT would have.
+      this.conn.checkDeferredForeignKeys();
       this.log.record(request.requestId, reply, request.deadline);
       return reply;
     });
