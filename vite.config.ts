@@ -84,7 +84,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       exclude: ['@sqlite.org/sqlite-wasm'],
       // Pre-bundle comlink up front: it is imported from worker modules, which the start-up scan
       // does not follow; found later, it would make Vite re-optimize and reload open pages mid-test.
-      include: ['comlink'],
+      include: ['comlink', 'fast-check'],
     },
     worker: {
       format: 'es',

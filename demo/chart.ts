@@ -111,8 +111,10 @@ export class LiveChart {
 
     // Time axis and leader changes.
     ctx.fillStyle = colors.text;
-    ctx.textAlign = 'center';
-    for (const ago of [90, 60, 30, 0]) ctx.fillText(ago === 0 ? 'now' : `-${ago}s`, x(now - ago * 1000), height - 3);
+    for (const ago of [90, 60, 30, 0]) {
+      ctx.textAlign = ago === 90 ? 'left' : ago === 0 ? 'right' : 'center';
+      ctx.fillText(ago === 0 ? 'now' : `-${ago}s`, x(now - ago * 1000), height - 3);
+    }
     ctx.textAlign = 'left';
     let lastLabelEnd = -Infinity;
     let row = 0;

@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     writers: clampInt(inputs.writers.value, 1, 64, DEFAULT_CONFIG.writers),
     rate: clampInt(inputs.rate.value, 0, 1000, DEFAULT_CONFIG.rate),
     rows: clampInt(inputs.rows.value, 1, 500, DEFAULT_CONFIG.rows),
-    mode: inputs.mode.value === 'run' ? 'run' : 'transaction',
+    mode: inputs.mode.value === 'transaction' ? 'transaction' : 'run',
   });
   const writeForm = (config: WorkloadConfig) => {
     inputs.writers.value = String(config.writers);

@@ -40,7 +40,7 @@ export interface WorkloadConfig {
   mode: WriteMode;
 }
 
-export const DEFAULT_CONFIG: WorkloadConfig = { writers: 4, rate: 10, rows: 1, mode: 'transaction' };
+export const DEFAULT_CONFIG: WorkloadConfig = { writers: 4, rate: 10, rows: 1, mode: 'run' };
 
 /** A call that has not settled yet, and how far it got. */
 export interface PendingCall {

@@ -61,6 +61,9 @@ try {
   await session.close();
 }
 
+for (const [path, count] of Object.entries(session.lockFailures)) {
+  notes.push(`${path}: sqlite-wasm's opfs VFS logged ${count} times that it gave up taking the file's lock (6 attempts) while another tab held it`);
+}
 const medians = mediansOf(runs);
 const report: Report = {
   meta: {

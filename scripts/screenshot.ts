@@ -1,5 +1,5 @@
 /**
- * Takes the README's screenshot of the demo: three tabs with writers running, one failover on
+ * Takes the README's screenshot of the demo: four tabs with writers running, one failover on
  * the chart, then a full-page capture of a follower tab to docs/demo.png.
  *
  *   node scripts/screenshot.ts [--out docs/demo.png] [--width 1280] [--seconds 24] [--mobile out.png]
@@ -35,9 +35,9 @@ async function main(): Promise<void> {
   const db = `screenshot-${Date.now().toString(36)}`;
   const session = await startTabs({ path: `/?db=${db}` });
   try {
-    const config = { writers: 3, rate: 12, rows: 1, mode: 'transaction' as const };
+    const config = { writers: 3, rate: 12, rows: 1, mode: 'run' as const };
     const tabs: Page[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       const page = await session.openTab();
       await page.setViewportSize({ width: Number(values.width), height: 900 });
       await page.evaluate((c) => window.__demo!.start(c), config);

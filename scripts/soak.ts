@@ -61,6 +61,8 @@ export interface SoakReport {
   /** ms from each kill to the first acknowledgement of a write started after it, in any tab. */
   failover: { samples: number; p50: number; p99: number; max: number };
   pageErrors: string[];
+  /** Times the leader was a worker its page had replaced but not ended (a leaked worker). */
+  orphanLeaders: string[];
   durationMs: number;
   ok: boolean;
 }
@@ -74,6 +76,8 @@ interface Kill {
   kind: KillKind;
   at: number;
 }
+
+const OPEN_TIMEOUT_MS = 30_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -99,17 +103,27 @@ function percentile(sorted: number[], p: number): number {
 
 async function openTab(tabs: TabsSession, db: string, loops: number): Promise<Tab> {
   const page = await tabs.openTab(SOAK_PATH);
-  const id = await page.evaluate((name) => window.soak.open(name), db);
+  const id = await within(page.evaluate((name) => window.soak.open(name), db), OPEN_TIMEOUT_MS, undefined);
+  if (id === undefined) throw new Error(`a new tab could not open ${db} within ${OPEN_TIMEOUT_MS} ms`);
   await page.evaluate((n) => window.soak.start(n), loops);
   return { page, id };
 }
 
-/** The tab whose worker leads, once one does (a failover may still be under way). */
-async function leaderOf(open: Tab[]): Promise<Tab> {
+/**
+ * The tab whose page hosts the leader, once one leads (a failover may still be under way).
+ * `orphan` is set when that tab's own worker is a follower while the others follow this tab: the
+ * leader is a worker the page no longer uses (a leaked worker), which only closing the tab ends.
+ */
+async function leaderOf(open: Tab[], timeout = 30_000): Promise<{ tab: Tab; orphan: boolean }> {
+  const giveUp = Date.now() + timeout;
   for (;;) {
-    const roles = await Promise.all(open.map(({ page }) => within(page.evaluate(() => window.db.status().then((s) => s.role)), 5_000, undefined)));
-    const leader = open.find((_, i) => roles[i] === 'leader');
-    if (leader) return leader;
+    const statuses = await Promise.all(open.map(({ page }) => within(page.evaluate(() => window.db.status()), 5_000, undefined)));
+    const leader = open.find((_, i) => statuses[i]?.role === 'leader');
+    if (leader) return { tab: leader, orphan: false };
+    const followed = statuses.find((s) => s?.leaderId)?.leaderId;
+    const host = open.find((t) => t.id === followed);
+    if (host && statuses.every((s) => s?.leaderId === followed)) return { tab: host, orphan: true };
+    if (Date.now() > giveUp) throw new Error(`no tab leads after ${timeout} ms: ${JSON.stringify(statuses)}`);
     await sleep(50);
   }
 }
@@ -160,10 +174,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const kills: Kill[] = [];
     /** Outcomes of tabs that were closed or crashed, collected just before their end. */
     const collected: SoakWrite[] = [];
+    const orphanLeaders: string[] = [];
     for (let k = 0; k < options.kills; k++) {
       await sleep(randomBetween(minDelay, maxDelay));
-      const leader = await leaderOf(open);
-      const kind = KILL_KINDS[Math.floor(Math.random() * KILL_KINDS.length)]!;
+      const { tab: leader, orphan } = await leaderOf(open);
+      if (orphan) orphanLeaders.push(`before kill ${k + 1}: tab ${leader.id} hosts a leader worker its page does not use`);
+      // Terminating the page's worker would not end a leaked one: close or crash such a tab.
+      const kinds = orphan ? KILL_KINDS.filter((c) => c !== 'terminate') : KILL_KINDS;
+      const kind = kinds[Math.floor(Math.random() * kinds.length)]!;
       if (kind !== 'terminate') collected.push(...(await leader.page.evaluate(() => window.soak.all())));
       const at = Date.now();
       await kill(tabs, leader, kind);
@@ -172,6 +190,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (kind !== 'terminate') {
         open.splice(open.indexOf(leader), 1);
         open.push(await openTab(tabs, db, loops));
+        log(`  replacement ${open.at(-1)!.id} writing`);
       }
     }
     await sleep(maxDelay);
@@ -197,7 +216,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       return rows.map((r) => r.integrity_check).join('; ');
     });
 
-    const report = judge(db, [...collected, ...survivors], groups, kills, hung, integrity, tabs.pageErrors, began);
+    const report = judge(db, [...collected, ...survivors], groups, kills, hung, integrity, tabs.pageErrors, orphanLeaders, began);
     if (options.failoverP99Limit !== undefined && !(report.failover.p99 <= options.failoverP99Limit)) report.ok = false;
     return report;
   } finally {
@@ -213,6 +232,7 @@ function judge(
   hung: number,
   integrity: string,
   pageErrors: string[],
+  orphanLeaders: string[],
   began: number,
 ): SoakReport {
   const file = new Map(groups.map((g) => [`${g.tab}/${g.grp}`, g]));
@@ -269,6 +289,7 @@ function judge(
     rows: groups.reduce((a, g) => a + g.n, 0),
     failover: { samples: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), max: samples.at(-1) ?? Number.NaN },
     pageErrors: [...pageErrors],
+    orphanLeaders,
     durationMs: Date.now() - began,
     ok: false,
   };
@@ -280,6 +301,7 @@ function judge(
     hung === 0 &&
     integrity === 'ok' &&
     pageErrors.length === 0 &&
+    orphanLeaders.length === 0 &&
     samples.length === kills.length &&
     acks.length > 0;
   return report;
@@ -300,6 +322,7 @@ export function describeReport(r: SoakReport): string[] {
     `integrity_check: ${r.integrity}`,
     `failover (kill -> first ack of a write started after it): p50 ${r.failover.p50} ms, p99 ${r.failover.p99} ms, max ${r.failover.max} ms over ${r.failover.samples} kills`,
     `page errors: ${list(r.pageErrors)}`,
+    `leaked leader workers: ${list(r.orphanLeaders)}`,
     `duration: ${(r.durationMs / 1000).toFixed(1)} s; ${r.ok ? 'OK' : 'FAILED'}`,
   ];
 }

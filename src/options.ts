@@ -34,6 +34,11 @@ export interface ResolvedOptions {
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+/**
+ * Timers hold their delay in 32 bits: a longer one fires at once, so a wait for the writer or for
+ * a leader would end immediately (or spin) instead of lasting. About 24.8 days.
+ */
+const MAX_LOCK_TIMEOUT_MS = 2 ** 31 - 1;
 const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 const KNOWN = new Set(['storage', 'lockTimeout', 'durability', 'queryTimeout']);
 
@@ -53,8 +58,10 @@ export function resolveOptions(name: unknown, options: unknown): ResolvedOptions
   if (o.storage !== undefined && o.storage !== 'opfs' && o.storage !== 'memory') {
     throw invalidArgument(`options.storage must be 'opfs' or 'memory', got ${JSON.stringify(o.storage)}`);
   }
-  if (o.lockTimeout !== undefined && !(typeof o.lockTimeout === 'number' && o.lockTimeout > 0 && Number.isFinite(o.lockTimeout))) {
-    throw invalidArgument(`options.lockTimeout must be a positive number of milliseconds, got ${String(o.lockTimeout)}`);
+  if (o.lockTimeout !== undefined && !(typeof o.lockTimeout === 'number' && o.lockTimeout > 0 && o.lockTimeout <= MAX_LOCK_TIMEOUT_MS)) {
+    throw invalidArgument(
+      `options.lockTimeout must be a positive number of milliseconds up to ${MAX_LOCK_TIMEOUT_MS} (about 24 days), got ${String(o.lockTimeout)}`,
+    );
   }
   if (o.queryTimeout !== undefined && !(typeof o.queryTimeout === 'number' && o.queryTimeout > 0 && Number.isFinite(o.queryTimeout))) {
     throw invalidArgument(`options.queryTimeout must be a positive number of milliseconds, got ${String(o.queryTimeout)}`);

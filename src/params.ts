@@ -51,7 +51,8 @@ export function checkSql(sql: unknown): asserts sql is string {
 export function checkParams(params: unknown): asserts params is SqlParams | undefined {
   if (params === undefined) return;
   if (Array.isArray(params)) {
-    params.forEach((v, i) => checkValue(v, `parameter ${i + 1}`));
+    // By index, not forEach: forEach skips the holes of a sparse array, which bind as NULL.
+    for (let i = 0; i < params.length; i++) checkValue(params[i], `parameter ${i + 1}`);
     return;
   }
   if (!isPlainObject(params)) {
@@ -60,12 +61,13 @@ export function checkParams(params: unknown): asserts params is SqlParams | unde
   for (const key of Object.keys(params)) checkValue(params[key], `parameter "${key}"`);
 }
 
-/** Throws INVALID_ARGUMENT unless `statements` is a non-empty array of `{ sql, params? }`. */
+/** Throws INVALID_ARGUMENT unless `statements` is an array (possibly empty) of `{ sql, params? }`. */
 export function checkBatch(statements: unknown): asserts statements is BatchStatement[] {
   if (!Array.isArray(statements)) throw invalidArgument('batch takes an array of { sql, params? }');
-  statements.forEach((s: unknown, i) => {
+  for (let i = 0; i < statements.length; i++) {
+    const s: unknown = statements[i];
     if (!isPlainObject(s)) throw invalidArgument(`batch statement ${i} must be an object { sql, params? }`);
     checkSql(s.sql);
     checkParams(s.params);
-  });
+  }
 }

@@ -29,6 +29,7 @@ function isTransactionStatement(request: Request): boolean {
 export class WorkerLink {
   private current: Promise<Incarnation>;
   private incarnations = 0;
+  private readonly replaced = new WeakSet<Incarnation>();
   private closed = false;
   /** Rejects DATABASE_CLOSED once the worker has been ended by close(): nothing is left to answer. */
   private readonly shut: Promise<never>;
@@ -95,13 +96,16 @@ export class WorkerLink {
     (await this.current).worker.terminate();
   }
 
+  /**
+   * Replaces a dead worker, once: every call in flight sees the death and asks, but a second
+   * replacement would be a worker nobody talks to, queueing for the leader lock all the same.
+   */
   private respawn(dead: Incarnation): void {
-    void this.current.then((current) => {
-      if (current !== dead || this.closed) return;
-      dead.stopWatch.abort();
-      this.incarnations++;
-      this.current = spawn(this.config, `${this.config.tabId}~${this.incarnations}`, this.onEvent).then((s) => s.incarnation);
-    });
+    if (this.replaced.has(dead) || this.closed) return;
+    this.replaced.add(dead);
+    dead.stopWatch.abort();
+    this.incarnations++;
+    this.current = spawn(this.config, `${this.config.tabId}~${this.incarnations}`, this.onEvent).then((s) => s.incarnation);
   }
 }
 

@@ -44,6 +44,17 @@ describe.each(['opfs', 'memory'] as const)('database on %s', (storage) => {
       expect((await db.run('SELECT * FROM t')).changes).toBe(0);
     });
 
+    it('counts only the rows of the statement itself, not those its triggers changed', async () => {
+      const db = await open({ storage });
+      await db.exec(`
+        CREATE TABLE t (x INTEGER);
+        CREATE TABLE audit (x INTEGER);
+        CREATE TRIGGER log AFTER INSERT ON t BEGIN INSERT INTO audit VALUES (new.x); INSERT INTO audit VALUES (new.x); END;
+      `);
+      expect((await db.run('INSERT INTO t VALUES (1)')).changes).toBe(1);
+      expect(await count(db, 'audit')).toBe(2);
+    });
+
     it('returns lastInsertRowid as a number up to 2^53 and as a bigint beyond', async () => {
       const db = await open({ storage });
       await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)');
@@ -182,6 +193,49 @@ describe.each(['opfs', 'memory'] as const)('database on %s', (storage) => {
     });
   });
 
+  describe('deferred foreign keys', () => {
+    it('a write that leaves a deferred foreign key broken fails alone, among writes issued together', async () => {
+      const db = await open({ storage });
+      await db.exec('PRAGMA foreign_keys = ON');
+      await db.exec(`
+        CREATE TABLE parent (id INTEGER PRIMARY KEY);
+        CREATE TABLE child (pid INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+        INSERT INTO parent VALUES (1);
+      `);
+      const calls = [1, 99, 1].map((pid) => db.run('INSERT INTO child VALUES (?)', [pid]));
+      const outcomes = await Promise.allSettled(calls);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(((outcomes[1] as PromiseRejectedResult).reason as SqliteError).code).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+      expect(await db.all('SELECT pid FROM child')).toEqual([{ pid: 1 }, { pid: 1 }]);
+    });
+
+    it('a batch may break a deferred foreign key and mend it before it ends', async () => {
+      const db = await open({ storage });
+      await db.exec('PRAGMA foreign_keys = ON');
+      await db.exec(`
+        CREATE TABLE parent (id INTEGER PRIMARY KEY);
+        CREATE TABLE child (pid INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+      `);
+      await db.batch([{ sql: 'INSERT INTO child VALUES (5)' }, { sql: 'INSERT INTO parent VALUES (5)' }]);
+      expect(await db.all('SELECT pid FROM child')).toEqual([{ pid: 5 }]);
+    });
+
+    it('a transaction that leaves a deferred foreign key broken fails to commit and applies nothing', async () => {
+      const db = await open({ storage });
+      await db.exec('PRAGMA foreign_keys = ON');
+      await db.exec(`
+        CREATE TABLE parent (id INTEGER PRIMARY KEY);
+        CREATE TABLE child (pid INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+      `);
+      const error = await failure(() => db.transaction((tx) => tx.run('INSERT INTO child VALUES (7)')));
+      expect(error.code).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+      expect(await count(db, 'child')).toBe(0);
+      await db.run('INSERT INTO parent VALUES (7)');
+      await db.run('INSERT INTO child VALUES (7)');
+      expect(await count(db, 'child')).toBe(1);
+    });
+  });
+
   describe('PRAGMA', () => {
     it('PRAGMA foreign_keys = ON through exec takes effect', async () => {
       const db = await open({ storage });
@@ -197,6 +251,22 @@ describe.each(['opfs', 'memory'] as const)('database on %s', (storage) => {
       const db = await open({ storage });
       await db.run('PRAGMA user_version = 7');
       expect(await db.get('PRAGMA user_version')).toEqual({ user_version: 7 });
+    });
+
+    it('VACUUM through exec runs and keeps every row', async () => {
+      const db = await open({ storage });
+      await db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1), (2); DELETE FROM t WHERE x = 1');
+      await db.exec('VACUUM');
+      await db.run('VACUUM');
+      expect(await db.all('SELECT x FROM t')).toEqual([{ x: 2 }]);
+      await db.run('INSERT INTO t VALUES (3)');
+      expect(await count(db, 't')).toBe(2);
+    });
+
+    it('VACUUM INTO another file is refused like ATTACH', async () => {
+      const db = await open({ storage });
+      const error = await failure(() => db.exec("VACUUM INTO 'copy.db'"));
+      expect(error.code).toBe('SQLITE_AUTH');
     });
 
     it('PRAGMA table_info returns one row per column', async () => {

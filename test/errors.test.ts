@@ -221,7 +221,7 @@ describe.each(['opfs', 'memory'] as const)('errors on %s', (storage) => {
         expect(error).toBeInstanceOf(SqliteError);
         expect((error as SqliteError).code).toBe('DATABASE_CLOSED');
       }
-    });
+    }, 8_000);
   });
 
   describe('INVALID_ARGUMENT for values that are not SQL values', () => {
@@ -237,6 +237,15 @@ describe.each(['opfs', 'memory'] as const)('errors on %s', (storage) => {
         db.batch([{ sql: "INSERT INTO kept (v) VALUES ('x')" }, { sql: 'INSERT INTO kept (v) VALUES (?)', params: [value as never] }]),
       );
       expect(batch.code).toBe('INVALID_ARGUMENT');
+      await expectIntact(db);
+    });
+
+    it('a hole in a sparse params array (an undefined in disguise)', async () => {
+      const db = await seeded(storage);
+      // eslint-disable-next-line no-sparse-arrays
+      const sparse = [, 'x'] as unknown as string[];
+      expect((await failure(() => db.get('SELECT ? AS a, ? AS b', sparse))).code).toBe('INVALID_ARGUMENT');
+      expect((await failure(() => db.run('INSERT INTO kept (id, v) VALUES (?, ?)', new Array(2)))).code).toBe('INVALID_ARGUMENT');
       await expectIntact(db);
     });
 
@@ -323,7 +332,8 @@ describe.each(['opfs', 'memory'] as const)('errors on %s', (storage) => {
 
     it('batch with something other than an array of { sql, params? }', async () => {
       const db = await seeded(storage);
-      for (const statements of [undefined, 'SELECT 1', [{ params: [] }], ['SELECT 1'], [null]]) {
+      // eslint-disable-next-line no-sparse-arrays
+      for (const statements of [undefined, 'SELECT 1', [{ params: [] }], ['SELECT 1'], [null], [, { sql: 'SELECT 1' }]]) {
         expect((await failure(() => db.batch(statements as never))).code).toBe('INVALID_ARGUMENT');
       }
       await expectIntact(db);
@@ -343,19 +353,14 @@ describe.each(['opfs', 'memory'] as const)('errors on %s', (storage) => {
       'ROLLBACK TO s',
     ];
 
-    it.each(transactionControl)('%s via exec: INVALID_ARGUMENT pointing to db.transaction', async (sql) => {
+    it.each(transactionControl)('%s via exec, run, all, get or batch: INVALID_ARGUMENT pointing to db.transaction', async (sql) => {
       const db = await seeded(storage);
-      const error = await failure(() => db.exec(sql));
-      expect(error.code).toBe('INVALID_ARGUMENT');
-      expect(error.message).toContain('db.transaction');
-      await expectIntact(db);
-    });
-
-    it.each(transactionControl)('%s via run: INVALID_ARGUMENT pointing to db.transaction', async (sql) => {
-      const db = await seeded(storage);
-      const error = await failure(() => db.run(sql));
-      expect(error.code).toBe('INVALID_ARGUMENT');
-      expect(error.message).toContain('db.transaction');
+      const verbs = [() => db.exec(sql), () => db.run(sql), () => db.all(sql), () => db.get(sql), () => db.batch([{ sql }])];
+      for (const verb of verbs) {
+        const error = await failure(verb);
+        expect(error.code).toBe('INVALID_ARGUMENT');
+        expect(error.message).toContain('db.transaction');
+      }
       await expectIntact(db);
     });
 

@@ -57,8 +57,9 @@ export class LeaderLink {
     return this.bounded(this.remote.execute(request) as Promise<Reply>, Math.max(0, request.deadline - Date.now()) + REPLY_GRACE_MS);
   }
 
-  status(): Promise<Status> {
-    return this.bounded(this.remote.status() as Promise<Status>, STATUS_TIMEOUT_MS);
+  /** The leader's status; also the proof, when a link is made, that a leader answers on it. */
+  status(timeout = STATUS_TIMEOUT_MS): Promise<Status> {
+    return this.bounded(this.remote.status() as Promise<Status>, timeout);
   }
 
   /** Asks the leader to drop this follower's waiting requests (it is closing). */

@@ -274,10 +274,21 @@ export class Peer {
     });
     if (this.pendingWelcome?.leaderId === leaderId && this.pendingWelcome.epoch === epoch) this.pendingWelcome = undefined;
     if (!welcomed || this.closed || this.leader || epoch < this.knownEpoch) return;
-    // Only a welcome proves a leader exists: a bare announce (anyone can post one) moves nothing.
+    // Anyone can post an announce and a welcome: only an answer over the new link proves a
+    // leader is there under that epoch. Until then the current link (if any) stays.
+    const link = new LeaderLink(this.config.name, this.peerId, leaderId, epoch);
+    try {
+      await link.status(WELCOME_TIMEOUT_MS);
+    } catch {
+      link.drop();
+      return;
+    }
+    if (this.closed || this.leader || epoch < this.knownEpoch) {
+      link.drop();
+      return;
+    }
     this.knownEpoch = epoch;
     this.link?.drop();
-    const link = new LeaderLink(this.config.name, this.peerId, leaderId, epoch);
     this.link = link;
     clearInterval(this.discoverTimer);
     link.gone.catch(() => this.lost(link));

@@ -54,16 +54,35 @@ interface BarGroup {
   bars: Bar[];
 }
 
-/** Horizontal grouped bars: one row per group, its bars stacked vertically, value at the end. */
-function horizontalPanel(x: number, y: number, title: string, unit: string, groups: BarGroup[], legend: string[]): string {
+/**
+ * Horizontal grouped bars: one row per group, its bars stacked vertically, value at the end.
+ * Latencies span four orders of magnitude (a raw read, a reader starved by another tab), so
+ * those panels use a log scale, drawn with a grid line per decade.
+ */
+function horizontalPanel(x: number, y: number, title: string, unit: string, groups: BarGroup[], legend: string[], log = false): string {
   const out: string[] = [];
   out.push(text(x, y + 16, title, `${FONT} font-size="15" font-weight="600" fill="#111827"`));
   out.push(text(x, y + 34, legend.join('   '), `${FONT} font-size="11" fill="#4b5563"`));
   const top = y + 46;
   const labelW = 150;
-  const plotW = PANEL_W - labelW - 60;
-  const max = Math.max(...groups.flatMap((g) => g.bars.map((b) => b.value ?? 0)), 1e-9);
-  const groupH = (PANEL_H - 56) / Math.max(groups.length, 1);
+  const plotW = PANEL_W - labelW - 70;
+  const values = groups.flatMap((g) => g.bars.map((b) => b.value ?? 0)).filter((v) => v > 0);
+  const max = Math.max(...values, 1e-9);
+  // A decade below the smallest value at least, so that the smallest bar is still visible.
+  const floor = log ? 10 ** Math.floor(Math.log10(Math.min(...values, max)) - 0.3) : 0;
+  const ceiling = log ? 10 ** Math.ceil(Math.log10(max)) : max;
+  const width = (v: number) =>
+    log ? (Math.log10(Math.max(v, floor) / floor) / Math.log10(ceiling / floor)) * plotW : (v / ceiling) * plotW;
+  const groupH = (PANEL_H - 70) / Math.max(groups.length, 1);
+  if (log) {
+    const bottom = top + groups.length * groupH;
+    for (let decade = floor; decade <= ceiling * 1.0001; decade *= 10) {
+      const gx = x + labelW + width(decade);
+      out.push(`<line x1="${gx.toFixed(1)}" y1="${top - 2}" x2="${gx.toFixed(1)}" y2="${bottom.toFixed(1)}" stroke="#e5e7eb"/>`);
+      out.push(text(gx, bottom + 12, short(decade, unit), `${FONT} font-size="9" fill="#9ca3af" text-anchor="middle"`));
+    }
+    out.push(text(x + labelW + plotW, bottom + 24, `${unit}, log scale`, `${FONT} font-size="9" fill="#9ca3af" text-anchor="end"`));
+  }
   for (const [i, group] of groups.entries()) {
     const gy = top + i * groupH;
     const barH = Math.min(14, (groupH - 6) / group.bars.length);
@@ -71,10 +90,10 @@ function horizontalPanel(x: number, y: number, title: string, unit: string, grou
     for (const [j, bar] of group.bars.entries()) {
       const by = gy + j * barH;
       if (bar.value === undefined) {
-        out.push(text(x + labelW + 2, by + barH - 3, 'not measured', `${FONT} font-size="10" fill="#9ca3af"`));
+        out.push(text(x + labelW + 2, by + barH - 3, 'failed (see the notes)', `${FONT} font-size="10" fill="#9ca3af"`));
         continue;
       }
-      const w = Math.max(1, (bar.value / max) * plotW);
+      const w = Math.max(1, width(bar.value));
       out.push(
         `<rect x="${x + labelW}" y="${by.toFixed(1)}" width="${w.toFixed(1)}" height="${(barH - 2).toFixed(1)}" fill="${bar.color}"${bar.faded ? ' fill-opacity="0.45"' : ''}/>`,
       );
@@ -90,7 +109,7 @@ function tabsPanel(x: number, y: number, medians: Medians): string {
   const subjects: SubjectId[] = ['B', 'D', 'E'];
   out.push(text(x, y + 16, 'Durable single-row writes, all tabs together', `${FONT} font-size="15" font-weight="600" fill="#111827"`));
   out.push(
-    text(x, y + 34, 'acknowledged writes/s (higher is better); each tab awaits each write', `${FONT} font-size="11" fill="#4b5563"`),
+    text(x, y + 34, 'acknowledged writes/s (higher is better); each tab awaits each write; red: errors', `${FONT} font-size="11" fill="#4b5563"`),
   );
   const aRate = medians.A_wal?.['write.rate'];
   const values = subjects.flatMap((s) => TAB_COUNTS.map((n) => medians[s]?.[`tabs${n}.rate`] ?? 0));
@@ -118,7 +137,7 @@ function tabsPanel(x: number, y: number, medians: Medians): string {
       out.push(text(bx + barW / 2 - 1, scale(v) - 3, short(v, '/s'), `${FONT} font-size="9" fill="#374151" text-anchor="middle"`));
       const errors = medians[s]?.[`tabs${n}.errors`];
       if (errors !== undefined && errors > 0) {
-        out.push(text(bx + barW / 2 - 1, bottom - 4, `${Math.round(errors)}✗`, `${FONT} font-size="9" fill="#ffffff" text-anchor="middle"`));
+        out.push(text(bx + barW / 2 - 1, scale(v) - 13, `${Math.round(errors)} err`, `${FONT} font-size="9" fill="#dc2626" text-anchor="middle"`));
       }
     }
     out.push(text(gx + (groupW - 16) / 2, bottom + 14, `${n} tab${n > 1 ? 's' : ''}`, `${FONT} font-size="12" fill="#111827" text-anchor="middle"`));
@@ -141,7 +160,6 @@ function tabsPanel(x: number, y: number, medians: Medians): string {
     out.push(text(lx + 14, legendY, name, `${FONT} font-size="11" fill="#374151"`));
     lx += 24 + name.length * 6.2;
   }
-  out.push(text(left + plotW, legendY, 'n✗ = errors', `${FONT} font-size="10" fill="#6b7280" text-anchor="end"`));
   return out.join('\n');
 }
 
@@ -163,6 +181,7 @@ export function drawChart(medians: Medians, meta: Meta): string {
       ],
     })),
     ['solid: idle', 'faded: while another tab writes', '(lower is better)'],
+    true,
   );
   const writes = horizontalPanel(
     20,
@@ -171,6 +190,7 @@ export function drawChart(medians: Medians, meta: Meta): string {
     'ms',
     subjects.map((s) => ({ label: label(s), bars: [{ value: m(s, 'write.p50'), color: COLORS[s]! }, { value: m(s, 'write.p99'), color: COLORS[s]!, faded: true }] })),
     ['solid: p50', 'faded: p99', 'autocommit INSERT, awaited one by one (lower is better)'],
+    true,
   );
   const bulk = horizontalPanel(
     WIDTH - PANEL_W - 20,

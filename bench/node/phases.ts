@@ -90,6 +90,30 @@ async function step(ctx: RunContext, subject: SubjectId, name: string, body: () 
   }
 }
 
+interface CpuSpent {
+  total: number;
+  byType: Record<string, number>;
+}
+
+/** Runs `body` and also returns the browser's CPU ms spent meanwhile (all its processes). */
+async function withCpu<T>(ctx: RunContext, body: () => Promise<T>): Promise<[T, CpuSpent | undefined]> {
+  const before = ctx.session.cpuMs();
+  const result = await body();
+  const after = ctx.session.cpuMs();
+  if (!before || !after) return [result, undefined];
+  const byType: Record<string, number> = {};
+  for (const [type, ms] of Object.entries(after.byType)) byType[type] = ms - (before.byType[type] ?? 0);
+  return [result, { total: after.total - before.total, byType }];
+}
+
+/** CPU per operation, in all and for the browser process (the one that routes BroadcastChannel). */
+function setCpuPerOp(ctx: RunContext, subject: SubjectId, metric: string, cpu: CpuSpent | undefined, ops: number): void {
+  if (cpu === undefined || ops <= 0) return;
+  set(ctx, subject, metric, cpu.total / ops);
+  set(ctx, subject, `${metric}.browserProcess`, (cpu.byType.browser ?? 0) / ops);
+  set(ctx, subject, `${metric}.renderers`, (cpu.byType.renderer ?? 0) / ops);
+}
+
 function recordLatency(ctx: RunContext, subject: SubjectId, prefix: string, result: LatencyResult): void {
   set(ctx, subject, `${prefix}.p50`, result.p50);
   set(ctx, subject, `${prefix}.p99`, result.p99);
@@ -101,10 +125,14 @@ function recordLatency(ctx: RunContext, subject: SubjectId, prefix: string, resu
 async function singleTabWorkloads(ctx: RunContext, subject: SubjectId, page: Page, tab: string): Promise<void> {
   const { sizes } = ctx;
   await step(ctx, subject, 'write latency', async () => {
-    recordLatency(ctx, subject, 'write', await api.run<LatencyResult>(page, 'writeLatency', sizes.writes, tab));
+    const [result, cpu] = await withCpu(ctx, () => api.run<LatencyResult>(page, 'writeLatency', sizes.writes, tab));
+    recordLatency(ctx, subject, 'write', result);
+    setCpuPerOp(ctx, subject, 'write.cpu', cpu, result.count);
   });
   await step(ctx, subject, 'read latency', async () => {
-    recordLatency(ctx, subject, 'read', await api.run<LatencyResult>(page, 'readLatency', sizes.reads, sizes.readRows));
+    const [result, cpu] = await withCpu(ctx, () => api.run<LatencyResult>(page, 'readLatency', sizes.reads, sizes.readRows));
+    recordLatency(ctx, subject, 'read', result);
+    setCpuPerOp(ctx, subject, 'read.cpu', cpu, result.count);
   });
   await step(ctx, subject, `${sizes.bulkRows}-row insert in one batch`, async () => {
     set(ctx, subject, 'bulk.batch', (await api.run<BulkResult>(page, 'bulkInsert', sizes.bulkRows, sizes.bulkRows)).rowsPerSecond);
@@ -127,6 +155,12 @@ async function readsUnderLoad(ctx: RunContext, subject: SubjectId, reader: Page,
   }
   const loop = await load;
   set(ctx, subject, 'readLoad.count', reads.count);
+  if (reads.count < ctx.sizes.loadedReads) {
+    ctx.notes.push(
+      `run ${ctx.run + 1}, ${subject} reads under load: only ${reads.count} of ${ctx.sizes.loadedReads} reads done in ` +
+        `${(reads.elapsedMs / 1000).toFixed(1)} s (the cap is ${ctx.sizes.loadedReadsMaxMs / 1000} s; the writing tab got ${loop.acked} writes in meanwhile)`,
+    );
+  }
   set(ctx, subject, 'readLoad.p50', reads.p50);
   set(ctx, subject, 'readLoad.p99', reads.p99);
   set(ctx, subject, 'readLoad.mean', reads.mean);
@@ -149,9 +183,12 @@ export async function rawPhase(ctx: RunContext, names: Record<string, string>): 
         // The engine's group-commit ceiling: many callers at once, no tab and no hop in between.
         for (const writers of [1, 8]) {
           await step(ctx, subject, `${writers} concurrent writers`, async () => {
-            const r = await api.run<{ perSecond: number; p99: number }>(page, 'concurrentWrites', writers, ctx.sizes.tabsMs);
+            const [r, cpu] = await withCpu(ctx, () =>
+              api.run<{ perSecond: number; p99: number }>(page, 'concurrentWrites', writers, ctx.sizes.tabsMs),
+            );
             set(ctx, subject, `concurrent${writers}.rate`, r.perSecond);
             set(ctx, subject, `concurrent${writers}.p99`, r.p99);
+            setCpuPerOp(ctx, subject, `concurrent${writers}.cpu`, cpu, (r.perSecond * ctx.sizes.tabsMs) / 1000);
           });
         }
         await step(ctx, subject, 'batch profile', async () => {
@@ -229,8 +266,9 @@ export async function tabsPhase(ctx: RunContext, subject: 'B' | 'D' | 'E'): Prom
     for (const count of TAB_COUNTS) {
       const startAt = Date.now() + 500;
       const options: LoopOptions = { startAt, endAt: startAt + ctx.sizes.tabsMs, callTimeoutMs: ctx.sizes.callTimeoutMs };
-      const results = await Promise.all(tabs.slice(0, count).map((page, i) => api.loop(page, `t${i}`, options)));
+      const [results, cpu] = await withCpu(ctx, () => Promise.all(tabs.slice(0, count).map((page, i) => api.loop(page, `t${i}`, options))));
       const acked = results.reduce((sum, r) => sum + r.acked, 0);
+      setCpuPerOp(ctx, subject, `tabs${count}.cpu`, cpu, results.reduce((sum, r) => sum + r.latencies.length, 0));
       const errors = results.reduce((sum, r) => sum + r.errors, 0);
       const latencies = results.flatMap((r) => r.latencies);
       set(ctx, subject, `tabs${count}.rate`, (acked / ctx.sizes.tabsMs) * 1000);

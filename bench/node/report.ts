@@ -76,8 +76,10 @@ function rows(): Row[] {
     { label: 'single-row write p50', unit: 'ms', metric: 'write.p50', higherIsBetter: false },
     { label: 'single-row write p99', unit: 'ms', metric: 'write.p99', higherIsBetter: false },
     { label: 'single-row writes, 1 writer', unit: 'writes/s', metric: 'write.rate', higherIsBetter: true },
+    { label: 'browser CPU per write, 1 writer', unit: 'ms', metric: 'write.cpu', higherIsBetter: false },
     { label: 'point read p50, idle', unit: 'ms', metric: 'read.p50', higherIsBetter: false },
     { label: 'point read p99, idle', unit: 'ms', metric: 'read.p99', higherIsBetter: false },
+    { label: 'point read mean, idle', unit: 'ms', metric: 'read.mean', higherIsBetter: false },
     { label: 'point read p50, other tab writing', unit: 'ms', metric: 'readLoad.p50', higherIsBetter: false, na: { A_wal: NO_CONCURRENCY, A_rollback: NO_CONCURRENCY } },
     { label: 'point read p99, other tab writing', unit: 'ms', metric: 'readLoad.p99', higherIsBetter: false, na: { A_wal: NO_CONCURRENCY, A_rollback: NO_CONCURRENCY } },
     { label: '100k-row insert, one batch', unit: 'rows/s', metric: 'bulk.batch', higherIsBetter: true },
@@ -90,6 +92,9 @@ function rows(): Row[] {
       { label: `${n} tab${n > 1 ? 's' : ''} writing: p99`, unit: 'ms', metric: `tabs${n}.p99`, aMetric: 'write.p99', higherIsBetter: false, na },
       { label: `${n} tab${n > 1 ? 's' : ''} writing: errors`, unit: 'count', metric: `tabs${n}.errors`, higherIsBetter: false, na },
     );
+    if (n === Math.max(...TAB_COUNTS)) {
+      list.push({ label: `${n} tabs writing: CPU per write`, unit: 'ms', metric: `tabs${n}.cpu`, aMetric: 'write.cpu', higherIsBetter: false, na });
+    }
   }
   const noLeader = { A_wal: NO_LEADER, A_rollback: NO_LEADER, B: '→C', D: NO_LEADER, E: NO_LEADER };
   list.push(
@@ -178,33 +183,58 @@ export function targetsOf(medians: Medians): Target[] {
   return targets;
 }
 
-/** Where the time of one call goes, from figures measured in the same run. */
+/** Where the time of one call goes, from figures measured in the same run (ms unless named). */
 export function profileOf(medians: Medians): Record<string, number | string> {
   const out: Record<string, number | string> = {};
   const f = (subject: SubjectId, metric: string) => figure(medians, subject, metric);
   const put = (key: string, value: number | undefined) => {
     if (value !== undefined && Number.isFinite(value)) out[key] = value;
   };
-  put('read.sqlite.p50', f('A_wal', 'read.p50'));
-  put('read.engine.p50', f('A_engine', 'read.p50'));
-  put('hop.pageWorker.p50', f('B', 'ping.p50'));
-  put('hop.pageWorkerLeader.p50', f('C', 'ping.p50'));
-  put('read.leader.p50', f('B', 'read.p50'));
-  put('read.follower.p50', f('C', 'read.p50'));
+  // Means: the pages of B and C are not cross-origin isolated, so their timer has a 100 µs grain,
+  // and a mean of dithered readings is exact where a p50 is rounded to that grain.
+  put('read.sqlite.mean', f('A_wal', 'read.mean'));
+  put('read.engine.mean', f('A_engine', 'read.mean'));
+  put('ping.leader.mean', f('B', 'ping.mean'));
+  put('ping.follower.mean', f('C', 'ping.mean'));
+  put('read.leader.mean', f('B', 'read.mean'));
+  put('read.follower.mean', f('C', 'read.mean'));
   put('write.sqlite.p50', f('A_wal', 'write.p50'));
   put('write.engine.p50', f('A_engine', 'write.p50'));
   put('write.leader.p50', f('B', 'write.p50'));
   put('write.follower.p50', f('C', 'write.p50'));
+  put('writes.sqlite.perSecond', f('A_wal', 'write.rate'));
+  put('writes.engine1.perSecond', f('A_engine', 'concurrent1.rate'));
+  put('writes.engine8.perSecond', f('A_engine', 'concurrent8.rate'));
+  put('writes.tabs8.perSecond', f('B', 'tabs8.rate'));
+  put('cpu.write.sqlite', f('A_wal', 'write.cpu'));
+  put('cpu.write.engine', f('A_engine', 'write.cpu'));
+  put('cpu.write.leader', f('B', 'write.cpu'));
+  put('cpu.write.follower', f('C', 'write.cpu'));
+  put('cpu.write.engine8', f('A_engine', 'concurrent8.cpu'));
+  put('cpu.write.tabs8', f('B', 'tabs8.cpu'));
+  put('cpu.write.tabs8.browserProcess', f('B', 'tabs8.cpu.browserProcess'));
+  put('cpu.write.tabs8.renderers', f('B', 'tabs8.cpu.renderers'));
   put('bulk.sqlite.ms', msFor(f('A_wal', 'bulk.batch')));
   put('bulk.engine.ms', msFor(f('A_engine', 'bulk.batch')));
   put('bulk.leader.ms', msFor(f('B', 'bulk.batch')));
   put('bulk.follower.ms', msFor(f('C', 'bulk.batch')));
-  put('bulk.oneClone.ms', f('B', 'bulk.cloneMs'));
+  put('bulk.requestClone.ms', f('B', 'bulk.cloneMs'));
+  for (const step of ['sqliteMs', 'checkMs', 'connectionMs', 'replyJsonMs', 'replyJsonBytes', 'replyWriteMs', 'replyCloneMs']) {
+    put(`bulk.steps.${step}`, f('A_engine', `profile.${step}`));
+  }
   return out;
 }
 
 function msFor(rowsPerSecond: number | undefined): number | undefined {
   return rowsPerSecond === undefined ? undefined : (100_000 / rowsPerSecond) * 1000;
+}
+
+/** Known causes of failures the bench sees, appended to the note. */
+function explain(note: string): string {
+  if (/\bE \d+-row insert in one batch failed: .*Maximum call stack/.test(note)) {
+    return " (SQLocal's worker spreads every statement's result into one call: `response.data.push(...results)` in sqlocal/dist/processor.js; too many arguments for V8's stack)";
+  }
+  return '';
 }
 
 function pad(text: string, width: number, right = false): string {
@@ -263,18 +293,31 @@ export function formatTable(report: Report): string {
     const verdict = t.met === null ? 'NOT MEASURED' : t.met ? 'MET' : 'MISSED';
     lines.push(`  [${verdict}] ${t.name}: ${t.goal}. Measured: ${t.measured}`);
   }
-  lines.push('', 'where the time goes (p50, ms; sqlite = A raw WAL, engine = baton\'s leader code called in its worker with no hops):');
-  const p = (key: string) => (typeof profile[key] === 'number' ? (profile[key] as number).toFixed(3) : '?');
+  const p = (key: string, digits = 3) => (typeof profile[key] === 'number' ? (profile[key] as number).toFixed(digits) : '?');
   lines.push(
-    `  point read:  sqlite ${p('read.sqlite.p50')} | engine ${p('read.engine.p50')} | page<->worker ping ${p('hop.pageWorker.p50')} | ` +
-      `page<->worker<->leader ping ${p('hop.pageWorkerLeader.p50')} | leader read ${p('read.leader.p50')} | follower read ${p('read.follower.p50')}`,
-    `  write:       sqlite ${p('write.sqlite.p50')} | engine ${p('write.engine.p50')} | leader ${p('write.leader.p50')} | follower ${p('write.follower.p50')}`,
-    `  100k batch:  sqlite ${p('bulk.sqlite.ms')} | engine ${p('bulk.engine.ms')} | one structured clone of the batch ${p('bulk.oneClone.ms')} | ` +
-      `leader ${p('bulk.leader.ms')} | follower ${p('bulk.follower.ms')} (ms in all)`,
+    '',
+    "where the time goes (sqlite = A raw WAL; engine = baton's leader code called in its own worker, no hop; ping = db.status(), no SQLite):",
+    `  point read, mean ms: sqlite ${p('read.sqlite.mean')} | engine ${p('read.engine.mean')} | ` +
+      `ping page->worker ${p('ping.leader.mean')} | ping page->worker->leader ${p('ping.follower.mean')} | ` +
+      `leader read ${p('read.leader.mean')} | follower read ${p('read.follower.mean')}`,
+    `  single write, p50 ms: sqlite ${p('write.sqlite.p50')} | engine ${p('write.engine.p50')} | leader ${p('write.leader.p50')} | follower ${p('write.follower.p50')}`,
+    `  writes/s: sqlite, 1 writer ${p('writes.sqlite.perSecond', 0)} | engine, 1 caller ${p('writes.engine1.perSecond', 0)} | ` +
+      `engine, 8 callers in its worker ${p('writes.engine8.perSecond', 0)} | 8 tabs ${p('writes.tabs8.perSecond', 0)}`,
+    `  browser CPU per write, ms (all processes): sqlite ${p('cpu.write.sqlite')} | engine ${p('cpu.write.engine')} | ` +
+      `leader tab ${p('cpu.write.leader')} | follower tab ${p('cpu.write.follower')} | engine, 8 callers ${p('cpu.write.engine8')} | ` +
+      `8 tabs ${p('cpu.write.tabs8')} (renderers ${p('cpu.write.tabs8.renderers')}, browser process ${p('cpu.write.tabs8.browserProcess')})` +
+      (typeof profile['cpu.write.tabs8'] === 'number'
+        ? ` -> ${meta.cpus} cores cap 8 tabs at ~${((meta.cpus * 1000) / (profile['cpu.write.tabs8'] as number)).toFixed(0)} writes/s`
+        : ''),
+    `  100k batch, ms: sqlite ${p('bulk.sqlite.ms', 0)} | engine ${p('bulk.engine.ms', 0)} | leader tab ${p('bulk.leader.ms', 0)} | follower tab ${p('bulk.follower.ms', 0)}`,
+    `    engine steps: check ${p('bulk.steps.checkMs', 0)} | Connection.query x100k in one txn ${p('bulk.steps.connectionMs', 0)} ` +
+      `(raw prepared loop ${p('bulk.steps.sqliteMs', 0)}) | reply JSON for the request log ${p('bulk.steps.replyJsonMs', 0)} ` +
+      `(${(Number(profile['bulk.steps.replyJsonBytes'] ?? 0) / 1e6).toFixed(1)} MB) | writing it ${p('bulk.steps.replyWriteMs', 0)} | ` +
+      `clone of the reply ${p('bulk.steps.replyCloneMs', 0)} | clone of the request ${p('bulk.requestClone.ms', 0)}`,
   );
   if (report.notes.length > 0) {
     lines.push('', 'notes:');
-    for (const note of report.notes) lines.push(`  - ${note}`);
+    for (const note of report.notes) lines.push(`  - ${note}${explain(note)}`);
   }
   if (report.pageErrors.length > 0) {
     lines.push('', `page errors (${report.pageErrors.length}, first 5):`);

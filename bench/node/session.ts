@@ -15,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright';
 import { createServer, type ViteDevServer } from 'vite';
 import { CHROMIUM_ARGS, launchChromium, resolveChromium } from '../../test/support/chromium.ts';
+import { findBrowserPid, treeCpuMs } from './cpu.ts';
+
+export type CpuSample = ReturnType<typeof treeCpuMs>;
 
 export interface BenchSession {
   baseUrl: string;
@@ -24,10 +27,20 @@ export interface BenchSession {
   profile: 'disk' | 'memory';
   /** Page errors of every tab, prefixed by the tab's label. */
   pageErrors: string[];
+  /**
+   * Per page path: how often sqlite-wasm's `opfs` VFS logged that it gave up taking the file's
+   * access handle (6 attempts) because another tab's connection held it. Expected under
+   * contention, so counted here rather than listed as page errors.
+   */
+  lockFailures: Record<string, number>;
+  /** CPU ms used so far by every process of the browser (and by process type); undefined where /proc is missing. */
+  cpuMs(): CpuSample | undefined;
   /** Opens `path` in a new tab and waits for its window.bench. */
   openTab(path: string, label?: string): Promise<Page>;
   close(): Promise<void>;
 }
+
+const OPFS_LOCK_FAILURE = /xLock\(\) async error|GetSyncHandleError/;
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const configFile = fileURLToPath(new URL('../../vite.config.ts', import.meta.url));
@@ -83,6 +96,7 @@ export async function startSession(options: { profile?: 'disk' | 'memory' } = {}
     for (const page of context.pages()) await page.close();
 
     const pageErrors: string[] = [];
+    const lockFailures: Record<string, number> = {};
     let tabs = 0;
     const ctx = context;
     const openTab = async (path: string, label?: string): Promise<Page> => {
@@ -95,7 +109,12 @@ export async function startSession(options: { profile?: 'disk' | 'memory' } = {}
       page.on('pageerror', (error) => pageErrors.push(`[${name} ${path}] ${error.stack ?? error.message}`));
       page.on('console', (message) => {
         // Vite's client says so before it reloads a page (lost connection, re-optimized deps).
-        if (message.type() === 'error' || message.text().startsWith('[vite]')) pageErrors.push(`[${name} ${path}] console.${message.type()}: ${message.text()}`);
+        const text = message.text();
+        if (message.type() === 'error' && OPFS_LOCK_FAILURE.test(text)) {
+          lockFailures[path] = (lockFailures[path] ?? 0) + 1;
+          return;
+        }
+        if (message.type() === 'error' || /^\[vite\].*(lost|reload|optimiz)/i.test(text)) pageErrors.push(`[${name} ${path}] console.${message.type()}: ${text}`);
       });
       await page.goto(baseUrl + path);
       loaded = true;
@@ -112,7 +131,10 @@ export async function startSession(options: { profile?: 'disk' | 'memory' } = {}
     await probe.close();
     const browserVersion = /(?:Headless)?Chrome\/[\d.]+/.exec(userAgent)?.[0] ?? userAgent;
 
-    return { baseUrl, context, browserVersion, profile, pageErrors, openTab, close };
+    const browserPid = userDataDir ? findBrowserPid(userDataDir) : undefined;
+    const cpuMs = () => (browserPid === undefined ? undefined : treeCpuMs(browserPid));
+
+    return { baseUrl, context, browserVersion, profile, pageErrors, lockFailures, cpuMs, openTab, close };
   } catch (error) {
     await close();
     throw error;

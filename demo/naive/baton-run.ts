@@ -39,7 +39,7 @@ export async function runBaton(config: CompareConfig, mode: WriteMode, onProgres
   if (!stopped.settled) notes.push(`${stopped.pending.length} call(s) had not settled 60 s after the end`);
   return {
     kind: mode === 'run' ? 'baton-run' : 'baton-transaction',
-    label: mode === 'run' ? 'db.run, one INSERT…SELECT' : 'db.transaction, read then insert',
+    label: mode === 'run' ? 'db.run' : 'db.transaction',
     seconds: elapsed,
     calls: workload.total.calls,
     rows: workload.total.rows,

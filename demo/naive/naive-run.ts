@@ -116,7 +116,7 @@ export async function runNaive(config: CompareConfig, onProgress: (progress: Pro
     if (total.vfsMessages > 0) notes.push(`the VFS logged ${total.vfsMessages} message(s), last: ${total.lastVfsMessage}`);
     return {
       kind: 'naive',
-      label: `opfs VFS, ${config.writers} connections`,
+      label: `opfs VFS × ${config.writers}`,
       seconds: elapsed,
       calls: total.calls,
       rows: total.rows,

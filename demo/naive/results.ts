@@ -93,7 +93,7 @@ export function renderComparison(table: HTMLTableElement, runs: RunFigures[]): v
     const th = document.createElement('th');
     th.scope = 'col';
     th.className = 'num';
-    th.textContent = run.kind === 'naive' ? 'naive' : run.kind === 'baton-transaction' ? 'sqlite-baton' : 'sqlite-baton';
+    th.textContent = run.kind === 'naive' ? 'naive' : 'sqlite-baton';
     const sub = document.createElement('div');
     sub.className = 'muted small';
     sub.style.textTransform = 'none';

@@ -116,3 +116,25 @@ test('followers hear leaderchange events and status reports the queue depth', as
   const after = await second.evaluate(() => window.db.status());
   expect(after).toMatchObject({ role: 'leader', queueDepth: 0, inTransaction: false, storage: 'opfs' });
 });
+
+test('a spoofed announce and welcome under a newer epoch do not pull a follower away from its leader', async () => {
+  const name = unique('spoof');
+  const leaderPage = await tabs.openTab();
+  const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
+  const followerPage = await tabs.openTab();
+  const followerTab = await followerPage.evaluate((n) => window.harness.open(n, 5_000), name);
+  const { epoch } = await leaderPage.evaluate(() => window.db.status());
+  await leaderPage.evaluate(
+    ([db, leader, follower, e]) => {
+      const control = new BroadcastChannel(`sqlite-baton:${db}`);
+      control.postMessage({ v: 1, t: 'announce', from: `${leader}~0`, epoch: (e as number) + 1 });
+      control.postMessage({ v: 1, t: 'welcome', from: `${leader}~0`, to: `${follower}~0`, epoch: (e as number) + 1 });
+      control.close();
+    },
+    [name, leaderTab, followerTab, epoch] as const,
+  );
+  await new Promise((r) => setTimeout(r, 1_500));
+  const outcomes = await followerPage.evaluate((t) => window.harness.write(t, 5, 1), followerTab);
+  expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+  expect(await followerPage.evaluate(() => window.db.status())).toMatchObject({ role: 'follower', leaderId: leaderTab, epoch });
+});

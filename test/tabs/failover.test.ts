@@ -123,3 +123,19 @@ test('a write retried after its worker died is answered from the request log, no
   expect(count?.n).toBe(1);
   expect(await leader.page.evaluate(() => window.harness.txOutcome)).toBe('committed');
 });
+
+test('a dead worker is replaced once, however many calls were in flight', async () => {
+  const name = unique('respawn');
+  const leader = await openTab(name);
+  const follower = await openTab(name);
+  const held = await follower.page.evaluate(async (t) => {
+    const calls = Array.from({ length: 5 }, (_, i) => window.db.run('INSERT INTO writes (tab, seq) VALUES (?, ?)', [t, i]));
+    await window.db.terminateWorker();
+    await Promise.all(calls);
+    const { held: locks = [] } = await navigator.locks.query();
+    return locks.map((l) => l.name ?? "").filter((n) => n.includes(`:peer:${t}~`));
+  }, follower.tab);
+  expect(held).toHaveLength(1);
+  const count = await leader.page.evaluate((t) => window.db.get<{ n: number }>('SELECT count(*) AS n FROM writes WHERE tab = ?', [t]), follower.tab);
+  expect(count?.n).toBe(5);
+});
