@@ -8,8 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright';
-import { startTabs } from '../test/support/tabs.ts';
-import type {} from '../demo/automation.ts';
+import { startDemo } from './demo-session.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +32,7 @@ async function leaderOf(tabs: Page[]): Promise<Page | undefined> {
 async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const db = `screenshot-${Date.now().toString(36)}`;
-  const session = await startTabs({ path: `/?db=${db}` });
+  const session = await startDemo(`/?db=${db}`);
   try {
     const config = { writers: 3, rate: 12, rows: 1, mode: 'run' as const };
     const tabs: Page[] = [];

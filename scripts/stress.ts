@@ -20,8 +20,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright';
-import { startTabs, type TabsSession } from '../test/support/tabs.ts';
-import type {} from '../demo/automation.ts';
+import { startDemo, type DemoSession } from './demo-session.ts';
 import type { Drained, FailedCall, PendingCall, WorkloadConfig } from '../demo/workload.ts';
 
 export interface StressOptions {
@@ -58,6 +57,8 @@ export interface StressResult {
   failoverMs: number[];
   pageErrors: number;
   reloads: number;
+  /** Why the run stopped early, if it did. */
+  aborted?: string;
   seed: number;
 }
 
@@ -149,7 +150,7 @@ export async function stress(options: StressOptions, log: (line: string) => void
   const rand = random(options.seed);
   const dbName = `stress-${Date.now().toString(36)}-${options.seed.toString(36)}`;
   const config: WorkloadConfig = { writers: options.writers, rate: options.rate, rows: options.rows, mode: options.mode };
-  const session: TabsSession = await startTabs({ path: `/?db=${encodeURIComponent(dbName)}`, readyTimeout: 60_000 });
+  const session: DemoSession = await startDemo(`/?db=${encodeURIComponent(dbName)}`);
 
   const tabs: Tab[] = [];
   const acked = new Map<string, Drained['acked']>();
@@ -158,6 +159,7 @@ export async function stress(options: StressOptions, log: (line: string) => void
   const inFlightAtClose: Array<PendingCall & { tab: string }> = [];
   const reloads: string[] = [];
   let hung: Array<PendingCall & { tab: string }> = [];
+  let aborted: string | undefined;
   let started = 0;
   const since = (t = Date.now()) => `+${((t - started) / 1000).toFixed(1)} s`.padStart(8);
 
@@ -185,8 +187,8 @@ export async function stress(options: StressOptions, log: (line: string) => void
     const number = tabs.length + 1;
     const id = await page.evaluate(() => window.__demo!.tab);
     const tab: Tab = { number, page, id, openedAt: Date.now() };
-    // The dev server reloads pages when a source file changes: such a tab lost its writers'
-    // bookkeeping and the run cannot be checked.
+    // A reloaded tab (HMR is off, but a user could reload it) lost its writers' bookkeeping: the
+    // run cannot be checked.
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame() && tab.closedAt === undefined) reloads.push(`tab ${number} (${id}) reloaded at ${since()}`);
     });
@@ -261,19 +263,26 @@ export async function stress(options: StressOptions, log: (line: string) => void
     log(`${since()}  ${options.tabs} tabs writing`);
 
     let lastDrain = Date.now();
-    while (Date.now() < end) {
-      if (killAt.length > 0 && Date.now() >= killAt[0]!) {
-        killAt.shift();
-        await killLeader();
-        continue;
+    try {
+      while (Date.now() < end) {
+        if (killAt.length > 0 && Date.now() >= killAt[0]!) {
+          killAt.shift();
+          await killLeader();
+          continue;
+        }
+        if (Date.now() - lastDrain >= DRAIN_EVERY_MS) {
+          lastDrain = Date.now();
+          await Promise.all(live().map((tab) => drain(tab)));
+        }
+        await sleep(Math.max(0, Math.min(100, end - Date.now(), (killAt[0] ?? Infinity) - Date.now())));
       }
-      if (Date.now() - lastDrain >= DRAIN_EVERY_MS) {
-        lastDrain = Date.now();
-        await Promise.all(live().map((tab) => drain(tab)));
-      }
-      await sleep(Math.max(0, Math.min(100, end - Date.now(), (killAt[0] ?? Infinity) - Date.now())));
+      for (let i = killAt.length; i > 0; i--) await killLeader();
+    } catch (error) {
+      // A tab that stopped answering (crashed renderer, reload): report what was seen, then check
+      // the file anyway; the run counts as failed.
+      aborted = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      log(`${since()}  RUN ABORTED: ${aborted}`);
     }
-    for (let i = killAt.length; i > 0; i--) await killLeader();
 
     const stoppedAt = Date.now();
     const stops = await Promise.all(
@@ -282,12 +291,15 @@ export async function stress(options: StressOptions, log: (line: string) => void
           tab.page.evaluate((timeout) => window.__demo!.stop(timeout), STOP_TIMEOUT_MS),
           STOP_TIMEOUT_MS + 15_000,
           `stop of tab ${tab.number}`,
-        );
+        ).catch((error: unknown) => {
+          aborted ??= `stop of tab ${tab.number} failed: ${String(error).split('\n')[0]}`;
+          return { settled: true, pending: [] as PendingCall[] };
+        });
         return { tab, result };
       }),
     );
     hung = stops.flatMap(({ tab, result }) => result.pending.map((call) => ({ ...call, tab: tab.id })));
-    await Promise.all(live().map((tab) => drain(tab)));
+    await Promise.all(live().map((tab) => drain(tab).catch(() => undefined)));
     log(
       `${since(stoppedAt)}  writers stopped; ` +
         (hung.length === 0 ? 'every call settled' : `${hung.length} call(s) still pending ${STOP_TIMEOUT_MS / 1000} s later (HUNG)`) +
@@ -364,6 +376,7 @@ export async function stress(options: StressOptions, log: (line: string) => void
       failoverMs: kills.map((kill) => kill.newLeader?.afterMs ?? -1),
       pageErrors: session.pageErrors.length,
       reloads: reloads.length,
+      ...(aborted === undefined ? {} : { aborted }),
       seed: options.seed,
     };
     if (result.p50Ms !== null) result.p50Ms = Math.round(result.p50Ms * 10) / 10;
@@ -402,11 +415,15 @@ export async function stress(options: StressOptions, log: (line: string) => void
     if (session.pageErrors.length) {
       log('');
       log('page errors:');
-      for (const error of session.pageErrors.slice(0, 12)) log(`  ${error.split('\n')[0]}`);
+      const [first, ...rest] = session.pageErrors;
+      // The first one in full (where it was thrown), the others by their first line.
+      for (const line of first!.split('\n').slice(0, 10)) log(`  ${line}`);
+      for (const error of rest.slice(0, 11)) log(`  ${error.split('\n')[0]}`);
+      if (rest.length > 11) log(`  … ${rest.length - 11} more`);
     }
     if (reloads.length) {
       log('');
-      log(`RUN INVALID: ${reloads.join('; ')} (a source file changed under the dev server)`);
+      log(`RUN INVALID: ${reloads.join('; ')}`);
     }
     log('');
     log(`RESULT: ${isFailure(result) ? 'FAIL' : 'PASS'}`);
@@ -418,7 +435,15 @@ export async function stress(options: StressOptions, log: (line: string) => void
 
 /** True when the run shows a problem: the exit code is then 1. */
 export function isFailure(result: StressResult): boolean {
-  return result.lost > 0 || result.duplicates > 0 || result.errors > 0 || result.hung > 0 || result.reloads > 0 || result.acknowledged === 0;
+  return (
+    result.lost > 0 ||
+    result.duplicates > 0 ||
+    result.errors > 0 ||
+    result.hung > 0 ||
+    result.reloads > 0 ||
+    result.aborted !== undefined ||
+    result.acknowledged === 0
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -82,7 +82,13 @@ export class Database extends EventTarget {
   async transaction<R>(fn: (tx: Transaction) => Promise<R> | R): Promise<R> {
     if (typeof fn !== 'function') throw invalidArgument('transaction takes an async function (tx) => ...');
     const txId = randomId();
-    await this.send({ op: 'begin', txId });
+    try {
+      await this.send({ op: 'begin', txId });
+    } catch (e) {
+      // The BEGIN may have been applied and only its answer lost: make sure it does not stay open.
+      await this.send({ op: 'rollback', txId }).catch(() => undefined);
+      throw e;
+    }
     const tx = new Transaction((body) => this.send({ ...body, txId }));
     let result: R;
     try {

@@ -11,7 +11,7 @@ export interface DatabaseOptions {
   storage?: Storage;
   /**
    * How long a call may wait for the writer (another tab's transaction, a change of leader)
-   * before it rejects with LOCK_TIMEOUT, in ms. Default 30,000.
+   * before it rejects with LOCK_TIMEOUT, in ms. Default 30,000; at most 2^31 - 1 (a timer's limit).
    */
   lockTimeout?: number;
   /**

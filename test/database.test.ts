@@ -95,6 +95,13 @@ describe.each(['opfs', 'memory'] as const)('database on %s', (storage) => {
       expect(await db.get('SELECT x FROM t')).toBeUndefined();
     });
 
+    it('get of an UPDATE ... RETURNING returns one row and updates every matching row', async () => {
+      const db = await open({ storage });
+      await db.exec('CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3)');
+      expect(await db.get('UPDATE t SET x = x * 10 RETURNING x')).toEqual({ x: expect.any(Number) });
+      expect(await db.all('SELECT x FROM t ORDER BY x')).toEqual([{ x: 10 }, { x: 20 }, { x: 30 }]);
+    });
+
     it('get of an INSERT ... RETURNING returns the row and applies the insert', async () => {
       const db = await open({ storage });
       await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)');

@@ -242,7 +242,6 @@ describe.each(['opfs', 'memory'] as const)('errors on %s', (storage) => {
 
     it('a hole in a sparse params array (an undefined in disguise)', async () => {
       const db = await seeded(storage);
-      // eslint-disable-next-line no-sparse-arrays
       const sparse = [, 'x'] as unknown as string[];
       expect((await failure(() => db.get('SELECT ? AS a, ? AS b', sparse))).code).toBe('INVALID_ARGUMENT');
       expect((await failure(() => db.run('INSERT INTO kept (id, v) VALUES (?, ?)', new Array(2)))).code).toBe('INVALID_ARGUMENT');
@@ -332,7 +331,6 @@ describe.each(['opfs', 'memory'] as const)('errors on %s', (storage) => {
 
     it('batch with something other than an array of { sql, params? }', async () => {
       const db = await seeded(storage);
-      // eslint-disable-next-line no-sparse-arrays
       for (const statements of [undefined, 'SELECT 1', [{ params: [] }], ['SELECT 1'], [null], [, { sql: 'SELECT 1' }]]) {
         expect((await failure(() => db.batch(statements as never))).code).toBe('INVALID_ARGUMENT');
       }

@@ -17,6 +17,8 @@ describe('option checks', () => {
     ['lockTimeout Infinity', { lockTimeout: Infinity }, 'lockTimeout'],
     ['lockTimeout "100" (a string)', { lockTimeout: '100' }, 'lockTimeout'],
     ['lockTimeout beyond what a timer can wait (2^31 ms)', { lockTimeout: 2 ** 31 }, 'lockTimeout'],
+    ['queryTimeout -1', { queryTimeout: -1 }, 'queryTimeout'],
+    ['queryTimeout NaN', { queryTimeout: NaN }, 'queryTimeout'],
     ['durability "x"', { durability: 'x' }, 'durability'],
     ['durability "normal"', { durability: 'normal' }, 'durability'],
   ])('%s rejects with INVALID_ARGUMENT naming the field', async (_label, options, field) => {

@@ -214,6 +214,18 @@ describe.each(['opfs', 'memory'] as const)('transaction on %s', (storage) => {
     expect(await db.all('SELECT v FROM t ORDER BY id')).toEqual([{ v: 'a' }, { v: 'c' }]);
   });
 
+  it('a failing exec inside a transaction is undone whole, as db.exec is, and the transaction goes on', async () => {
+    const db = await withTable(storage);
+    await db.transaction(async (tx) => {
+      await tx.run("INSERT INTO t (v) VALUES ('a')");
+      const error = await failure(() => tx.exec("INSERT INTO t (v) VALUES ('b'); INSERT INTO t (v) VALUES ('a')"));
+      expect(error.code).toBe('SQLITE_CONSTRAINT_UNIQUE');
+      expect(await tx.all('SELECT v FROM t')).toEqual([{ v: 'a' }]);
+      await tx.run("INSERT INTO t (v) VALUES ('c')");
+    });
+    expect(await db.all('SELECT v FROM t ORDER BY id')).toEqual([{ v: 'a' }, { v: 'c' }]);
+  });
+
   it('an error SQLite ends the transaction with (OR ROLLBACK) aborts it: nothing applies, then the database works', async () => {
     const db = await withTable(storage);
     await db.run("INSERT INTO t (v) VALUES ('before')");

@@ -45,6 +45,7 @@ export class Peer {
   private knownEpoch = 0;
   private discoverTimer: ReturnType<typeof setInterval> | undefined;
   private pendingWelcome: { leaderId: string; epoch: number; done: () => void } | undefined;
+  private readonly connecting = new Set<string>();
   private readonly waiters = new Set<() => void>();
   private releaseLocks!: () => void;
   private readonly lifetime = new Promise<void>((resolve) => (this.releaseLocks = resolve));
@@ -231,8 +232,12 @@ export class Peer {
       return;
     }
     if (this.link?.leaderId === leaderId && this.link.epoch === epoch) return;
-    if (this.pendingWelcome?.leaderId === leaderId && this.pendingWelcome.epoch === epoch) return;
-    void this.connect(leaderId, epoch);
+    const key = `${leaderId}@${epoch}`;
+    // One attempt per leader and epoch at a time: two links to one leader would each drop the
+    // other, and a call cut that way would be retried at a leader that had already applied it.
+    if (this.connecting.has(key)) return;
+    this.connecting.add(key);
+    void this.connect(leaderId, epoch).finally(() => this.connecting.delete(key));
   }
 
   /**
@@ -283,7 +288,7 @@ export class Peer {
       link.drop();
       return;
     }
-    if (this.closed || this.leader || epoch < this.knownEpoch) {
+    if (this.closed || this.leader || epoch < this.knownEpoch || (this.link?.leaderId === leaderId && this.link.epoch === epoch)) {
       link.drop();
       return;
     }

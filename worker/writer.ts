@@ -80,6 +80,9 @@ export class Writer {
   /** Queues a request (or runs it at once when it belongs to the open transaction). */
   submit(callerId: string, request: Request): Promise<Reply> {
     if (this.closedWith) return Promise.reject(this.closedWith);
+    // A retried BEGIN (its reply was lost on the way) of the transaction already open for this
+    // caller: it is open, say so. Queued, it would wait behind itself until its lockTimeout.
+    if (request.op === 'begin' && this.tx?.id === request.txId && this.tx.ownerId === callerId) return Promise.resolve(undefined);
     if (request.txId !== undefined && request.op !== 'begin') {
       try {
         return Promise.resolve(this.inTransaction_(callerId, request));
@@ -333,7 +336,10 @@ export class Writer {
         return undefined;
       default:
         try {
-          return request.op === 'batch' ? this.atomically(() => this.apply(request)) : this.apply(request);
+          // batch and exec may hold several statements: all of them apply or none, as outside a
+          // transaction (a single statement is undone alone by SQLite itself).
+          const several = request.op === 'batch' || request.op === 'exec';
+          return several ? this.atomically(() => this.apply(request)) : this.apply(request);
         } finally {
           // SQLite may end the transaction itself (OR ROLLBACK, I/O error): then it is over.
           if (this.conn.autocommit) this.endTransaction();

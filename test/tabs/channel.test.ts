@@ -138,3 +138,47 @@ test('a spoofed announce and welcome under a newer epoch do not pull a follower 
   expect(outcomes.filter((o) => !o.ok)).toEqual([]);
   expect(await followerPage.evaluate(() => window.db.status())).toMatchObject({ role: 'follower', leaderId: leaderTab, epoch });
 });
+
+test('a BEGIN sent again by its owner (its answer was lost) is answered, not queued behind itself', async () => {
+  const name = unique('rebegin');
+  const leaderPage = await tabs.openTab();
+  const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
+  const peer = await tabs.openTab();
+  const replies = await peer.evaluate(
+    async ([db, leader]) => {
+      const fake = 'rebegin~0';
+      await new Promise<void>((held) => {
+        void navigator.locks.request(`sqlite-baton:${db}:peer:${fake}`, () => {
+          held();
+          return new Promise(() => undefined);
+        });
+      });
+      const control = new BroadcastChannel(`sqlite-baton:${db}`);
+      const epoch = await new Promise<number>((resolve) => {
+        control.onmessage = (e: MessageEvent) => {
+          if (e.data?.t === 'welcome' && e.data.to === fake) resolve(e.data.epoch);
+        };
+        control.postMessage({ v: 1, t: 'hello', from: fake, to: `${leader}~0`, epoch: 1 });
+      });
+      const rpc = new BroadcastChannel(`sqlite-baton:${db}:rpc:${fake}`);
+      const answers = new Map<string, unknown>();
+      rpc.onmessage = (e: MessageEvent) => answers.set(e.data?.body?.id, e.data?.body);
+      const call = (id: string, request: object) =>
+        rpc.postMessage({ v: 1, t: 'rpc', from: fake, to: `${leader}~0`, epoch, body: { id, type: 'APPLY', path: ['execute'], argumentList: [{ type: 'RAW', value: request }] } });
+      const deadline = Date.now() + 2_000;
+      call('first', { op: 'begin', txId: 'T', requestId: 'b1', deadline });
+      call('again', { op: 'begin', txId: 'T', requestId: 'b2', deadline });
+      await new Promise((r) => setTimeout(r, 500));
+      call('end', { op: 'rollback', txId: 'T', requestId: 'r1', deadline });
+      await new Promise((r) => setTimeout(r, 300));
+      rpc.close();
+      control.close();
+      return Object.fromEntries(answers);
+    },
+    [name, leaderTab] as const,
+  );
+  expect(replies.first).toMatchObject({ type: 'RAW' });
+  expect(replies.again).toMatchObject({ type: 'RAW' });
+  expect(replies.end).toMatchObject({ type: 'RAW' });
+  expect(await leaderPage.evaluate(() => window.db.status())).toMatchObject({ inTransaction: false, queueDepth: 0 });
+});

@@ -31,6 +31,7 @@ function runStress(args: string[]): Promise<{ result: StressResult; report: stri
 
 test('db.run writers in 4 tabs, leader closed twice: every acknowledged write is there exactly once, no call fails', async () => {
   const { result, report } = await runStress(['--tabs', '4', '--seconds', '8', '--kill-leader', '2', '--mode', 'run']);
+  expect(result.aborted, report).toBeUndefined();
   expect(result.reloads, report).toBe(0);
   expect(result.leaderKills, report).toBe(2);
   expect(result.acknowledged, report).toBeGreaterThan(0);
@@ -43,6 +44,7 @@ test('db.run writers in 4 tabs, leader closed twice: every acknowledged write is
 
 test('db.transaction writers, leader closed twice: nothing lost or doubled; a failed transaction left nothing behind', async () => {
   const { result, report } = await runStress(['--tabs', '4', '--seconds', '8', '--kill-leader', '2', '--mode', 'transaction']);
+  expect(result.aborted, report).toBeUndefined();
   expect(result.reloads, report).toBe(0);
   expect(result.leaderKills, report).toBe(2);
   expect(result.acknowledged, report).toBeGreaterThan(0);
