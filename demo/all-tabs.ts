@@ -34,8 +34,8 @@ export interface AllTabsFigures {
 }
 
 const POST_EVERY_MS = 500;
-/** A tab not heard from for this long is gone (closed, crashed, frozen in the background). */
-const FORGET_AFTER_MS = 2_500;
+/** A tab not heard from for this long is gone (crashed, frozen); background tabs post at least once a second. */
+const FORGET_AFTER_MS = 4_000;
 
 type Message = { t: 'figures'; figures: TabFigures } | { t: 'bye'; tab: string };
 

@@ -72,8 +72,16 @@ export class WorkerLink {
   }
 
   async status(): Promise<Status> {
-    const incarnation = await this.current;
-    return Promise.race([incarnation.api.status(), incarnation.gone]);
+    for (;;) {
+      const incarnation = await this.current;
+      try {
+        return await Promise.race([incarnation.api.status(), incarnation.gone, this.shut]);
+      } catch (e) {
+        if (!(e instanceof WorkerGone)) throw e;
+        if (this.closed) throw new SqliteError('DATABASE_CLOSED', 'the database was closed');
+        this.respawn(incarnation);
+      }
+    }
   }
 
   /** Closes the database in the worker (engine first, then its locks) and ends the worker. */

@@ -110,6 +110,9 @@ export function rpcEndpoint(
 ): ClosableEndpoint {
   const channel = new BroadcastChannel(channelName);
   const listeners = new Set<EventListenerOrEventListenerObject>();
+  // comlink posts a release message when a dropped proxy is garbage-collected, possibly long
+  // after the link was closed: that message has nobody to go to.
+  let closed = false;
   channel.onmessage = (event: MessageEvent) => {
     const data: unknown = event.data;
     if (!isRecord(data) || data.v !== VERSION || data.t !== 'rpc') return;
@@ -122,6 +125,7 @@ export function rpcEndpoint(
   };
   return {
     postMessage(body: unknown) {
+      if (closed) return;
       const envelope: RpcEnvelope = { v: VERSION, t: 'rpc', from: self, to: peer, epoch, body };
       channel.postMessage(envelope);
     },
@@ -132,6 +136,7 @@ export function rpcEndpoint(
       listeners.delete(listener);
     },
     close() {
+      closed = true;
       listeners.clear();
       channel.close();
     },

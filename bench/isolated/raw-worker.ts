@@ -202,6 +202,58 @@ async function profileBatch(name: string, rows: number): Promise<Record<string, 
   }
 }
 
+/**
+ * What sqlite-baton's exactly-once record adds to one durable write, in plain SQL on a private
+ * file: the same autocommit INSERT, then the same INSERT the way the writer runs it (BEGIN,
+ * SAVEPOINT, look up the request id, the INSERT, record the id and reply, RELEASE, COMMIT).
+ */
+async function profileWrite(name: string, count: number): Promise<Record<string, number>> {
+  const sqlite3 = await sqlite3InitModule();
+  const key = poolKey(`${name}-write-profile`);
+  const pool = await sqlite3.installOpfsSAHPoolVfs({ name: `bench-${key}`, directory: `.bench-raw/${key}` });
+  const db = new pool.OpfsSAHPoolDb('/profile.sqlite3');
+  const statements: PreparedStatement[] = [];
+  const prepare = (sql: string) => {
+    const stmt = db.prepare(sql);
+    statements.push(stmt);
+    return stmt;
+  };
+  try {
+    db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL');
+    db.exec(`CREATE TABLE items (id INTEGER PRIMARY KEY, tab TEXT NOT NULL, n INTEGER NOT NULL, body TEXT NOT NULL);
+      CREATE TABLE log (id TEXT PRIMARY KEY, reply TEXT, expires INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX log_expires ON log (expires);`);
+    const insert = prepare('INSERT INTO items (tab, n, body) VALUES (?, ?, ?)');
+    const find = prepare('SELECT reply FROM log WHERE id = ?');
+    const record = prepare('INSERT INTO log (id, reply, expires) VALUES (?, ?, ?)');
+    const control = Object.fromEntries(['BEGIN', 'SAVEPOINT r', 'RELEASE r', 'COMMIT'].map((sql) => [sql, prepare(sql)]));
+    const body = 'x'.repeat(100);
+    const out: Record<string, number> = {};
+    out.plainMs =
+      timed(() => {
+        for (let i = 0; i < count; i++) insert.bind(['p', i, body]).stepReset();
+      }) / count;
+    out.withLogMs =
+      timed(() => {
+        for (let i = 0; i < count; i++) {
+          const id = requestId();
+          control.BEGIN!.stepReset();
+          control['SAVEPOINT r']!.stepReset();
+          find.bind([id]).stepReset();
+          insert.bind(['l', i, body]).stepReset();
+          record.bind([id, JSON.stringify({ changes: 1, lastInsertRowid: i }), Date.now() + 330_000]).stepReset();
+          control['RELEASE r']!.stepReset();
+          control.COMMIT!.stepReset();
+        }
+      }) / count;
+    return out;
+  } finally {
+    for (const stmt of statements) stmt.finalize();
+    db.close();
+    pool.pauseVfs();
+  }
+}
+
 function opened(): Subject {
   if (!subject) throw new Error('open first');
   return subject;
@@ -215,7 +267,11 @@ serve({
   },
   get: (sql: string, params: Value[]) => opened().get(sql, params),
   workload: (name: string, args: unknown[]) =>
-    name === 'profileBatch' ? profileBatch(String(args[0]), Number(args[1])) : runWorkload(opened(), name, args),
+    name === 'profileBatch'
+      ? profileBatch(String(args[0]), Number(args[1]))
+      : name === 'profileWrite'
+        ? profileWrite(String(args[0]), Number(args[1]))
+        : runWorkload(opened(), name, args),
   close() {
     closeDb?.();
     closeDb = undefined;

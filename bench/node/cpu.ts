@@ -52,8 +52,9 @@ export function findBrowserPid(userDataDir: string): number | undefined {
 
 function processType(pid: number): string {
   try {
+    // Chromium rewrites its children's process titles: their arguments are separated by spaces.
     const type = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-      .split('\0')
+      .split(/[\0 ]/)
       .find((arg) => arg.startsWith('--type='));
     return type ? type.slice('--type='.length) : 'browser';
   } catch {

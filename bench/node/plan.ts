@@ -59,10 +59,10 @@ export const QUICK: Sizes = {
   readRows: 1_000,
   reads: 300,
   loadedReads: 150,
-  loadedReadsMaxMs: 6_000,
+  loadedReadsMaxMs: 4_000,
   bulkRows: 100_000,
   bulkChunk: 1_000,
-  tabsMs: 1_500,
+  tabsMs: 1_200,
   pings: 200,
   callTimeoutMs: 12_000,
 };

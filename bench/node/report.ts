@@ -202,6 +202,8 @@ export function profileOf(medians: Medians): Record<string, number | string> {
   put('write.engine.p50', f('A_engine', 'write.p50'));
   put('write.leader.p50', f('B', 'write.p50'));
   put('write.follower.p50', f('C', 'write.p50'));
+  put('write.plainSql.mean', f('A_engine', 'profile.write.plainMs'));
+  put('write.withLogSql.mean', f('A_engine', 'profile.write.withLogMs'));
   put('writes.sqlite.perSecond', f('A_wal', 'write.rate'));
   put('writes.engine1.perSecond', f('A_engine', 'concurrent1.rate'));
   put('writes.engine8.perSecond', f('A_engine', 'concurrent8.rate'));
@@ -300,7 +302,8 @@ export function formatTable(report: Report): string {
     `  point read, mean ms: sqlite ${p('read.sqlite.mean')} | engine ${p('read.engine.mean')} | ` +
       `ping page->worker ${p('ping.leader.mean')} | ping page->worker->leader ${p('ping.follower.mean')} | ` +
       `leader read ${p('read.leader.mean')} | follower read ${p('read.follower.mean')}`,
-    `  single write, p50 ms: sqlite ${p('write.sqlite.p50')} | engine ${p('write.engine.p50')} | leader ${p('write.leader.p50')} | follower ${p('write.follower.p50')}`,
+    `  single write, p50 ms: sqlite ${p('write.sqlite.p50')} | engine ${p('write.engine.p50')} | leader ${p('write.leader.p50')} | follower ${p('write.follower.p50')}` +
+      ` (mean ms in plain SQL, one file: INSERT ${p('write.plainSql.mean')} | with baton's savepoint and request-log record ${p('write.withLogSql.mean')})`,
     `  writes/s: sqlite, 1 writer ${p('writes.sqlite.perSecond', 0)} | engine, 1 caller ${p('writes.engine1.perSecond', 0)} | ` +
       `engine, 8 callers in its worker ${p('writes.engine8.perSecond', 0)} | 8 tabs ${p('writes.tabs8.perSecond', 0)}`,
     `  browser CPU per write, ms (all processes): sqlite ${p('cpu.write.sqlite')} | engine ${p('cpu.write.engine')} | ` +

@@ -49,6 +49,8 @@ export interface LatencyResult extends LatencySummary {
   /** Operations per second over the whole run (count / elapsed). */
   perSecond: number;
   elapsedMs: number;
+  /** The last operation was still waiting when the time budget ran out. */
+  censored?: boolean;
 }
 
 export interface BulkResult {
@@ -140,24 +142,44 @@ export async function writeLatency(subject: Subject, count: number, tab: string)
 }
 
 /**
- * `count` point reads by primary key among ids 1..maxId, each awaited before the next; stops
- * early after `maxMs` (a contender whose reads wait seconds for a writer would take minutes).
+ * `count` point reads by primary key among ids 1..maxId, each awaited before the next. With a
+ * `maxMs` budget (a contender whose reads wait seconds for a writer would take minutes), the
+ * run stops when the budget is spent, even in the middle of a read: that read counts with the
+ * time it had waited so far (`censored`), and is left running in its contender.
  */
 export async function readLatency(subject: Subject, count: number, maxId: number, maxMs = Infinity): Promise<LatencyResult> {
   const latencies: number[] = [];
   let missing = 0;
+  let censored = false;
   const started = now();
   for (let i = 0; i < count && now() - started < maxMs; i++) {
     const id = 1 + Math.floor(Math.random() * maxId);
     const t0 = now();
-    const row = await subject.get(READ_ITEM, [id]);
+    const read = subject.get(READ_ITEM, [id]);
+    let row: unknown;
+    if (Number.isFinite(maxMs)) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const outOfTime = new Promise<typeof OUT_OF_TIME>((resolve) => {
+        timer = setTimeout(() => resolve(OUT_OF_TIME), Math.max(0, maxMs - (t0 - started)));
+      });
+      row = await Promise.race([read, outOfTime]).finally(() => clearTimeout(timer));
+    } else {
+      row = await read;
+    }
     latencies.push(now() - t0);
+    if (row === OUT_OF_TIME) {
+      read.catch(() => undefined);
+      censored = true;
+      break;
+    }
     if (row === undefined) missing++;
   }
   const elapsedMs = now() - started;
   if (missing > 0) throw new Error(`${missing} of ${latencies.length} point reads found no row: the table was not prefilled`);
-  return { ...summarize(latencies), perSecond: (latencies.length / elapsedMs) * 1000, elapsedMs };
+  return { ...summarize(latencies), perSecond: (latencies.length / elapsedMs) * 1000, elapsedMs, ...(censored ? { censored } : {}) };
 }
+
+const OUT_OF_TIME = Symbol('out of time');
 
 /**
  * `rows` INSERTs into an empty `bulk` table, in batches of `chunk` (rows = chunk: one batch).

@@ -67,6 +67,8 @@ export async function startTabs(opts: StartTabsOptions = {}): Promise<TabsSessio
         strictPort: false,
         // Tests do not edit files while running: no file watcher (no inotify use, no HMR reloads).
         watch: null,
+        // Without this Vite 8 still reloads open pages when a source file changes mid-run.
+        hmr: false,
       },
     });
     await server.listen();

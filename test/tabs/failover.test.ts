@@ -139,3 +139,14 @@ test('a dead worker is replaced once, however many calls were in flight', async 
   const count = await leader.page.evaluate((t) => window.db.get<{ n: number }>('SELECT count(*) AS n FROM writes WHERE tab = ?', [t]), follower.tab);
   expect(count?.n).toBe(5);
 });
+
+test('status() after the worker died starts a new one and answers', async () => {
+  const name = unique('status');
+  await openTab(name);
+  const follower = await openTab(name);
+  const status = await follower.page.evaluate(async () => {
+    await window.db.terminateWorker();
+    return window.db.status();
+  });
+  expect(status).toMatchObject({ role: 'follower', tabId: follower.tab });
+});
