@@ -11,7 +11,7 @@ import { cpus, platform, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { drawChart } from '../bench/node/chart.ts';
 import { fsyncCost } from '../bench/node/fsync.ts';
-import { batonPhase, clonePhase, coldOpenPhase, failoverPhase, perTabPhase, rawPhase, tabsPhase, type RunContext } from '../bench/node/phases.ts';
+import { batonFineTimerPhase, batonPhase, clonePhase, coldOpenPhase, failoverPhase, perTabPhase, rawPhase, tabsPhase, type RunContext } from '../bench/node/phases.ts';
 import { FULL, QUICK, type RunFigures, type SubjectId } from '../bench/node/plan.ts';
 import { formatTable, mediansOf, profileOf, ratiosOf, targetsOf, type Report } from '../bench/node/report.ts';
 import { startSession } from '../bench/node/session.ts';
@@ -49,6 +49,7 @@ try {
     const names: Record<string, string> = {};
     await rawPhase(ctx, names);
     await batonPhase(ctx, names);
+    await batonFineTimerPhase(ctx);
     await perTabPhase(ctx, 'D', names);
     await perTabPhase(ctx, 'E', names);
     for (const subject of ['B', 'D', 'E'] as const) await tabsPhase(ctx, subject);

@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright';
-import { startDemo } from './demo-session.ts';
+import { startTabs } from '../test/support/tabs.ts';
+import type {} from '../demo/automation.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,7 +33,7 @@ async function leaderOf(tabs: Page[]): Promise<Page | undefined> {
 async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const db = `screenshot-${Date.now().toString(36)}`;
-  const session = await startDemo(`/?db=${db}`);
+  const session = await startTabs({ path: `/?db=${db}`, readyTimeout: 60_000 });
   try {
     const config = { writers: 3, rate: 12, rows: 1, mode: 'run' as const };
     const tabs: Page[] = [];

@@ -20,7 +20,8 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright';
-import { startDemo, type DemoSession } from './demo-session.ts';
+import { startTabs, type TabsSession } from '../test/support/tabs.ts';
+import type {} from '../demo/automation.ts';
 import type { Drained, FailedCall, PendingCall, WorkloadConfig } from '../demo/workload.ts';
 
 export interface StressOptions {
@@ -150,7 +151,7 @@ export async function stress(options: StressOptions, log: (line: string) => void
   const rand = random(options.seed);
   const dbName = `stress-${Date.now().toString(36)}-${options.seed.toString(36)}`;
   const config: WorkloadConfig = { writers: options.writers, rate: options.rate, rows: options.rows, mode: options.mode };
-  const session: DemoSession = await startDemo(`/?db=${encodeURIComponent(dbName)}`);
+  const session: TabsSession = await startTabs({ path: `/?db=${encodeURIComponent(dbName)}`, readyTimeout: 60_000 });
 
   const tabs: Tab[] = [];
   const acked = new Map<string, Drained['acked']>();

@@ -89,9 +89,17 @@ export async function startTabs(opts: StartTabsOptions = {}): Promise<TabsSessio
         if (message.type() === 'error') pageErrors.push(`[tab ${tab}] console.error: ${message.text()}`);
       });
       await page.goto(baseUrl + (path ?? defaultPath));
-      await page.waitForFunction(() => (window as { __harnessReady?: boolean }).__harnessReady === true, undefined, {
-        timeout: readyTimeout,
-      });
+      // A page that failed to start says so in __harnessError: fail at once rather than time out.
+      await page.waitForFunction(
+        () => {
+          const w = window as { __harnessReady?: boolean; __harnessError?: string };
+          return w.__harnessReady === true || w.__harnessError !== undefined;
+        },
+        undefined,
+        { timeout: readyTimeout },
+      );
+      const failed = await page.evaluate(() => (window as { __harnessError?: string }).__harnessError);
+      if (failed !== undefined) throw new Error(`tab ${tab} did not start: ${failed}`);
       return page;
     };
 
@@ -100,4 +108,27 @@ export async function startTabs(opts: StartTabsOptions = {}): Promise<TabsSessio
     await close();
     throw error;
   }
+}
+
+/**
+ * One session for a whole test file: started before its tests, closed after them. Returns a
+ * getter, since the session exists only once `beforeAll` has run.
+ */
+export function useTabs(hooks: { beforeAll(fn: () => Promise<void>, timeout?: number): void; afterAll(fn: () => Promise<void>): void }, opts?: StartTabsOptions): () => TabsSession {
+  let session: TabsSession | undefined;
+  hooks.beforeAll(async () => {
+    session = await startTabs(opts);
+  });
+  hooks.afterAll(async () => {
+    await session?.close();
+  });
+  return () => {
+    if (!session) throw new Error('the tabs session is not started yet (use it inside a test)');
+    return session;
+  };
+}
+
+/** A database name no other test uses. */
+export function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }

@@ -3,27 +3,17 @@
  * messages are dropped or answered with an error, and the leader keeps serving.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTabs, type TabsSession } from '../support/tabs.ts';
+import { useTabs, unique } from '../support/tabs.ts';
 
-let tabs: TabsSession;
-beforeAll(async () => {
-  tabs = await startTabs();
-});
-afterAll(async () => {
-  await tabs?.close();
-});
-
-function unique(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
+const tabs = useTabs({ beforeAll, afterAll });
 
 test('junk, spoofed replies and hostile calls on the channels leave the leader serving', async () => {
   const name = unique('junk');
-  const leaderPage = await tabs.openTab();
+  const leaderPage = await tabs().openTab();
   const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
-  const followerPage = await tabs.openTab();
+  const followerPage = await tabs().openTab();
   const followerTab = await followerPage.evaluate((n) => window.harness.open(n), name);
-  const attacker = await tabs.openTab();
+  const attacker = await tabs().openTab();
 
   const answer = await attacker.evaluate(
     async ([db, leader, follower]) => {
@@ -91,14 +81,14 @@ test('junk, spoofed replies and hostile calls on the channels leave the leader s
   expect(statuses.map((s) => s.role)).toEqual(['leader', 'follower']);
   expect(statuses[1]!.leaderId).toBe(leaderTab);
   expect(statuses[0]!.epoch).toBeLessThan(1_000_000);
-  expect(tabs.pageErrors).toEqual([]);
+  expect(tabs().pageErrors).toEqual([]);
 });
 
 test('followers hear leaderchange events and status reports the queue depth', async () => {
   const name = unique('events');
-  const first = await tabs.openTab();
+  const first = await tabs().openTab();
   await first.evaluate((n) => window.harness.open(n), name);
-  const second = await tabs.openTab();
+  const second = await tabs().openTab();
   await second.evaluate((n) => window.harness.open(n), name);
   await second.evaluate(() => {
     (window as unknown as { changes: unknown[] }).changes = [];
@@ -119,9 +109,9 @@ test('followers hear leaderchange events and status reports the queue depth', as
 
 test('a spoofed announce and welcome under a newer epoch do not pull a follower away from its leader', async () => {
   const name = unique('spoof');
-  const leaderPage = await tabs.openTab();
+  const leaderPage = await tabs().openTab();
   const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
-  const followerPage = await tabs.openTab();
+  const followerPage = await tabs().openTab();
   const followerTab = await followerPage.evaluate((n) => window.harness.open(n, 5_000), name);
   const { epoch } = await leaderPage.evaluate(() => window.db.status());
   await leaderPage.evaluate(
@@ -141,9 +131,9 @@ test('a spoofed announce and welcome under a newer epoch do not pull a follower 
 
 test('a BEGIN sent again by its owner (its answer was lost) is answered, not queued behind itself', async () => {
   const name = unique('rebegin');
-  const leaderPage = await tabs.openTab();
+  const leaderPage = await tabs().openTab();
   const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
-  const peer = await tabs.openTab();
+  const peer = await tabs().openTab();
   const replies = await peer.evaluate(
     async ([db, leader]) => {
       const fake = 'rebegin~0';

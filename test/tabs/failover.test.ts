@@ -5,19 +5,9 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Page } from 'playwright';
-import { startTabs, type TabsSession } from '../support/tabs.ts';
+import { useTabs, unique } from '../support/tabs.ts';
 
-let tabs: TabsSession;
-beforeAll(async () => {
-  tabs = await startTabs();
-});
-afterAll(async () => {
-  await tabs?.close();
-});
-
-function unique(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
+const tabs = useTabs({ beforeAll, afterAll });
 
 interface Tab {
   page: Page;
@@ -25,7 +15,7 @@ interface Tab {
 }
 
 async function openTab(name: string): Promise<Tab> {
-  const page = await tabs.openTab();
+  const page = await tabs().openTab();
   const tab = await page.evaluate((n) => window.harness.open(n), name);
   return { page, tab };
 }

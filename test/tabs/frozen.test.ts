@@ -5,27 +5,17 @@
  * LOCK_TIMEOUT, never a hang, and once it thaws everything goes on, nothing written twice.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTabs, type TabsSession } from '../support/tabs.ts';
+import { useTabs, unique } from '../support/tabs.ts';
 
-let tabs: TabsSession;
-beforeAll(async () => {
-  tabs = await startTabs();
-});
-afterAll(async () => {
-  await tabs?.close();
-});
-
-function unique(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
+const tabs = useTabs({ beforeAll, afterAll });
 
 test("a frozen leader tab's worker keeps serving the others, and after the thaw it is still the one leader", async () => {
   const name = unique('frozen');
-  const leader = await tabs.openTab();
+  const leader = await tabs().openTab();
   const leaderTab = await leader.evaluate((n) => window.harness.open(n), name);
-  const follower = await tabs.openTab();
+  const follower = await tabs().openTab();
   const followerTab = await follower.evaluate((n) => window.harness.open(n, 1_000), name);
-  const cdp = await tabs.context.newCDPSession(leader);
+  const cdp = await tabs().context.newCDPSession(leader);
 
   await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
   const whileFrozen = await follower.evaluate(async (t) => {
@@ -50,12 +40,12 @@ test("a frozen leader tab's worker keeps serving the others, and after the thaw 
 
 test('a tab frozen inside its transaction makes the others time out with LOCK_TIMEOUT, then thaws and commits', async () => {
   const name = unique('frozen-tx');
-  const leader = await tabs.openTab();
+  const leader = await tabs().openTab();
   const leaderTab = await leader.evaluate((n) => window.harness.open(n, 1_000), name);
-  const holder = await tabs.openTab();
+  const holder = await tabs().openTab();
   const holderTab = await holder.evaluate((n) => window.harness.open(n), name);
   await holder.evaluate((t) => window.harness.openTransaction(t), holderTab);
-  const cdp = await tabs.context.newCDPSession(holder);
+  const cdp = await tabs().context.newCDPSession(holder);
   await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
 
   const blocked = await leader.evaluate(async (t) => {

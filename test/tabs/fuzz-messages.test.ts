@@ -8,19 +8,9 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import fc from 'fast-check';
 import type { Page } from 'playwright';
-import { startTabs, type TabsSession } from '../support/tabs.ts';
+import { useTabs, unique } from '../support/tabs.ts';
 
-let tabs: TabsSession;
-beforeAll(async () => {
-  tabs = await startTabs();
-});
-afterAll(async () => {
-  await tabs?.close();
-});
-
-function unique(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
+const tabs = useTabs({ beforeAll, afterAll });
 
 const MESSAGES = 10_000;
 const BATCH = 250;
@@ -151,11 +141,11 @@ function encode(value: unknown): string {
 
 test('10,000 malformed, spoofed and hostile channel messages leave both tabs writing and the leader serving', async () => {
   const name = unique('fuzz-messages');
-  const leaderPage = await tabs.openTab();
+  const leaderPage = await tabs().openTab();
   const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
-  const followerPage = await tabs.openTab();
+  const followerPage = await tabs().openTab();
   const followerTab = await followerPage.evaluate((n) => window.harness.open(n), name);
-  const attacker = await tabs.openTab();
+  const attacker = await tabs().openTab();
   const { epoch } = await leaderPage.evaluate(() => window.db.status());
   const peers = [`${leaderTab}~0`, `${followerTab}~0`];
   const channels = [`sqlite-baton:${name}`, ...peers.map((peer) => `sqlite-baton:${name}:rpc:${peer}`)];
@@ -233,5 +223,5 @@ test('10,000 malformed, spoofed and hostile channel messages leave both tabs wri
   expect(after, context).toEqual([1, 1]);
   expect(statuses.map((s) => s.role), context).toEqual(['leader', 'follower']);
   expect(statuses[1]!.leaderId, context).toBe(leaderTab);
-  expect(tabs.pageErrors, context).toEqual([]);
+  expect(tabs().pageErrors, context).toEqual([]);
 }, 120_000);

@@ -4,24 +4,14 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Page } from 'playwright';
-import { startTabs, type TabsSession } from '../support/tabs.ts';
+import { useTabs, unique } from '../support/tabs.ts';
 
-let tabs: TabsSession;
-beforeAll(async () => {
-  tabs = await startTabs();
-});
-afterAll(async () => {
-  await tabs?.close();
-});
-
-function unique(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
+const tabs = useTabs({ beforeAll, afterAll });
 
 async function openTabs(name: string, count: number): Promise<Array<{ page: Page; tab: string }>> {
   const opened: Array<{ page: Page; tab: string }> = [];
   for (let i = 0; i < count; i++) {
-    const page = await tabs.openTab();
+    const page = await tabs().openTab();
     const tab = await page.evaluate((n) => window.harness.open(n), name);
     opened.push({ page, tab });
   }

@@ -3,24 +3,18 @@
  * what was acknowledged stays, and the database reopens with integrity_check ok.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTabs, type TabsSession } from '../support/tabs.ts';
+import { useTabs } from '../support/tabs.ts';
 
-let tabs: TabsSession;
-beforeAll(async () => {
-  tabs = await startTabs();
-});
-afterAll(async () => {
-  await tabs?.close();
-});
+const tabs = useTabs({ beforeAll, afterAll });
 
 test('writes past a shrunken quota reject with QUOTA_EXCEEDED and nothing acknowledged is lost', async () => {
-  const page = await tabs.openTab();
+  const page = await tabs().openTab();
   const name = `quota-${Date.now().toString(36)}`;
   await page.evaluate((n) => window.harness.open(n), name);
   await page.evaluate(() => window.db.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)'));
-  const cdp = await tabs.context.newCDPSession(page);
+  const cdp = await tabs().context.newCDPSession(page);
   const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: tabs.baseUrl, quotaSize: usage + 3 * 1024 * 1024 });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: tabs().baseUrl, quotaSize: usage + 3 * 1024 * 1024 });
 
   const outcome = await page.evaluate(async () => {
     let acknowledged = 0;
@@ -37,7 +31,7 @@ test('writes past a shrunken quota reject with QUOTA_EXCEEDED and nothing acknow
   expect(outcome.code).toBe('QUOTA_EXCEEDED');
   expect(outcome.acknowledged).toBeGreaterThan(0);
 
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: tabs.baseUrl });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: tabs().baseUrl });
   const after = await page.evaluate(async (n) => {
     await window.db.close();
     const db = await window.baton.openDatabase(n);

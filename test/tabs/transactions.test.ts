@@ -5,22 +5,12 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Page } from 'playwright';
-import { startTabs, type TabsSession } from '../support/tabs.ts';
+import { useTabs, unique } from '../support/tabs.ts';
 
-let tabs: TabsSession;
-beforeAll(async () => {
-  tabs = await startTabs();
-});
-afterAll(async () => {
-  await tabs?.close();
-});
-
-function unique(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
+const tabs = useTabs({ beforeAll, afterAll });
 
 async function openTab(name: string, lockTimeout?: number): Promise<{ page: Page; tab: string }> {
-  const page = await tabs.openTab();
+  const page = await tabs().openTab();
   const tab = await page.evaluate(([n, t]) => window.harness.open(n as string, t as number | undefined), [name, lockTimeout] as const);
   return { page, tab };
 }
