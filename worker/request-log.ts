@@ -1,5 +1,6 @@
 import type { Reply } from '../src/protocol.ts';
 import type { Connection } from './connection.ts';
+import { decodeReply, encodeReply } from './reply-codec.ts';
 
 /**
  * The exactly-once record. Every write inserts its request id and its reply in the same SQLite
@@ -18,30 +19,6 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS _baton_requests_expires ON _baton_requests (expires);
   CREATE TABLE IF NOT EXISTS _baton_meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 `;
-
-const TAG = '\u0000baton';
-
-/** JSON that keeps bigint and Uint8Array, the two SQL values JSON cannot hold. */
-function encodeReply(reply: Reply): string | null {
-  if (reply === undefined) return null;
-  return JSON.stringify(reply, (_key, value: unknown) => {
-    if (typeof value === 'bigint') return { [TAG]: 'bigint', v: value.toString() };
-    if (value instanceof Uint8Array) return { [TAG]: 'bytes', v: Array.from(value) };
-    return value;
-  });
-}
-
-function decodeReply(text: string | null): Reply {
-  if (text === null) return undefined;
-  return JSON.parse(text, (_key, value: unknown) => {
-    if (typeof value === 'object' && value !== null && TAG in value) {
-      const tagged = value as { [TAG]: string; v: unknown };
-      if (tagged[TAG] === 'bigint') return BigInt(tagged.v as string);
-      if (tagged[TAG] === 'bytes') return new Uint8Array(tagged.v as number[]);
-    }
-    return value;
-  }) as Reply;
-}
 
 export class RequestLog {
   private lastPrune = 0;
