@@ -33,6 +33,7 @@ installBenchPage(async (name, _options, events) => {
     },
     role: async () => (await db.status()).role,
     ping: () => db.status(),
+    queueDepth: async () => (await db.status()).queueDepth,
     close: () => db.close(),
   };
 });

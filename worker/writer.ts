@@ -187,7 +187,19 @@ export class Writer {
     }, Math.max(0, earliest - Date.now()) + 1);
   }
 
-  private runGroup(jobs: Job[]): void {
+  private runGroup(group: Job[]): void {
+    // Reads at the head of the group come before any of its writes: answer them now, from the
+    // committed state, rather than after the group's flush.
+    let first = 0;
+    while (first < group.length && this.isRead(group[first]!.request)) {
+      const job = group[first++]!;
+      try {
+        job.resolve(this.apply(job.request));
+      } catch (e) {
+        job.reject(e);
+      }
+    }
+    const jobs = first === 0 ? group : group.slice(first);
     if (jobs.length === 0) return;
     const done: Array<[Job, Reply]> = [];
     try {
@@ -225,10 +237,18 @@ export class Writer {
    * Applies one request inside the group's transaction, exactly once: a request whose id is
    * already recorded is answered from the record; a write is recorded in its own savepoint.
    */
-  private applyOnce(request: Request): Reply {
-    if ((request.op === 'all' || request.op === 'get' || request.op === 'run') && this.conn.isReadonly(request.sql)) {
-      return this.apply(request);
+  /** A single statement that cannot change the database (a statement that does not prepare is not). */
+  private isRead(request: Request): boolean {
+    if (request.op !== 'all' && request.op !== 'get' && request.op !== 'run') return false;
+    try {
+      return this.conn.isReadonly(request.sql);
+    } catch {
+      return false;
     }
+  }
+
+  private applyOnce(request: Request): Reply {
+    if (this.isRead(request)) return this.apply(request);
     const recorded = this.log.find(request.requestId);
     if (recorded) return recorded.reply;
     return this.atomically(() => {

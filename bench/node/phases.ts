@@ -180,6 +180,17 @@ export async function rawPhase(ctx: RunContext, names: Record<string, string>): 
       await api.run(page, 'schema');
       await api.run(page, 'prefill', ctx.sizes.readRows, 'prefill');
       await singleTabWorkloads(ctx, subject, page, 'a');
+      if (subject !== 'A_engine') {
+        // The loop the tabs run, with one writer, in the worker: A's durable autocommit rate.
+        await step(ctx, subject, 'one writer loop', async () => {
+          const [loop, cpu] = await withCpu(ctx, () => api.run<LoopResult>(page, 'soloLoop', ctx.sizes.tabsMs));
+          set(ctx, subject, 'tabs1.rate', (loop.acked / ctx.sizes.tabsMs) * 1000);
+          set(ctx, subject, 'tabs1.p50', quantile(loop.latencies, 0.5));
+          set(ctx, subject, 'tabs1.p99', quantile(loop.latencies, 0.99));
+          set(ctx, subject, 'tabs1.errors', loop.errors);
+          setCpuPerOp(ctx, subject, 'tabs1.cpu', cpu, loop.latencies.length);
+        });
+      }
       if (subject === 'A_engine') {
         // The engine's group-commit ceiling: many callers at once, no tab and no hop in between.
         for (const writers of [1, 8]) {
@@ -227,6 +238,36 @@ export async function batonPhase(ctx: RunContext, names: Record<string, string>)
     await singleTabWorkloads(ctx, 'C', follower, 'follower');
     await step(ctx, 'B', 'reads under load', () => readsUnderLoad(ctx, 'B', leader, follower));
     await step(ctx, 'C', 'reads under load', () => readsUnderLoad(ctx, 'C', follower, leader));
+    await api.close(follower);
+    await api.close(leader);
+  });
+}
+
+/**
+ * B and C again, in cross-origin isolated pages, for nothing but the timer: 5 µs instead of the
+ * 100 µs Chromium gives pages without COOP/COEP. Idle point reads and pings only.
+ */
+export async function batonFineTimerPhase(ctx: RunContext): Promise<void> {
+  await phase(ctx, 'B/C reads at 5 µs timer grain', async (tabs) => {
+    const name = unique('baton-fine');
+    const leader = await openTab(ctx, tabs, PAGES.batonIsolated, 'isolated leader');
+    const leaderOpen = await api.open(leader, name);
+    const follower = await openTab(ctx, tabs, PAGES.batonIsolated, 'isolated follower');
+    const followerOpen = await api.open(follower, name);
+    if (leaderOpen.role !== 'leader' || followerOpen.role !== 'follower') throw new Error('expected a leader and a follower');
+    const fine = await leader.evaluate(() => crossOriginIsolated);
+    if (!fine) throw new Error('the isolated baton page is not cross-origin isolated');
+    await api.run(leader, 'schema');
+    await api.run(leader, 'prefill', ctx.sizes.readRows, 'prefill');
+    for (const [subject, page] of [['B', leader], ['C', follower]] as const) {
+      const ping = await api.ping(page, ctx.sizes.pings);
+      set(ctx, subject, 'pingFine.p50', ping.p50);
+      set(ctx, subject, 'pingFine.mean', ping.mean);
+      const reads = await api.run<LatencyResult>(page, 'readLatency', ctx.sizes.reads, ctx.sizes.readRows);
+      set(ctx, subject, 'readFine.p50', reads.p50);
+      set(ctx, subject, 'readFine.p99', reads.p99);
+      set(ctx, subject, 'readFine.mean', reads.mean);
+    }
     await api.close(follower);
     await api.close(leader);
   });

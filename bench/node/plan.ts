@@ -73,6 +73,8 @@ export type RunFigures = Partial<Record<SubjectId, Record<string, number | null>
 export const PAGES = {
   raw: '/bench/isolated/raw.html',
   baton: '/bench/baton.html',
+  /** The same page with COOP/COEP, only for its 5 µs timer. */
+  batonIsolated: '/bench/isolated/baton.html',
   naive: '/bench/isolated/naive.html',
   sqlocal: '/bench/isolated/sqlocal.html',
 } as const;

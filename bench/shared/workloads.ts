@@ -258,6 +258,8 @@ export const WORKLOADS = {
   writeLatency: (s: Subject, count: number, tab: string) => writeLatency(s, count, tab),
   readLatency: (s: Subject, count: number, maxId: number, maxMs?: number) => readLatency(s, count, maxId, maxMs),
   concurrentWrites: (s: Subject, writers: number, ms: number) => concurrentWrites(s, writers, ms),
+  /** The N-tab loop with one writer, run where the subject lives (the raw contender: its worker). */
+  soloLoop: (s: Subject, ms: number) => writeLoop(s, 'solo', { startAt: Date.now(), endAt: Date.now() + ms, callTimeoutMs: 60_000 }, () => false),
   bulkInsert: (s: Subject, rows: number, chunk: number) => bulkInsert(s, rows, chunk),
 };
 
