@@ -1,0 +1,44 @@
+import { afterEach, expect, it } from 'vitest';
+import { wrap } from 'comlink';
+import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
+
+/**
+ * OPFS access handles still held by someone else (a tab that was just closed or reloaded, in
+ * Chrome; Safari reports such errors too): opening retries with backoff for a bounded while,
+ * then fails with a named error. Never a hang, never a bare DOMException.
+ */
+
+const opened: Database[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((db) => db.close()));
+});
+
+function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+async function holdHandles(name: string, ms: number): Promise<Worker> {
+  const worker = new Worker(new URL('./support/hold-pool.worker.ts', import.meta.url), { type: 'module' });
+  await wrap<{ hold(name: string, ms: number): Promise<void> }>(worker).hold(name, ms);
+  return worker;
+}
+
+it('opens once handles held elsewhere are let go', async () => {
+  const name = unique('held');
+  const holder = await holdHandles(name, 1_500);
+  const db = await openDatabase(name, { storage: 'opfs' });
+  opened.push(db);
+  holder.terminate();
+  await db.exec('CREATE TABLE t (x)');
+  expect(await db.status()).toMatchObject({ role: 'leader', storage: 'opfs' });
+});
+
+it('gives up with OPEN_FAILED when the handles stay held past the retry window', async () => {
+  const name = unique('stuck');
+  const holder = await holdHandles(name, 60_000);
+  const error = await openDatabase(name, { storage: 'opfs' }).catch((e: unknown) => e);
+  holder.terminate();
+  expect(error).toBeInstanceOf(SqliteError);
+  expect((error as SqliteError).code).toBe('OPEN_FAILED');
+  expect((error as SqliteError).message).toMatch(/NoModificationAllowed|Access Handle/i);
+}, 30_000);
