@@ -56,6 +56,14 @@ export type Request =
 
 export type Op = Request['op'];
 
+/**
+ * A statement inside an interactive transaction. Unlike every other request it is never retried
+ * after a worker or leader dies: its transaction died with it (TRANSACTION_ABORTED).
+ */
+export function isTransactionStatement(request: Request): boolean {
+  return request.txId !== undefined && request.op !== 'begin' && request.op !== 'commit' && request.op !== 'rollback';
+}
+
 export const OPS: readonly Op[] = ['exec', 'run', 'all', 'get', 'batch', 'export', 'import', 'begin', 'commit', 'rollback'];
 
 /** What each op answers. */

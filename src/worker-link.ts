@@ -1,7 +1,7 @@
 import { proxy, wrap, type Remote } from 'comlink';
 import { installErrorTransfer } from './error-transfer.ts';
 import { SqliteError } from './errors.ts';
-import type { OpenInfo, Reply, Request, Status, WorkerConfig, WorkerEvent } from './protocol.ts';
+import { isTransactionStatement, type OpenInfo, type Reply, type Request, type Status, type WorkerConfig, type WorkerEvent } from './protocol.ts';
 import type { WorkerApi } from '../worker/worker-api.ts';
 import { peerLockName, whenReleased } from '../worker/locks.ts';
 
@@ -20,10 +20,6 @@ interface Incarnation {
   /** Rejects with WorkerGone when the worker's peer lock is released. */
   readonly gone: Promise<never>;
   readonly stopWatch: AbortController;
-}
-
-function isTransactionStatement(request: Request): boolean {
-  return request.txId !== undefined && request.op !== 'begin' && request.op !== 'commit' && request.op !== 'rollback';
 }
 
 export class WorkerLink {

@@ -1,6 +1,7 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { wrap } from 'comlink';
-import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
+import { openDatabase, SqliteError } from 'sqlite-baton';
+import { open, uniqueName } from './support/open.ts';
 
 /**
  * OPFS access handles still held by someone else (a tab that was just closed or reloaded, in
@@ -8,14 +9,6 @@ import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
  * then fails with a named error. Never a hang, never a bare DOMException.
  */
 
-const opened: Database[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close()));
-});
-
-function unique(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
 
 async function holdHandles(name: string, ms: number): Promise<Worker> {
   const worker = new Worker(new URL('./support/hold-pool.worker.ts', import.meta.url), { type: 'module' });
@@ -24,17 +17,16 @@ async function holdHandles(name: string, ms: number): Promise<Worker> {
 }
 
 it('opens once handles held elsewhere are let go', async () => {
-  const name = unique('held');
+  const name = uniqueName('held');
   const holder = await holdHandles(name, 1_500);
-  const db = await openDatabase(name, { storage: 'opfs' });
-  opened.push(db);
+  const db = await open({ storage: 'opfs' }, name);
   holder.terminate();
   await db.exec('CREATE TABLE t (x)');
   expect(await db.status()).toMatchObject({ role: 'leader', storage: 'opfs' });
 });
 
 it('gives up with OPEN_FAILED when the handles stay held past the retry window', async () => {
-  const name = unique('stuck');
+  const name = uniqueName('stuck');
   const holder = await holdHandles(name, 60_000);
   const error = await openDatabase(name, { storage: 'opfs' }).catch((e: unknown) => e);
   holder.terminate();

@@ -1,25 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { wrap } from 'comlink';
 import { deleteDatabase, openDatabase, readDatabaseFile, SqliteError, type Database } from 'sqlite-baton';
+import { open as openFresh, uniqueName } from './support/open.ts';
 
 /**
  * Database images in and out, and files SQLite cannot read: every bad image or file is refused
  * with a typed error, never a hang, and the way back (export what can be read, or reset) works.
  */
 
-const opened: Database[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close()));
-});
-
-function unique(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-async function open(storage: 'opfs' | 'memory', name = unique('img')): Promise<Database> {
-  const db = await openDatabase(name, { storage });
-  opened.push(db);
-  return db;
+function open(storage: 'opfs' | 'memory', name = uniqueName('img')): Promise<Database> {
+  return openFresh({ storage }, name);
 }
 
 async function filled(storage: 'opfs' | 'memory'): Promise<{ db: Database; image: Uint8Array }> {
@@ -75,7 +65,7 @@ describe.each(['opfs', 'memory'] as const)('images on %s', (storage) => {
 
 describe('a database file SQLite cannot open', () => {
   it('rejects openDatabase with a typed error, and can be read as stored or deleted', async () => {
-    const name = unique('broken');
+    const name = uniqueName('broken');
     const { image } = await filled('memory');
     const broken = image.slice();
     broken.fill(0xff, 16, 24); // page size and format bytes of the header
@@ -99,7 +89,7 @@ describe('a database file SQLite cannot open', () => {
   });
 
   it('deleteDatabase waits for the database to be closed, then gives up with LOCK_TIMEOUT', async () => {
-    const name = unique('busy');
+    const name = uniqueName('busy');
     await open('opfs', name);
     const error = await deleteDatabase(name, { lockTimeout: 200 }).catch((e: unknown) => e);
     expect((error as SqliteError).code).toBe('LOCK_TIMEOUT');

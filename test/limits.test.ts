@@ -1,18 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
+import { describe, expect, it } from 'vitest';
+import { SqliteError, type Database } from 'sqlite-baton';
+import { open as openFresh } from './support/open.ts';
 
 /** The leader serves every tab: a runaway or oversized call must fail alone, with a code. */
 
-const opened: Database[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((db) => db.close()));
-});
-
-async function open(storage: 'opfs' | 'memory', queryTimeout?: number): Promise<Database> {
-  const name = `limits-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  const db = await openDatabase(name, queryTimeout ? { storage, queryTimeout } : { storage });
-  opened.push(db);
-  return db;
+function open(storage: 'opfs' | 'memory', queryTimeout?: number): Promise<Database> {
+  return openFresh(queryTimeout ? { storage, queryTimeout } : { storage });
 }
 
 const ENDLESS = 'WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r';

@@ -1,5 +1,5 @@
 import { expose } from 'comlink';
-import { SqliteError } from '../src/errors.ts';
+import { SqliteError, type ErrorCode } from '../src/errors.ts';
 import type { Reply, Status } from '../src/protocol.ts';
 import { checkRequest } from '../src/request-check.ts';
 import type { Engine } from './engine.ts';
@@ -133,7 +133,7 @@ export class Leader {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.writer.close(new SqliteError(LEADER_GONE as 'OPEN_FAILED', 'the leader stepped down'));
+    this.writer.close(new SqliteError(LEADER_GONE as ErrorCode, 'the leader stepped down'));
     for (const { endpoint, stopWatch } of this.followers.values()) {
       stopWatch.abort();
       endpoint.close();

@@ -1,5 +1,5 @@
 import { SqliteError } from '../src/errors.ts';
-import type { Reply, Request, Status, WorkerConfig, WorkerEvent } from '../src/protocol.ts';
+import { isTransactionStatement, type Reply, type Request, type Status, type WorkerConfig, type WorkerEvent } from '../src/protocol.ts';
 import type { Engine } from './engine.ts';
 import { LEADER_GONE, Leader } from './leader.ts';
 import { LeaderGone, LeaderLink } from './leader-link.ts';
@@ -24,10 +24,6 @@ const CLOSE_WAIT_MS = 5_000;
 /** The tab id part of a peer id (`<tab>~<incarnation>`): a respawned worker keeps its tab id. */
 export function tabOf(peerId: string): string {
   return peerId.split('~')[0]!;
-}
-
-function isTransactionStatement(request: Request): boolean {
-  return request.txId !== undefined && request.op !== 'begin' && request.op !== 'commit' && request.op !== 'rollback';
 }
 
 function isLeaderGone(error: unknown): boolean {

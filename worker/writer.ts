@@ -90,15 +90,16 @@ export class Writer {
         return Promise.reject(e);
       }
     }
-    return new Promise((resolve, reject) => {
-      this.queue.push({ callerId, request, resolve, reject });
-      this.schedule();
-    });
+    return this.enqueue(callerId, request);
   }
 
   /** Queues `work` to run alone, in arrival order, when no transaction holds the writer. */
   exclusive(callerId: string, request: Request, work: () => Reply): Promise<Reply> {
     if (this.closedWith) return Promise.reject(this.closedWith);
+    return this.enqueue(callerId, request, work);
+  }
+
+  private enqueue(callerId: string, request: Request, work?: () => Reply): Promise<Reply> {
     return new Promise((resolve, reject) => {
       this.queue.push({ callerId, request, work, resolve, reject });
       this.schedule();
