@@ -7,7 +7,7 @@
  * See bench/node/plan.ts for the sizes and bench/shared/workloads.ts for the workloads.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release } from 'node:os';
+import { cpus, platform, release, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { drawChart } from '../bench/node/chart.ts';
 import { fsyncCost } from '../bench/node/fsync.ts';
@@ -21,6 +21,10 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const profile = args.includes('--profile=memory') ? 'memory' : 'disk';
 const runsArg = args.find((a) => a.startsWith('--runs='));
+// `--only=raw,tabs`: a subset of the phases, for profiling one figure (the table shows gaps).
+const onlyArg = args.find((a) => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
+const wanted = (phaseName: string) => !only || only.has(phaseName);
 const sizes = { ...(quick ? QUICK : FULL) };
 if (runsArg) sizes.runs = Math.max(1, Number(runsArg.slice('--runs='.length)) || sizes.runs);
 
@@ -47,15 +51,15 @@ try {
     log(`run ${run + 1}/${sizes.runs}`);
     const ctx: RunContext = { session, sizes, run, figures: {}, settings, notes, log };
     const names: Record<string, string> = {};
-    await rawPhase(ctx, names);
-    await batonPhase(ctx, names);
-    await batonFineTimerPhase(ctx);
-    await perTabPhase(ctx, 'D', names);
-    await perTabPhase(ctx, 'E', names);
-    for (const subject of ['B', 'D', 'E'] as const) await tabsPhase(ctx, subject);
-    await failoverPhase(ctx);
-    await coldOpenPhase(ctx, names);
-    await clonePhase(ctx);
+    if (wanted('raw')) await rawPhase(ctx, names);
+    if (wanted('baton')) await batonPhase(ctx, names);
+    if (wanted('fine')) await batonFineTimerPhase(ctx);
+    if (wanted('naive')) await perTabPhase(ctx, 'D', names);
+    if (wanted('sqlocal')) await perTabPhase(ctx, 'E', names);
+    for (const subject of ['B', 'D', 'E'] as const) if (wanted(`tabs${subject}`)) await tabsPhase(ctx, subject);
+    if (wanted('failover')) await failoverPhase(ctx);
+    if (wanted('cold')) await coldOpenPhase(ctx, names);
+    if (wanted('clone')) await clonePhase(ctx);
     runs.push(ctx.figures);
   }
 } finally {
@@ -90,8 +94,15 @@ const report: Report = {
   pageErrors: session.pageErrors,
 };
 
-mkdirSync(resultsDir, { recursive: true });
-writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
-writeFileSync(`${resultsDir}chart.svg`, drawChart(medians, report.meta));
 console.log(formatTable(report));
-log(`\nwrote bench/results/latest.json and bench/results/chart.svg (${report.meta.elapsedSeconds.toFixed(0)} s)`);
+if (only) {
+  // A partial run never replaces the published results.
+  const path = `${tmpdir()}/bench-partial.json`;
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  log(`\nwrote ${path} (${report.meta.elapsedSeconds.toFixed(0)} s)`);
+} else {
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${resultsDir}chart.svg`, drawChart(medians, report.meta));
+  log(`\nwrote bench/results/latest.json and bench/results/chart.svg (${report.meta.elapsedSeconds.toFixed(0)} s)`);
+}

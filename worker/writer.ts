@@ -250,7 +250,7 @@ export class Writer {
 
   private applyOnce(request: Request): Reply {
     if (this.isRead(request)) return this.apply(request);
-    const recorded = this.log.find(request.requestId);
+    const recorded = this.log.find(request.requestId, request.deadline);
     if (recorded) return recorded.reply;
     return this.atomically(() => {
       const reply = this.apply(request);
@@ -335,7 +335,7 @@ export class Writer {
     if (tx === null || tx.id !== request.txId || tx.ownerId !== callerId) {
       if (request.op === 'rollback') return undefined;
       // A retried COMMIT after a leader change: the record says whether it landed.
-      if (request.op === 'commit' && this.log.find(request.requestId)) return undefined;
+      if (request.op === 'commit' && this.log.find(request.requestId, request.deadline)) return undefined;
       throw aborted();
     }
     switch (request.op) {

@@ -222,9 +222,10 @@ export function profileOf(medians: Medians): Record<string, number | string> {
   put('write.follower.p50', f('C', 'write.p50'));
   put('write.plainSql.mean', f('A_engine', 'profile.write.plainMs'));
   put('write.withLogSql.mean', f('A_engine', 'profile.write.withLogMs'));
-  put('write.group8.plain', f('A_engine', 'profile.write.group8PlainMs'));
-  put('write.group8.randomIds', f('A_engine', 'profile.write.group8RandomIdsMs'));
-  put('write.group8.orderedIds', f('A_engine', 'profile.write.group8OrderedIdsMs'));
+  for (const variant of ['Plain', 'RandomIds', 'KeyedIds']) {
+    put(`write.group8.${variant}`, f('A_engine', `profile.write.group8${variant}Ms`));
+    put(`write.group8.${variant}.frames`, f('A_engine', `profile.write.group8${variant}Frames`));
+  }
   put('writes.sqlite.perSecond', f('A_wal', 'tabs1.rate'));
   put('writes.engine1.perSecond', f('A_engine', 'concurrent1.rate'));
   put('writes.engine8.perSecond', f('A_engine', 'concurrent8.rate'));
@@ -332,8 +333,9 @@ export function formatTable(report: Report): string {
       `leader read ${p('read.leader.fine.p50')} | follower read ${p('read.follower.fine.p50')}`,
     `  single write, p50 ms: sqlite ${p('write.sqlite.p50')} | engine ${p('write.engine.p50')} | leader ${p('write.leader.p50')} | follower ${p('write.follower.p50')}` +
       ` (mean ms in plain SQL, one file: INSERT ${p('write.plainSql.mean')} | with baton's savepoint and request-log record ${p('write.withLogSql.mean')})`,
-    `  per write in groups of 8 (one commit each), plain SQL: INSERT ${p('write.group8.plain')} | with the request log, random ids (as now) ` +
-      `${p('write.group8.randomIds')} | with time-ordered ids ${p('write.group8.orderedIds')}`,
+    `  per write in groups of 8 (one commit each), plain SQL, ms (pages written per commit): INSERT ${p('write.group8.Plain')} ` +
+      `(${p('write.group8.Plain.frames')}) | with the request log, random ids ${p('write.group8.RandomIds')} ` +
+      `(${p('write.group8.RandomIds.frames')}) | with expiry-keyed ids, no index ${p('write.group8.KeyedIds')} (${p('write.group8.KeyedIds.frames')})`,
     `  writes/s: sqlite, 1 writer ${p('writes.sqlite.perSecond', 0)} | engine, 1 caller ${p('writes.engine1.perSecond', 0)} | ` +
       `engine, 8 callers in its worker ${p('writes.engine8.perSecond', 0)} | 8 tabs ${p('writes.tabs8.perSecond', 0)}`,
     `  browser CPU per write, ms (all processes; one writer: the write-latency run): sqlite ${p('cpu.write.sqlite')} | engine ${p('cpu.write.engine')} | ` +
