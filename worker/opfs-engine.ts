@@ -1,6 +1,7 @@
 import { SqliteError } from '../src/errors.ts';
 import type { Durability } from '../src/protocol.ts';
 import { connect, loadSqlite, type Engine } from './engine.ts';
+import { declarePowersafeOverwrite } from './powersafe-overwrite.ts';
 
 /**
  * The OPFS engine: sqlite-wasm's `opfs-sahpool` VFS. It needs no SharedArrayBuffer (so no
@@ -81,6 +82,7 @@ export async function openOpfsEngine(name: string, durability: Durability): Prom
   let opened: ReturnType<typeof connect>;
   const db = new pool.OpfsSAHPoolDb(DB_FILE);
   try {
+    declarePowersafeOverwrite(sqlite3, db);
     opened = connect(sqlite3, db, durability, true);
   } catch (e) {
     // A file SQLite cannot read (SQLITE_NOTADB, SQLITE_CORRUPT): let go of it, say why.

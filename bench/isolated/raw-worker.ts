@@ -11,6 +11,7 @@
  */
 import sqlite3InitModule, { type Database, type PreparedStatement, type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { serve } from '../shared/worker-rpc.ts';
+import { metered } from './io-meter.ts';
 import { runWorkload, type Settings, type Statement, type Subject, type Value } from '../shared/workloads.ts';
 import { openOpfsEngine } from '../../worker/opfs-engine.ts';
 import { Leader } from '../../worker/leader.ts';
@@ -324,7 +325,9 @@ serve({
       ? profileBatch(String(args[0]), Number(args[1]))
       : name === 'profileWrite'
         ? profileWrite(String(args[0]), Number(args[1]))
-        : runWorkload(opened(), name, args),
+        : name === 'metered'
+          ? metered(() => runWorkload(opened(), String(args[0]), args.slice(1)))
+          : runWorkload(opened(), name, args),
   close() {
     closeDb?.();
     closeDb = undefined;

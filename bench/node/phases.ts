@@ -6,6 +6,7 @@
 import type { Page } from 'playwright';
 import type { OpenResult, PageEvent } from '../shared/bench-page.ts';
 import type { BulkResult, LatencyResult, LoopOptions, LoopResult, Settings } from '../shared/workloads.ts';
+import type { IoFigures } from '../isolated/io-meter.ts';
 import { quantile } from '../shared/stats.ts';
 import { PAGES, TAB_COUNTS, type RunFigures, type Sizes, type SubjectId } from './plan.ts';
 import type { BenchSession } from './session.ts';
@@ -169,6 +170,17 @@ async function readsUnderLoad(ctx: RunContext, subject: SubjectId, reader: Page,
   if (loop.errors > 0) ctx.notes.push(`run ${ctx.run + 1}, ${subject} reads under load: the writing tab saw ${loop.errors} errors ${JSON.stringify(loop.errorCodes)}`);
 }
 
+type Metered<T> = { result: T; io: IoFigures };
+
+/** Storage calls per operation: `<prefix>.io.<method>` (calls) and `<prefix>.ioMs.<method>` (time in them). */
+function setIoPerOp(ctx: RunContext, subject: SubjectId, prefix: string, io: IoFigures, ops: number): void {
+  if (ops === 0) return;
+  for (const method of Object.keys(io.calls) as Array<keyof IoFigures['calls']>) {
+    set(ctx, subject, `${prefix}.io.${method}`, io.calls[method] / ops);
+    set(ctx, subject, `${prefix}.ioMs.${method}`, io.ms[method] / ops);
+  }
+}
+
 /** A: raw sqlite-wasm in one worker, both journal modes; then sqlite-baton's engine without hops. */
 export async function rawPhase(ctx: RunContext, names: Record<string, string>): Promise<void> {
   for (const [subject, mode] of [['A_wal', 'wal'], ['A_rollback', 'rollback'], ['A_engine', 'engine']] as const) {
@@ -183,7 +195,8 @@ export async function rawPhase(ctx: RunContext, names: Record<string, string>): 
       if (subject !== 'A_engine') {
         // The loop the tabs run, with one writer, in the worker: A's durable autocommit rate.
         await step(ctx, subject, 'one writer loop', async () => {
-          const [loop, cpu] = await withCpu(ctx, () => api.run<LoopResult>(page, 'soloLoop', ctx.sizes.tabsMs));
+          const [{ result: loop, io }, cpu] = await withCpu(ctx, () => api.run<Metered<LoopResult>>(page, 'metered', 'soloLoop', ctx.sizes.tabsMs));
+          setIoPerOp(ctx, subject, 'tabs1', io, loop.latencies.length);
           set(ctx, subject, 'tabs1.rate', (loop.acked / ctx.sizes.tabsMs) * 1000);
           set(ctx, subject, 'tabs1.p50', quantile(loop.latencies, 0.5));
           set(ctx, subject, 'tabs1.p99', quantile(loop.latencies, 0.99));
@@ -195,9 +208,10 @@ export async function rawPhase(ctx: RunContext, names: Record<string, string>): 
         // The engine's group-commit ceiling: many callers at once, no tab and no hop in between.
         for (const writers of [1, 8]) {
           await step(ctx, subject, `${writers} concurrent writers`, async () => {
-            const [r, cpu] = await withCpu(ctx, () =>
-              api.run<{ perSecond: number; p99: number }>(page, 'concurrentWrites', writers, ctx.sizes.tabsMs),
+            const [{ result: r, io }, cpu] = await withCpu(ctx, () =>
+              api.run<Metered<{ perSecond: number; p99: number; writes: number }>>(page, 'metered', 'concurrentWrites', writers, ctx.sizes.tabsMs),
             );
+            setIoPerOp(ctx, subject, `concurrent${writers}`, io, r.writes);
             set(ctx, subject, `concurrent${writers}.rate`, r.perSecond);
             set(ctx, subject, `concurrent${writers}.p99`, r.p99);
             setCpuPerOp(ctx, subject, `concurrent${writers}.cpu`, cpu, (r.perSecond * ctx.sizes.tabsMs) / 1000);

@@ -226,6 +226,12 @@ export function profileOf(medians: Medians): Record<string, number | string> {
     put(`write.group8.${variant}`, f('A_engine', `profile.write.group8${variant}Ms`));
     put(`write.group8.${variant}.frames`, f('A_engine', `profile.write.group8${variant}Frames`));
   }
+  for (const [label, subject, prefix] of [['sqlite', 'A_wal', 'tabs1'], ['engine8', 'A_engine', 'concurrent8']] as const) {
+    for (const method of ['read', 'write', 'flush']) {
+      put(`io.${label}.${method}`, f(subject, `${prefix}.io.${method}`));
+      put(`io.${label}.${method}.ms`, f(subject, `${prefix}.ioMs.${method}`));
+    }
+  }
   put('writes.sqlite.perSecond', f('A_wal', 'tabs1.rate'));
   put('writes.engine1.perSecond', f('A_engine', 'concurrent1.rate'));
   put('writes.engine8.perSecond', f('A_engine', 'concurrent8.rate'));
@@ -336,6 +342,10 @@ export function formatTable(report: Report): string {
     `  per write in groups of 8 (one commit each), plain SQL, ms (pages written per commit): INSERT ${p('write.group8.Plain')} ` +
       `(${p('write.group8.Plain.frames')}) | with the request log, random ids ${p('write.group8.RandomIds')} ` +
       `(${p('write.group8.RandomIds.frames')}) | with expiry-keyed ids, no index ${p('write.group8.KeyedIds')} (${p('write.group8.KeyedIds.frames')})`,
+    `  storage calls per write (calls, ms in them): sqlite, 1 writer: read ${p('io.sqlite.read', 2)} (${p('io.sqlite.read.ms')}) ` +
+      `write ${p('io.sqlite.write', 2)} (${p('io.sqlite.write.ms')}) flush ${p('io.sqlite.flush', 2)} (${p('io.sqlite.flush.ms')}) | ` +
+      `engine, 8 callers: read ${p('io.engine8.read', 2)} (${p('io.engine8.read.ms')}) write ${p('io.engine8.write', 2)} ` +
+      `(${p('io.engine8.write.ms')}) flush ${p('io.engine8.flush', 2)} (${p('io.engine8.flush.ms')})`,
     `  writes/s: sqlite, 1 writer ${p('writes.sqlite.perSecond', 0)} | engine, 1 caller ${p('writes.engine1.perSecond', 0)} | ` +
       `engine, 8 callers in its worker ${p('writes.engine8.perSecond', 0)} | 8 tabs ${p('writes.tabs8.perSecond', 0)}`,
     `  browser CPU per write, ms (all processes; one writer: the write-latency run): sqlite ${p('cpu.write.sqlite')} | engine ${p('cpu.write.engine')} | ` +

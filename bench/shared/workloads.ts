@@ -234,7 +234,7 @@ export async function writeLoop(subject: Subject, tab: string, options: LoopOpti
  * `writers` loops in this one context, each writing single rows one after another for `ms`:
  * concurrency without any tab or hop (for sqlite-baton's engine: its group-commit ceiling).
  */
-export async function concurrentWrites(subject: Subject, writers: number, ms: number): Promise<{ perSecond: number; p99: number }> {
+export async function concurrentWrites(subject: Subject, writers: number, ms: number): Promise<{ perSecond: number; p99: number; writes: number }> {
   const endAt = now() + ms;
   const latencies: number[] = [];
   const started = now();
@@ -248,7 +248,7 @@ export async function concurrentWrites(subject: Subject, writers: number, ms: nu
     }),
   );
   const elapsedMs = now() - started;
-  return { perSecond: (latencies.length / elapsedMs) * 1000, p99: summarize(latencies).p99 };
+  return { perSecond: (latencies.length / elapsedMs) * 1000, p99: summarize(latencies).p99, writes: latencies.length };
 }
 
 /** The workloads by name, as the bench runner asks for them. */

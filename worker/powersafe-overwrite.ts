@@ -1,0 +1,35 @@
+import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
+
+/**
+ * Tells SQLite that writes to OPFS files are power-safe overwrites (SQLITE_IOCAP_POWERSAFE_OVERWRITE):
+ * a write changes the bytes written and no others in their sector. SQLite's unix and windows VFSes
+ * assume the same by default of the disks OPFS files live on; sqlite-wasm's opfs-sahpool does not
+ * say it, and without it a WAL commit with synchronous=FULL pads the log to a whole 4 KiB sector
+ * by writing its last frame again: one extra page written per commit, measured in the bench as
+ * 5 storage writes per single-row commit instead of 3 (each write call costs 0.6 ms in a private
+ * window's in-memory OPFS).
+ *
+ * sqlite-wasm has no setting for it, so this replaces xDeviceCharacteristics in the pool's I/O
+ * methods, which every file of the pool shares, through the main file's sqlite3_file. It must
+ * run before the first statement: the WAL reads the flag when it is opened.
+ */
+
+const patched = new Set<number>();
+
+export function declarePowersafeOverwrite(sqlite3: Sqlite3Static, db: Database): void {
+  const { capi, wasm } = sqlite3;
+  const stack = wasm.pstack.pointer;
+  try {
+    const out = wasm.pstack.allocPtr();
+    const rc = capi.sqlite3_file_control(db, 'main', capi.SQLITE_FCNTL_FILE_POINTER, out);
+    if (rc !== 0) return;
+    const file = Number(wasm.peekPtr(out));
+    const methods = Number(wasm.peekPtr(file));
+    if (!methods || patched.has(methods)) return;
+    const characteristics = capi.SQLITE_IOCAP_UNDELETABLE_WHEN_OPEN | capi.SQLITE_IOCAP_POWERSAFE_OVERWRITE;
+    new capi.sqlite3_io_methods(methods).installMethod('xDeviceCharacteristics', () => characteristics);
+    patched.add(methods);
+  } finally {
+    wasm.pstack.restore(stack);
+  }
+}
