@@ -33,7 +33,10 @@ installBenchPage(async (name, _options, events) => {
     },
     role: async () => (await db.status()).role,
     ping: () => db.status(),
-    queueDepth: async () => (await db.status()).queueDepth,
+    commitCounts: async () => {
+      const { commits, committedWrites } = await db.status();
+      return { commits, writes: committedWrites };
+    },
     close: () => db.close(),
   };
 });

@@ -106,6 +106,12 @@ export interface Status {
   queueDepth: number;
   /** True while an interactive transaction holds the writer. */
   inTransaction: boolean;
+  /**
+   * COMMITs of the current leader so far (a group of writes or a transaction each), and the write
+   * calls they carried: committedWrites / commits is the mean group size of group commit.
+   */
+  commits: number;
+  committedWrites: number;
 }
 
 /** Events the worker raises to its page. */

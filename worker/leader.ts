@@ -101,6 +101,8 @@ export class Leader {
       epoch: this.epoch,
       queueDepth: this.writer.depth,
       inTransaction: this.writer.inTransaction,
+      commits: this.writer.commits,
+      committedWrites: this.writer.committedWrites,
     };
   }
 

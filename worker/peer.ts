@@ -134,7 +134,7 @@ export class Peer {
         if (!isLeaderGone(e)) throw e;
       }
     }
-    return { role: 'follower', storage: 'opfs', tabId: own, leaderId: null, epoch: this.knownEpoch, queueDepth: 0, inTransaction: false };
+    return { role: 'follower', storage: 'opfs', tabId: own, leaderId: null, epoch: this.knownEpoch, queueDepth: 0, inTransaction: false, commits: 0, committedWrites: 0 };
   }
 
   /**

@@ -2,6 +2,7 @@ import { SqliteError } from '../src/errors.ts';
 import type { BatchResult, Reply, Request } from '../src/protocol.ts';
 import type { Connection } from './connection.ts';
 import type { RequestLog } from './request-log.ts';
+import { Gathering } from './gathering.ts';
 
 /**
  * The writer queue: the one place where statements reach the connection. Requests run in arrival
@@ -59,6 +60,7 @@ export class Writer {
   // A posted message runs after the messages already waiting, unlike a microtask: that is what
   // lets requests that arrived during a flush gather into the next group.
   private readonly tick = new MessageChannel();
+  private readonly gathering = new Gathering(() => this.schedule());
 
   constructor(
     private readonly conn: Connection,
@@ -67,6 +69,10 @@ export class Writer {
   ) {
     this.tick.port1.onmessage = () => this.drainOnce();
   }
+
+  /** COMMITs so far (of a group or a transaction), and the write calls they carried. */
+  commits = 0;
+  committedWrites = 0;
 
   /** Requests waiting for the writer. */
   get depth(): number {
@@ -127,6 +133,7 @@ export class Writer {
   close(error: SqliteError): void {
     this.closedWith = error;
     clearTimeout(this.expiryTimer);
+    this.gathering.stop();
     this.tick.port1.close();
     if (this.tx && !this.conn.autocommit) this.conn.control('ROLLBACK');
     this.tx = null;
@@ -152,18 +159,31 @@ export class Writer {
     if (!head) return;
     if (head.request.op === 'begin') this.begin(this.queue.shift()!);
     else if (head.work || isStandalone(head.request)) this.runStandalone(this.queue.shift()!);
+    else if (this.gathering.hold(this.waitingWriters())) return;
     else this.runGroup(this.takeGroup());
     if (this.queue.length > 0) this.schedule();
   }
 
   private takeGroup(): Job[] {
+    return this.queue.splice(0, this.groupLength());
+  }
+
+  /** How many jobs at the head of the queue can run as one group. */
+  private groupLength(): number {
     let end = 0;
     while (end < this.queue.length && end < MAX_GROUP) {
       const { request, work } = this.queue[end]!;
       if (work || request.op === 'begin' || isStandalone(request)) break;
       end++;
     }
-    return this.queue.splice(0, end);
+    return end;
+  }
+
+  /** Distinct callers among the jobs the next group would take. */
+  private waitingWriters(): number {
+    const callers = new Set<string>();
+    for (let i = 0, n = this.groupLength(); i < n; i++) callers.add(this.queue[i]!.callerId);
+    return callers.size;
   }
 
   private rejectExpired(): void {
@@ -223,6 +243,7 @@ export class Writer {
         }
       }
     }
+    const committing = performance.now();
     try {
       this.log.prune(Date.now());
       this.conn.control('COMMIT');
@@ -231,6 +252,9 @@ export class Writer {
       for (const [job] of done) job.reject(e);
       return;
     }
+    this.gathering.committed(new Set(jobs.map((job) => job.callerId)).size, performance.now() - committing);
+    this.commits++;
+    this.committedWrites += done.length;
     for (const [job, reply] of done) job.resolve(reply);
   }
 
@@ -349,6 +373,8 @@ export class Writer {
           this.endTransaction();
           throw e;
         }
+        this.commits++;
+        this.committedWrites++;
         this.endTransaction();
         return undefined;
       case 'rollback':

@@ -51,6 +51,7 @@ const api = {
   loop: (page: Page, tab: string, options: LoopOptions) =>
     page.evaluate(([t, o]) => window.bench!.loop(t, o), [tab, options] as const) as Promise<LoopResult>,
   stop: (page: Page) => page.evaluate(() => window.bench!.stop()),
+  commitCounts: (page: Page) => page.evaluate(() => window.bench!.commitCounts()),
   ping: (page: Page, count: number) => page.evaluate((c) => window.bench!.ping(c), count) as Promise<LatencyResult>,
   events: (page: Page) => page.evaluate(() => window.bench!.events()) as Promise<PageEvent[]>,
   close: (page: Page) => page.evaluate(() => window.bench!.close()),
@@ -326,7 +327,12 @@ export async function tabsPhase(ctx: RunContext, subject: 'B' | 'D' | 'E'): Prom
     for (const count of TAB_COUNTS) {
       const startAt = Date.now() + 500;
       const options: LoopOptions = { startAt, endAt: startAt + ctx.sizes.tabsMs, callTimeoutMs: ctx.sizes.callTimeoutMs };
+      const before = await api.commitCounts(first);
       const [results, cpu] = await withCpu(ctx, () => Promise.all(tabs.slice(0, count).map((page, i) => api.loop(page, `t${i}`, options))));
+      const after = await api.commitCounts(first);
+      if (before && after && after.commits > before.commits) {
+        set(ctx, subject, `tabs${count}.groupSize`, (after.writes - before.writes) / (after.commits - before.commits));
+      }
       const acked = results.reduce((sum, r) => sum + r.acked, 0);
       setCpuPerOp(ctx, subject, `tabs${count}.cpu`, cpu, results.reduce((sum, r) => sum + r.latencies.length, 0));
       const errors = results.reduce((sum, r) => sum + r.errors, 0);

@@ -94,6 +94,7 @@ function rows(): Row[] {
       { label: `${n} tab${n > 1 ? 's' : ''} writing: acked`, unit: 'writes/s', metric: `tabs${n}.rate`, aMetric: 'tabs1.rate', higherIsBetter: true, na },
       { label: `${n} tab${n > 1 ? 's' : ''} writing: p99`, unit: 'ms', metric: `tabs${n}.p99`, aMetric: 'tabs1.p99', higherIsBetter: false, na },
       { label: `${n} tab${n > 1 ? 's' : ''} writing: errors`, unit: 'count', metric: `tabs${n}.errors`, higherIsBetter: false, na },
+      { label: `${n} tab${n > 1 ? 's' : ''} writing: writes per commit`, unit: 'writes', metric: `tabs${n}.groupSize`, higherIsBetter: true, na: { ...na, A_wal: '1', A_rollback: '1', D: '1', E: '1' } },
     );
     if (n === 1 || n === Math.max(...TAB_COUNTS)) {
       list.push({ label: `${n} tab${n > 1 ? 's' : ''} writing: CPU per write`, unit: 'ms', metric: `tabs${n}.cpu`, aMetric: 'tabs1.cpu', higherIsBetter: false, na });
@@ -135,6 +136,7 @@ export function ratiosOf(medians: Medians): Record<string, Record<string, number
 
 function formatNumber(value: number, unit: string): string {
   if (unit === 'count') return String(Math.round(value));
+  if (unit === 'writes') return value.toFixed(1);
   if (unit === 'ms') return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
   return value >= 10_000 ? `${(value / 1000).toFixed(0)}k` : value >= 1000 ? `${(value / 1000).toFixed(1)}k` : value.toFixed(0);
 }

@@ -23,9 +23,14 @@ export interface Contender {
   runWorkload?(name: string, args: unknown[]): Promise<unknown>;
   /** A round trip that does no SQLite work (sqlite-baton: status()), to time the hops alone. */
   ping?(): Promise<unknown>;
-  /** How many requests wait in the writer's queue right now (sqlite-baton: status().queueDepth). */
-  queueDepth?(): Promise<number>;
+  /** COMMITs so far and the writes they carried (sqlite-baton: status(); the mean group size). */
+  commitCounts?(): Promise<CommitCounts>;
   close(): Promise<void>;
+}
+
+export interface CommitCounts {
+  commits: number;
+  writes: number;
 }
 
 export interface PageEvent {
@@ -43,8 +48,8 @@ export interface BenchPage {
   stop(): void;
   /** Times `count` empty round trips (contenders with a ping). */
   ping(count: number): Promise<LatencyResult>;
-  /** Samples the contender's queue depth every `everyMs` for `ms` (how many writes can share a commit). */
-  queueDepths(ms: number, everyMs: number): Promise<number[]>;
+  /** The contender's commit counters, or null when it has none. */
+  commitCounts(): Promise<CommitCounts | null>;
   /** What the contender reported (sqlite-baton: leaderchange events). */
   events(): PageEvent[];
   close(): Promise<void>;
@@ -106,16 +111,9 @@ export function installBenchPage(openContender: Opener): void {
       const elapsedMs = now() - started;
       return { ...summarize(latencies), perSecond: (count / elapsedMs) * 1000, elapsedMs };
     },
-    async queueDepths(ms, everyMs) {
+    async commitCounts() {
       const c = opened();
-      if (!c.queueDepth) throw new Error('this contender has no queue to sample');
-      const samples: number[] = [];
-      const end = now() + ms;
-      while (now() < end) {
-        samples.push(await c.queueDepth());
-        await new Promise((r) => setTimeout(r, everyMs));
-      }
-      return samples;
+      return c.commitCounts ? c.commitCounts() : null;
     },
     events() {
       return events;
