@@ -2,6 +2,7 @@ import { SqliteError } from '../src/errors.ts';
 import type { Durability } from '../src/protocol.ts';
 import { connect, loadSqlite, type Engine } from './engine.ts';
 import { declarePowersafeOverwrite } from './powersafe-overwrite.ts';
+import { combineWrites } from './write-combining.ts';
 
 /**
  * The OPFS engine: sqlite-wasm's `opfs-sahpool` VFS. It needs no SharedArrayBuffer (so no
@@ -83,6 +84,7 @@ export async function openOpfsEngine(name: string, durability: Durability): Prom
   const db = new pool.OpfsSAHPoolDb(DB_FILE);
   try {
     declarePowersafeOverwrite(sqlite3, db);
+    combineWrites(sqlite3, db, durability === 'full');
     opened = connect(sqlite3, db, durability, true);
   } catch (e) {
     // A file SQLite cannot read (SQLITE_NOTADB, SQLITE_CORRUPT): let go of it, say why.

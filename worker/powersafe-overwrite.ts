@@ -1,4 +1,5 @@
 import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
+import { ioMethodsOf } from './io-methods.ts';
 
 /**
  * Tells SQLite that writes to OPFS files are power-safe overwrites (SQLITE_IOCAP_POWERSAFE_OVERWRITE):
@@ -17,19 +18,10 @@ import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 const patched = new Set<number>();
 
 export function declarePowersafeOverwrite(sqlite3: Sqlite3Static, db: Database): void {
-  const { capi, wasm } = sqlite3;
-  const stack = wasm.pstack.pointer;
-  try {
-    const out = wasm.pstack.allocPtr();
-    const rc = capi.sqlite3_file_control(db, 'main', capi.SQLITE_FCNTL_FILE_POINTER, out);
-    if (rc !== 0) return;
-    const file = Number(wasm.peekPtr(out));
-    const methods = Number(wasm.peekPtr(file));
-    if (!methods || patched.has(methods)) return;
-    const characteristics = capi.SQLITE_IOCAP_UNDELETABLE_WHEN_OPEN | capi.SQLITE_IOCAP_POWERSAFE_OVERWRITE;
-    new capi.sqlite3_io_methods(methods).installMethod('xDeviceCharacteristics', () => characteristics);
-    patched.add(methods);
-  } finally {
-    wasm.pstack.restore(stack);
-  }
+  const { capi } = sqlite3;
+  const methods = ioMethodsOf(sqlite3, db);
+  if (!methods || patched.has(methods)) return;
+  const characteristics = capi.SQLITE_IOCAP_UNDELETABLE_WHEN_OPEN | capi.SQLITE_IOCAP_POWERSAFE_OVERWRITE;
+  new capi.sqlite3_io_methods(methods).installMethod('xDeviceCharacteristics', () => characteristics);
+  patched.add(methods);
 }
