@@ -321,6 +321,20 @@ describe.each(['opfs', 'memory'] as const)('database on %s', (storage) => {
       expect(status.epoch).toBeGreaterThanOrEqual(1);
     });
 
+    it('counts commits and the writes they carried: calls sent together share commits', async () => {
+      const db = await open({ storage });
+      await db.exec('CREATE TABLE t (n INTEGER)');
+      const before = await db.status();
+      await Promise.all(Array.from({ length: 50 }, (_, n) => db.run('INSERT INTO t (n) VALUES (?)', [n])));
+      await db.transaction(async (tx) => {
+        await tx.run('INSERT INTO t (n) VALUES (50)');
+      });
+      const after = await db.status();
+      expect(after.committedWrites - before.committedWrites).toBe(51);
+      expect(after.commits - before.commits).toBeGreaterThanOrEqual(2);
+      expect(after.commits - before.commits).toBeLessThan(51);
+    });
+
     it('reports the storage on the handle', async () => {
       const db = await open({ storage });
       expect(db.storage).toBe(storage);

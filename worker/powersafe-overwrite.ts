@@ -5,10 +5,10 @@ import { ioMethodsOf } from './io-methods.ts';
  * Tells SQLite that writes to OPFS files are power-safe overwrites (SQLITE_IOCAP_POWERSAFE_OVERWRITE):
  * a write changes the bytes written and no others in their sector. SQLite's unix and windows VFSes
  * assume the same by default of the disks OPFS files live on; sqlite-wasm's opfs-sahpool does not
- * say it, and without it a WAL commit with synchronous=FULL pads the log to a whole 4 KiB sector
- * by writing its last frame again: one extra page written per commit, measured in the bench as
- * 5 storage writes per single-row commit instead of 3 (each write call costs 0.6 ms in a private
- * window's in-memory OPFS).
+ * say it, and without it a WAL commit with synchronous=FULL pads the log to a sector boundary
+ * by writing its last frame again: a single-row commit appended two frames instead of one
+ * (test/storage-calls.test.ts), and each storage call costs about 0.6 ms in a private window's
+ * in-memory OPFS (bench: "storage calls per write").
  *
  * sqlite-wasm has no setting for it, so this replaces xDeviceCharacteristics in the pool's I/O
  * methods, which every file of the pool shares, through the main file's sqlite3_file. It must
