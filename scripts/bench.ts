@@ -11,7 +11,7 @@ import { cpus, platform, release, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { drawChart } from '../bench/node/chart.ts';
 import { fsyncCost } from '../bench/node/fsync.ts';
-import { batonFineTimerPhase, batonPhase, clonePhase, coldOpenPhase, failoverPhase, perTabPhase, rawPhase, tabsPhase, type RunContext } from '../bench/node/phases.ts';
+import { batonFineTimerPhase, batonPhase, clonePhase, coldOpenPhase, failoverPhase, perTabPhase, privateWindowPhase, rawPhase, tabsPhase, type RunContext } from '../bench/node/phases.ts';
 import { FULL, QUICK, type RunFigures, type SubjectId } from '../bench/node/plan.ts';
 import { formatTable, mediansOf, profileOf, ratiosOf, targetsOf, type Report } from '../bench/node/report.ts';
 import { startSession } from '../bench/node/session.ts';
@@ -36,6 +36,8 @@ const fsyncMs = fsyncCost();
 log(`bench: ${quick ? 'quick' : 'full'}, ${sizes.runs} run(s), ${profile} profile; fsync here ${fsyncMs.toFixed(2)} ms`);
 
 const session = await startSession({ profile });
+// The N-tab write comparison is repeated in a private window, whose OPFS is in memory.
+const privateSession = wanted('private') && profile === 'disk' ? await startSession({ profile: 'memory' }) : undefined;
 let interrupted = false;
 process.once('SIGINT', () => {
   interrupted = true;
@@ -60,10 +62,12 @@ try {
     if (wanted('failover')) await failoverPhase(ctx);
     if (wanted('cold')) await coldOpenPhase(ctx, names);
     if (wanted('clone')) await clonePhase(ctx);
+    if (privateSession) await privateWindowPhase({ ...ctx, session: privateSession, prefix: 'private.' });
     runs.push(ctx.figures);
   }
 } finally {
   await session.close();
+  await privateSession?.close();
 }
 
 for (const [path, count] of Object.entries(session.lockFailures)) {

@@ -20,12 +20,14 @@ export interface RunContext {
   /** Phase failures and write errors worth reading, for the report. */
   notes: string[];
   log(line: string): void;
+  /** Put before every metric name: 'private.' for the private-window session. */
+  prefix?: string;
 }
 
 const PHASE_TIMEOUT_MS = 180_000;
 
 function set(ctx: RunContext, subject: SubjectId, metric: string, value: number | null): void {
-  (ctx.figures[subject] ??= {})[metric] = value;
+  (ctx.figures[subject] ??= {})[`${ctx.prefix ?? ''}${metric}`] = value;
 }
 
 function unique(label: string): string {
@@ -441,4 +443,24 @@ export async function clonePhase(ctx: RunContext): Promise<void> {
     }, ctx.sizes.bulkRows);
     set(ctx, 'B', 'bulk.cloneMs', ms);
   });
+}
+
+/**
+ * The write-rate comparison again in a private window (an incognito context), where OPFS lives
+ * in the browser process's memory and every storage call is a round trip to it: raw sqlite-wasm's
+ * one-writer loop (A) and 1-8 sqlite-baton tabs (B). Figures are stored under "private.".
+ */
+export async function privateWindowPhase(ctx: RunContext): Promise<void> {
+  await phase(ctx, 'private window: A one writer', async (tabs) => {
+    const page = await openTab(ctx, tabs, PAGES.raw, 'A_wal private');
+    await api.open(page, unique('A_wal-private'), { mode: 'wal' });
+    await api.run(page, 'schema');
+    const { result: loop, io } = await api.run<Metered<LoopResult>>(page, 'metered', 'soloLoop', ctx.sizes.tabsMs);
+    set(ctx, 'A_wal', 'tabs1.rate', (loop.acked / ctx.sizes.tabsMs) * 1000);
+    set(ctx, 'A_wal', 'tabs1.p99', quantile(loop.latencies, 0.99));
+    set(ctx, 'A_wal', 'tabs1.errors', loop.errors);
+    setIoPerOp(ctx, 'A_wal', 'tabs1', io, loop.latencies.length);
+    await api.close(page);
+  });
+  await tabsPhase(ctx, 'B');
 }
