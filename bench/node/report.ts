@@ -101,7 +101,7 @@ function rows(): Row[] {
     }
   }
   // The same write loops in a private window (in-memory OPFS: every storage call is a round trip).
-  const privateNa = { A_rollback: '', A_engine: '', C: SAME_AS_B, D: '', E: '' };
+  const privateNa = { A_rollback: '-', A_engine: '-', C: SAME_AS_B, D: '-', E: '-' };
   for (const n of [1, 8] as const) {
     const na = n === 1 ? privateNa : { ...privateNa, A_wal: NO_TABS };
     list.push(
