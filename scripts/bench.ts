@@ -11,7 +11,7 @@ import { cpus, platform, release, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { drawChart } from '../bench/node/chart.ts';
 import { fsyncCost } from '../bench/node/fsync.ts';
-import { batonFineTimerPhase, batonPhase, clonePhase, coldOpenPhase, failoverPhase, perTabPhase, privateWindowPhase, rawPhase, tabsPhase, type RunContext } from '../bench/node/phases.ts';
+import { batonFineTimerPhase, batonPhase, coldOpenPhase, failoverPhase, perTabPhase, privateWindowPhase, rawPhase, tabsPhase, type RunContext } from '../bench/node/phases.ts';
 import { FULL, QUICK, type RunFigures, type SubjectId } from '../bench/node/plan.ts';
 import { formatTable, mediansOf, profileOf, ratiosOf, targetsOf, type Report } from '../bench/node/report.ts';
 import { startSession } from '../bench/node/session.ts';
@@ -61,7 +61,6 @@ try {
     for (const subject of ['B', 'D', 'E'] as const) if (wanted(`tabs${subject}`)) await tabsPhase(ctx, subject);
     if (wanted('failover')) await failoverPhase(ctx);
     if (wanted('cold')) await coldOpenPhase(ctx, names);
-    if (wanted('clone')) await clonePhase(ctx);
     if (privateSession) await privateWindowPhase({ ...ctx, session: privateSession, prefix: 'private.' });
     runs.push(ctx.figures);
   }
@@ -87,6 +86,7 @@ const report: Report = {
     node: process.version,
     sizes,
     elapsedSeconds: (Date.now() - started) / 1000,
+    ...(only ? { only: [...only] } : {}),
   },
   settings,
   medians,

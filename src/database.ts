@@ -1,6 +1,7 @@
 import { SqliteError, invalidArgument } from './errors.ts';
 import { randomId } from './ids.ts';
 import type { ResolvedOptions } from './options.ts';
+import { packStatements, unpackResults, type PackedResults } from './batch-wire.ts';
 import { checkBatch, checkParams, checkSql } from './params.ts';
 import type { BatchResult, BatchStatement, Reply, Request, Row, RunResult, SqlParams, Status, Storage } from './protocol.ts';
 import { Transaction } from './transaction.ts';
@@ -71,7 +72,7 @@ export class Database extends EventTarget {
   /** Runs several statements atomically (all or none) in one round trip. */
   async batch(statements: BatchStatement[]): Promise<BatchResult[]> {
     checkBatch(statements);
-    return this.send({ op: 'batch', statements }) as Promise<BatchResult[]>;
+    return unpackResults((await this.send({ op: 'batch', statements: packStatements(statements) })) as PackedResults);
   }
 
   /**

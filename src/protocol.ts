@@ -1,3 +1,5 @@
+import type { PackedResults, PackedStatements } from './batch-wire.ts';
+
 /**
  * What travels between a page, its worker and the leader worker: one request per call, as a
  * discriminated union, so each hop can validate it and the leader can tell writes from the rest.
@@ -47,7 +49,7 @@ interface RequestBase {
 export type Request =
   | (RequestBase & { op: 'exec'; sql: string })
   | (RequestBase & { op: 'run' | 'all' | 'get'; sql: string; params?: SqlParams })
-  | (RequestBase & { op: 'batch'; statements: BatchStatement[] })
+  | (RequestBase & { op: 'batch'; statements: PackedStatements })
   | (RequestBase & { op: 'export' })
   | (RequestBase & { op: 'import'; image: Uint8Array })
   | (RequestBase & { op: 'begin'; txId: string })
@@ -66,8 +68,8 @@ export function isTransactionStatement(request: Request): boolean {
 
 export const OPS: readonly Op[] = ['exec', 'run', 'all', 'get', 'batch', 'export', 'import', 'begin', 'commit', 'rollback'];
 
-/** What each op answers. */
-export type Reply = undefined | RunResult | Row[] | Row | BatchResult[] | Uint8Array;
+/** What each op answers (a batch: its results packed, see batch-wire.ts). */
+export type Reply = undefined | RunResult | Row[] | Row | PackedResults | Uint8Array;
 
 /** Where the data really lives. */
 export type Storage = 'opfs' | 'memory';

@@ -1,5 +1,6 @@
 import { invalidArgument } from './errors.ts';
-import { checkBatch, checkParams, checkSql } from './params.ts';
+import { checkPackedStatements } from './batch-wire.ts';
+import { checkParams, checkSql } from './params.ts';
 import { OPS, type Request } from './protocol.ts';
 
 /**
@@ -32,7 +33,7 @@ export function checkRequest(value: unknown): asserts value is Request {
       checkParams(r.params);
       return;
     case 'batch':
-      checkBatch(r.statements);
+      checkPackedStatements(r.statements);
       return;
     case 'export':
       return;

@@ -1,4 +1,5 @@
 import { SqliteError } from './errors.ts';
+import { packStatements, unpackResults, type PackedResults } from './batch-wire.ts';
 import { checkBatch, checkParams, checkSql } from './params.ts';
 import type { BatchResult, BatchStatement, Reply, Request, Row, RunResult, SqlParams } from './protocol.ts';
 
@@ -45,7 +46,7 @@ export class Transaction {
 
   async batch(statements: BatchStatement[]): Promise<BatchResult[]> {
     checkBatch(statements);
-    return this.call({ op: 'batch', statements }) as Promise<BatchResult[]>;
+    return unpackResults((await this.call({ op: 'batch', statements: packStatements(statements) })) as PackedResults);
   }
 
   /** @internal */

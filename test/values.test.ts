@@ -47,7 +47,7 @@ describe.each(['opfs', 'memory'] as const)('values on %s', (storage) => {
   });
 
   it('bigints beyond 2^53 round-trip as bigints stored as integers', async () => {
-    for (const n of [2n ** 53n + 1n, 2n ** 63n - 1n, -(2n ** 63n), -(2n ** 53n) - 1n]) {
+    for (const n of [2n ** 53n, 2n ** 53n + 1n, 2n ** 63n - 1n, -(2n ** 63n), -(2n ** 53n), -(2n ** 53n) - 1n]) {
       expect({ n, ...(await roundTrip(db, n)) }).toEqual({ n, v: n, type: 'integer' });
     }
   });

@@ -1,6 +1,7 @@
 import type { Database, PreparedStatement, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { SqliteError, invalidArgument } from '../src/errors.ts';
 import type { Row, RunResult, SqlParams, SqlValue } from '../src/protocol.ts';
+import { WasmValues, safeInteger } from './wasm-values.ts';
 
 /**
  * One SQLite connection: the prepared-statement cache, parameter binding, rows as objects, and
@@ -17,8 +18,19 @@ export interface QueryResult extends RunResult {
   rows: Row[];
 }
 
-function safeInteger(value: bigint): number | bigint {
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+const SQLITE_ROW = 100;
+const SQLITE_DONE = 101;
+
+/** The raw C functions the statement loop calls (see wasm-values.ts for why not the wrappers). */
+interface Exports {
+  sqlite3_step(stmt: number): number;
+  sqlite3_reset(stmt: number): number;
+  sqlite3_clear_bindings(stmt: number): number;
+  sqlite3_bind_parameter_count(stmt: number): number;
+  sqlite3_stmt_readonly(stmt: number): number;
+  sqlite3_changes(db: number): number;
+  sqlite3_total_changes(db: number): number;
+  sqlite3_last_insert_rowid(db: number): bigint;
 }
 
 /**
@@ -46,11 +58,18 @@ export class Connection {
   /** Why the authorizer refused the statement being prepared, to replace SQLite's bare "not authorized". */
   private refusal: SqliteError | undefined;
 
+  private readonly values: WasmValues;
+  private readonly exports: Exports;
+  private readonly dbPointer: number;
+
   constructor(
     readonly sqlite3: Sqlite3Static,
     readonly db: Database,
   ) {
     const { capi } = sqlite3;
+    this.values = new WasmValues(sqlite3);
+    this.exports = sqlite3.wasm.exports as Exports;
+    this.dbPointer = Number(db.pointer);
     // Transaction control belongs to the writer: a user's COMMIT would end a transaction that
     // holds other tabs' writes. ATTACH would let one tab's SQL reach files the leader owns.
     capi.sqlite3_set_authorizer(
@@ -204,47 +223,63 @@ export class Connection {
    * after the first row (a RETURNING statement has made all its changes by then).
    */
   query(sql: string, params: SqlParams | undefined, maxRows = Infinity): QueryResult {
-    const { capi } = this.sqlite3;
+    const x = this.exports;
     if (LONE_VACUUM.test(sql) && (params === undefined || (Array.isArray(params) && params.length === 0))) {
       this.vacuum();
-      return { rows: [], changes: 0, lastInsertRowid: safeInteger(capi.sqlite3_last_insert_rowid(this.db)) };
+      return { rows: [], changes: 0, lastInsertRowid: safeInteger(x.sqlite3_last_insert_rowid(this.dbPointer)) };
     }
-    let stmt: PreparedStatement;
+    let stmt: number;
     try {
-      stmt = this.statement(sql);
+      stmt = this.statement(sql).pointer!;
     } catch (e) {
       throw this.toError(e);
     }
-    const totalBefore = capi.sqlite3_total_changes(this.db);
+    const totalBefore = x.sqlite3_total_changes(this.dbPointer);
     try {
       this.bind(stmt, params);
       const rows: Row[] = [];
       // Read after the first step: a cached statement re-prepared after a schema change
       // (ALTER TABLE ADD COLUMN under SELECT *) has its new columns only from then on.
       let names: string[] | undefined;
-      while (stmt.step()) {
+      for (;;) {
+        const rc = x.sqlite3_step(stmt);
+        if (rc === SQLITE_DONE) break;
+        if (rc !== SQLITE_ROW) this.fail(rc);
         if (maxRows === 0) continue;
-        names ??= stmt.getColumnNames();
+        names ??= this.columnNames(stmt);
         const row: Row = {};
-        for (let i = 0; i < names.length; i++) row[names[i]!] = stmt.get(i) as SqlValue;
+        for (let i = 0; i < names.length; i++) row[names[i]!] = this.values.column(stmt, i);
         rows.push(row);
         if (rows.length >= maxRows) break;
       }
-      const readonly = capi.sqlite3_stmt_readonly(stmt) !== 0;
+      const readonly = x.sqlite3_stmt_readonly(stmt) !== 0;
       return {
         rows,
         // sqlite3_changes keeps the count of the last INSERT/UPDATE/DELETE (possibly the request
         // log's own insert) through a CREATE or a no-op: report 0 unless this statement changed rows.
-        changes: readonly || capi.sqlite3_total_changes(this.db) === totalBefore ? 0 : capi.sqlite3_changes(this.db),
-        lastInsertRowid: safeInteger(capi.sqlite3_last_insert_rowid(this.db)),
+        changes: readonly || x.sqlite3_total_changes(this.dbPointer) === totalBefore ? 0 : x.sqlite3_changes(this.dbPointer),
+        lastInsertRowid: safeInteger(x.sqlite3_last_insert_rowid(this.dbPointer)),
       };
     } catch (e) {
       throw this.toError(e);
     } finally {
-      // Not stmt.reset(): after a failed step it throws the same error again, hiding ours.
-      capi.sqlite3_reset(stmt);
-      capi.sqlite3_clear_bindings(stmt.pointer!);
+      // Straight to SQLite: oo1's reset() throws the failed step's error again, hiding ours.
+      x.sqlite3_reset(stmt);
+      x.sqlite3_clear_bindings(stmt);
     }
+  }
+
+  /** Throws SQLite's error for result code `rc`, with its message, as oo1 would. */
+  private fail(rc: number): never {
+    this.sqlite3.oo1.DB.checkRc(this.db, rc);
+    throw new SqliteError('SQLITE_ERROR', `SQLite returned ${rc}`, rc);
+  }
+
+  private columnNames(stmt: number): string[] {
+    const { capi } = this.sqlite3;
+    const names: string[] = [];
+    for (let i = 0, n = capi.sqlite3_column_count(stmt); i < n; i++) names.push(capi.sqlite3_column_name(stmt, i) ?? '');
+    return names;
   }
 
   /** Finalizes every cached statement and closes the connection. */
@@ -252,6 +287,7 @@ export class Connection {
     for (const stmt of [...this.cache.values(), ...this.controlCache.values()]) stmt.finalize();
     this.cache.clear();
     this.controlCache.clear();
+    this.values.dispose();
     this.db.close();
   }
 
@@ -280,8 +316,8 @@ export class Connection {
     return stmt;
   }
 
-  private bind(stmt: PreparedStatement, params: SqlParams | undefined): void {
-    const count = stmt.parameterCount;
+  private bind(stmt: number, params: SqlParams | undefined): void {
+    const count = this.exports.sqlite3_bind_parameter_count(stmt);
     if (params === undefined || (Array.isArray(params) && params.length === 0 && count === 0)) {
       if (count > 0) throw invalidArgument(`the statement has ${count} parameter(s) and none were given`);
       return;
@@ -306,14 +342,8 @@ export class Connection {
     }
   }
 
-  private bindOne(stmt: PreparedStatement, index: number, value: SqlValue): void {
-    if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
-      // oo1 binds any integer-valued number as int64, which wraps past 2^63 (2 ** 64 was stored
-      // as 0, 1e300 too). A JS number is a double: bind it as one, exactly as given.
-      const rc = this.sqlite3.capi.sqlite3_bind_double(stmt, index, value);
-      if (rc !== 0) this.sqlite3.oo1.DB.checkRc(this.db, rc);
-      return;
-    }
-    stmt.bind(index, typeof value === 'boolean' ? (value ? 1 : 0) : value);
+  private bindOne(stmt: number, index: number, value: SqlValue): void {
+    const rc = this.values.bind(stmt, index, value);
+    if (rc !== 0) this.fail(rc);
   }
 }

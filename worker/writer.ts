@@ -1,4 +1,5 @@
 import { SqliteError } from '../src/errors.ts';
+import { forEachStatement, packResults } from '../src/batch-wire.ts';
 import type { BatchResult, Reply, Request } from '../src/protocol.ts';
 import type { Connection } from './connection.ts';
 import type { RequestLog } from './request-log.ts';
@@ -320,8 +321,11 @@ export class Writer {
         return this.conn.query(request.sql, request.params).rows;
       case 'get':
         return this.conn.query(request.sql, request.params, 1).rows[0];
-      case 'batch':
-        return request.statements.map((s): BatchResult => this.conn.query(s.sql, s.params));
+      case 'batch': {
+        const results: BatchResult[] = [];
+        forEachStatement(request.statements, (sql, params) => results.push(this.conn.query(sql, params)));
+        return packResults(results);
+      }
       default:
         throw new SqliteError('INVALID_ARGUMENT', `${request.op} cannot run as a statement`);
     }

@@ -16,8 +16,10 @@ import { runWorkload, type Settings, type Statement, type Subject, type Value } 
 import { openOpfsEngine } from '../../worker/opfs-engine.ts';
 import { Leader } from '../../worker/leader.ts';
 import { Connection } from '../../worker/connection.ts';
+import { encodeReply } from '../../worker/reply-codec.ts';
+import { forEachStatement, packResults, packStatements, unpackResults } from '../../src/batch-wire.ts';
 import { checkRequest } from '../../src/request-check.ts';
-import type { Reply, Request } from '../../src/protocol.ts';
+import type { BatchResult, Reply, Request } from '../../src/protocol.ts';
 
 type Mode = 'wal' | 'rollback' | 'engine';
 
@@ -126,7 +128,7 @@ async function openEngine(name: string): Promise<void> {
     },
     get: (sql, params) => send({ op: 'get', sql, params }),
     batch: async (statements) => {
-      await send({ op: 'batch', statements });
+      await send({ op: 'batch', statements: packStatements(statements) });
     },
   };
   closeDb = () => leader.close();
@@ -140,9 +142,11 @@ function timed(fn: () => void): number {
 
 /**
  * Where a big batch's time goes inside sqlite-baton's leader, step by step, on a private file:
- * SQLite alone, the library's Connection layer (worker/connection.ts), the request check, the
- * JSON of the reply that the request log stores (as worker/request-log.ts encodes it), writing
- * that JSON, and one structured clone of the reply (what each hop back copies).
+ * SQLite alone; packing the statements and one structured clone of the request (what each hop
+ * copies), against a clone of the statements unpacked; the request check; the library's Connection
+ * layer (worker/connection.ts); packing the results, the text the request log stores for them
+ * (worker/reply-codec.ts) and writing it; a clone of the packed and of the unpacked results; and
+ * unpacking them in the page.
  */
 async function profileBatch(name: string, rows: number): Promise<Record<string, number>> {
   const sqlite3 = await sqlite3InitModule();
@@ -167,25 +171,32 @@ async function profileBatch(name: string, rows: number): Promise<Record<string, 
     });
     db.exec('DELETE FROM bulk');
 
-    const request = { op: 'batch', statements, requestId: requestId(), deadline: Date.now() + 30_000 };
+    // What each hop copies: the statements as the app gives them, and as the library packs them.
+    out.plainRequestCloneMs = timed(() => structuredClone(statements));
+    let packed = packStatements(statements);
+    out.packMs = timed(() => {
+      packed = packStatements(statements);
+    });
+    const request = { op: 'batch', statements: packed, requestId: requestId(), deadline: Date.now() + 30_000 };
+    out.requestCloneMs = timed(() => structuredClone(request));
     out.checkMs = timed(() => checkRequest(request));
 
     conn = new Connection(sqlite3, db);
     const c = conn;
-    let results: Array<{ rows: unknown[]; changes: number; lastInsertRowid: number | bigint }> = [];
+    let results: BatchResult[] = [];
     out.connectionMs = timed(() => {
       c.control('BEGIN');
-      results = statements.map((s) => c.query(s.sql, s.params));
+      forEachStatement(packed, (text, params) => results.push(c.query(text, params)));
       c.control('COMMIT');
     });
 
+    let reply = packResults(results);
+    out.packResultsMs = timed(() => {
+      reply = packResults(results);
+    });
     let json = '';
     out.replyJsonMs = timed(() => {
-      json = JSON.stringify(results, (_key, value: unknown) => {
-        if (typeof value === 'bigint') return { t: 'bigint', v: value.toString() };
-        if (value instanceof Uint8Array) return { t: 'bytes', v: Array.from(value) };
-        return value;
-      });
+      json = encodeReply(reply) ?? '';
     });
     out.replyJsonBytes = json.length;
     // Through the Connection: its authorizer refuses a bare BEGIN from outside the library.
@@ -194,7 +205,9 @@ async function profileBatch(name: string, rows: number): Promise<Record<string, 
       c.query('INSERT INTO log (id, reply) VALUES (?, ?)', ['x', json]);
       c.control('COMMIT');
     });
-    out.replyCloneMs = timed(() => structuredClone(results));
+    out.plainReplyCloneMs = timed(() => structuredClone(results));
+    out.replyCloneMs = timed(() => structuredClone(reply));
+    out.unpackMs = timed(() => unpackResults(reply));
     return out;
   } finally {
     if (conn) conn.close();

@@ -430,21 +430,6 @@ export async function coldOpenPhase(ctx: RunContext, names: Record<string, strin
   }
 }
 
-/** The cost of cloning a 100,000-statement batch once, in this page (what one postMessage hop copies). */
-export async function clonePhase(ctx: RunContext): Promise<void> {
-  await phase(ctx, 'structured clone of the bulk batch', async (tabs) => {
-    const page = await openTab(ctx, tabs, PAGES.baton, 'clone');
-    const ms = await page.evaluate((rows) => {
-      const statements: Array<{ sql: string; params: unknown[] }> = [];
-      for (let i = 0; i < rows; i++) statements.push({ sql: 'INSERT INTO bulk (a, b) VALUES (?, ?)', params: [i, `row ${i}`] });
-      const t0 = performance.now();
-      structuredClone(statements);
-      return performance.now() - t0;
-    }, ctx.sizes.bulkRows);
-    set(ctx, 'B', 'bulk.cloneMs', ms);
-  });
-}
-
 /**
  * The write-rate comparison again in a private window (an incognito context), where OPFS lives
  * in the browser process's memory and every storage call is a round trip to it: raw sqlite-wasm's

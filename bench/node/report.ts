@@ -21,6 +21,8 @@ export interface Meta {
   node: string;
   sizes: Sizes;
   elapsedSeconds: number;
+  /** The phases run, when `--only` chose some (a partial run). */
+  only?: string[];
 }
 
 export interface Target {
@@ -264,8 +266,7 @@ export function profileOf(medians: Medians): Record<string, number | string> {
   put('bulk.engine.ms', msFor(f('A_engine', 'bulk.batch')));
   put('bulk.leader.ms', msFor(f('B', 'bulk.batch')));
   put('bulk.follower.ms', msFor(f('C', 'bulk.batch')));
-  put('bulk.requestClone.ms', f('B', 'bulk.cloneMs'));
-  for (const step of ['sqliteMs', 'checkMs', 'connectionMs', 'replyJsonMs', 'replyJsonBytes', 'replyWriteMs', 'replyCloneMs']) {
+  for (const step of ['sqliteMs', 'plainRequestCloneMs', 'packMs', 'requestCloneMs', 'checkMs', 'connectionMs', 'packResultsMs', 'replyJsonMs', 'replyJsonBytes', 'replyWriteMs', 'plainReplyCloneMs', 'replyCloneMs', 'unpackMs']) {
     put(`bulk.steps.${step}`, f('A_engine', `profile.${step}`));
   }
   return out;
@@ -321,7 +322,8 @@ export function formatTable(report: Report): string {
       if (na) return pad(na, cellWidth, true);
       const value = figure(medians, s, row.metric);
       // CPU figures need /proc and the on-disk profile's browser pid; elsewhere they are not measured.
-      const missing = row.metric.endsWith('.cpu') ? 'n/a' : 'failed';
+      // A partial run (--only) leaves the phases it skipped empty: not a failure.
+      const missing = row.metric.endsWith('.cpu') ? 'n/a' : meta.only ? '-' : 'failed';
       return pad(value === undefined ? missing : formatNumber(value, row.unit), cellWidth, true);
     });
     const ratioCells = ratioNames.map((name) => pad(formatRatio(ratios[row.metric]?.[name]), 8, true));
@@ -373,10 +375,12 @@ export function formatTable(report: Report): string {
         ? ` -> ${meta.cpus} cores cap 8 tabs at ~${((meta.cpus * 1000) / (profile['cpu.write.tabs8'] as number)).toFixed(0)} writes/s`
         : ''),
     `  100k batch, ms: sqlite ${p('bulk.sqlite.ms', 0)} | engine ${p('bulk.engine.ms', 0)} | leader tab ${p('bulk.leader.ms', 0)} | follower tab ${p('bulk.follower.ms', 0)}`,
-    `    engine steps: check ${p('bulk.steps.checkMs', 0)} | Connection.query x100k in one txn ${p('bulk.steps.connectionMs', 0)} ` +
-      `(raw prepared loop ${p('bulk.steps.sqliteMs', 0)}) | reply JSON for the request log ${p('bulk.steps.replyJsonMs', 0)} ` +
-      `(${(Number(profile['bulk.steps.replyJsonBytes'] ?? 0) / 1e6).toFixed(1)} MB) | writing it ${p('bulk.steps.replyWriteMs', 0)} | ` +
-      `clone of the reply ${p('bulk.steps.replyCloneMs', 0)} | clone of the request ${p('bulk.requestClone.ms', 0)}`,
+    `    engine steps: pack ${p('bulk.steps.packMs', 0)} | clone of the packed request ${p('bulk.steps.requestCloneMs', 0)} ` +
+      `(unpacked ${p('bulk.steps.plainRequestCloneMs', 0)}) | check ${p('bulk.steps.checkMs', 0)} | ` +
+      `Connection.query x100k in one txn ${p('bulk.steps.connectionMs', 0)} (raw oo1 prepared loop ${p('bulk.steps.sqliteMs', 0)})`,
+    `    reply steps: pack ${p('bulk.steps.packResultsMs', 0)} | as the request log stores it ${p('bulk.steps.replyJsonMs', 0)} ` +
+      `(${Number(profile['bulk.steps.replyJsonBytes'] ?? 0).toFixed(0)} bytes), writing it ${p('bulk.steps.replyWriteMs', 0)} | ` +
+      `clone of the packed reply ${p('bulk.steps.replyCloneMs', 1)} (unpacked ${p('bulk.steps.plainReplyCloneMs', 0)}) | unpack ${p('bulk.steps.unpackMs', 0)}`,
   );
   if (report.notes.length > 0) {
     lines.push('', 'notes:');

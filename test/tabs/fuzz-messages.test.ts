@@ -51,7 +51,7 @@ async function startWriting(page: Page, tab: string): Promise<void> {
  * decodes them (NaN, Infinity, undefined, bigint, huge strings) and turns `$proto` keys into
  * own `__proto__` keys, as JSON.parse does.
  */
-type Special = { $: 'nan' } | { $: 'inf' } | { $: 'undefined' } | { $: 'bigint'; v: string } | { $: 'huge'; n: number };
+type Special = { $: 'nan' } | { $: 'inf' } | { $: 'undefined' } | { $: 'bigint'; v: string } | { $: 'huge'; n: number } | { $: 'i32'; v: number[] };
 
 function arbitraries(realIds: string[], epoch: number, rpcChannels: number) {
   const special: fc.Arbitrary<Special> = fc.oneof(
@@ -82,13 +82,19 @@ function arbitraries(realIds: string[], epoch: number, rpcChannels: number) {
   const proto = fc.dictionary(fc.constantFrom('polluted', 'v', 't', 'epoch', 'toString'), fc.oneof(fc.integer(), fc.boolean()), { maxKeys: 2 });
 
   const sql = fc.oneof(fc.constantFrom('SELECT 1', 'SELEC', 'SELECT * FROM nowhere', '', ' '), junk, rare(huge));
+  // A batch travels packed (src/batch-wire.ts): indexes and shapes as Int32Arrays, near misses included.
+  const int32s = fc.array(fc.integer({ min: -3, max: 4 }), { maxLength: 4 }).map((v) => ({ $: 'i32' as const, v }));
+  const packed = fc.record(
+    { texts: fc.oneof(fc.array(sql, { maxLength: 3 }), junk), sql: fc.oneof(int32s, junk), shape: fc.oneof(int32s, junk), values: fc.oneof(fc.array(junk, { maxLength: 4 }), junk) },
+    { requiredKeys: [] },
+  );
   const request = fc
     .record(
       {
         op: fc.oneof(fc.constantFrom('run', 'all', 'get', 'exec', 'batch', 'begin', 'commit', 'rollback', '__proto__'), fc.string({ maxLength: 8 })),
         sql,
         params: fc.oneof(fc.array(junk, { maxLength: 3 }), junk),
-        statements: fc.oneof(fc.array(fc.record({ sql, params: fc.array(junk, { maxLength: 2 }) }, { requiredKeys: [] }), { maxLength: 3 }), junk),
+        statements: fc.oneof(packed, fc.array(fc.record({ sql, params: fc.array(junk, { maxLength: 2 }) }, { requiredKeys: [] }), { maxLength: 3 }), junk),
         requestId: fc.oneof(fc.string({ minLength: 1, maxLength: 12 }), junk, rare(huge)),
         deadline: fc.oneof(fc.constant(Date.now() + 60_000), junk),
         txId: fc.oneof(fc.string({ minLength: 1, maxLength: 8 }), junk),
@@ -163,7 +169,7 @@ test('10,000 malformed, spoofed and hostile channel messages leave both tabs wri
     await attacker.evaluate(async (items) => {
       const decode = (_key: string, value: unknown): unknown => {
         if (typeof value !== 'object' || value === null || !('$' in value)) return value;
-        const special = value as { $: string; v?: string; n?: number };
+        const special = value as { $: string; v?: string | number[]; n?: number };
         switch (special.$) {
           case 'nan':
             return Number.NaN;
@@ -172,9 +178,11 @@ test('10,000 malformed, spoofed and hostile channel messages leave both tabs wri
           case 'undefined':
             return undefined;
           case 'bigint':
-            return BigInt(special.v!);
+            return BigInt(special.v as string);
           case 'huge':
             return 'x'.repeat(special.n!);
+          case 'i32':
+            return Int32Array.from(special.v as unknown as number[]);
           default:
             return value;
         }
