@@ -110,6 +110,19 @@ describe.each(['opfs', 'memory'] as const)('database on %s', (storage) => {
     });
   });
 
+  describe('order', () => {
+    it('calls made without awaiting run in the order they were made: each read sees the writes before it, none after', async () => {
+      const db = await open({ storage });
+      await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+      const count = () => db.get<{ n: number }>('SELECT count(*) AS n FROM t').then((row) => row!.n);
+      const calls: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 20; i++) calls.push(count(), db.run('INSERT INTO t DEFAULT VALUES'));
+      calls.push(count());
+      const settled = await Promise.all(calls);
+      expect(settled.filter((_, i) => i % 2 === 0)).toEqual(Array.from({ length: 21 }, (_, i) => i));
+    });
+  });
+
   describe('parameters', () => {
     it('binds positional parameters (?) in order', async () => {
       const db = await open({ storage });

@@ -288,6 +288,19 @@ export async function batonFineTimerPhase(ctx: RunContext): Promise<void> {
     await api.close(follower);
     await api.close(leader);
   });
+  await phase(ctx, 'message hops without the library', async (tabs) => {
+    const channel = unique('hop');
+    const far = await openTab(ctx, tabs, PAGES.hop, 'hop echo');
+    const near = await openTab(ctx, tabs, PAGES.hop, 'hop ping');
+    await far.evaluate((c) => window.hop!.echo(c), channel);
+    const count = ctx.sizes.pings;
+    const own = await near.evaluate((n) => window.hop!.ownWorker(n), count);
+    const workers = await near.evaluate(([c, n]) => window.hop!.workerToWorker(c, n), [channel, count] as const);
+    const page = await near.evaluate(([c, n]) => window.hop!.pageToWorker(c, n), [channel, count] as const);
+    set(ctx, 'C', 'hop.ownWorker.p50', own.p50);
+    set(ctx, 'C', 'hop.workerToWorker.p50', workers.p50);
+    set(ctx, 'C', 'hop.pageToWorker.p50', page.p50);
+  });
 }
 
 /** D and E: one tab for the single-tab workloads, a second one to write while the first reads. */

@@ -77,4 +77,6 @@ export const PAGES = {
   batonIsolated: '/bench/isolated/baton.html',
   naive: '/bench/isolated/naive.html',
   sqlocal: '/bench/isolated/sqlocal.html',
+  /** Message round trips alone, no library: the floor under a follower's calls. */
+  hop: '/bench/isolated/hop.html',
 } as const;

@@ -232,6 +232,9 @@ export function profileOf(medians: Medians): Record<string, number | string> {
   put('read.follower.fine.p50', f('C', 'readFine.p50'));
   put('ping.leader.fine.p50', f('B', 'pingFine.p50'));
   put('ping.follower.fine.p50', f('C', 'pingFine.p50'));
+  put('hop.ownWorker.p50', f('C', 'hop.ownWorker.p50'));
+  put('hop.workerToWorker.p50', f('C', 'hop.workerToWorker.p50'));
+  put('hop.pageToWorker.p50', f('C', 'hop.pageToWorker.p50'));
   put('write.sqlite.p50', f('A_wal', 'write.p50'));
   put('write.engine.p50', f('A_engine', 'write.p50'));
   put('write.leader.p50', f('B', 'write.p50'));
@@ -355,6 +358,8 @@ export function formatTable(report: Report): string {
       `leader read ${p('read.leader.mean')} | follower read ${p('read.follower.mean')}`,
     `  point read, p50 ms at 5 µs timer: ping page->worker ${p('ping.leader.fine.p50')} | ping page->worker->leader ${p('ping.follower.fine.p50')} | ` +
       `leader read ${p('read.leader.fine.p50')} | follower read ${p('read.follower.fine.p50')}`,
+    `  message round trips alone (no library), p50 ms at 5 µs timer: page<->own worker ${p('hop.ownWorker.p50')} | ` +
+      `worker<->worker of another tab, BroadcastChannel ${p('hop.workerToWorker.p50')} | page<->worker of another tab, BroadcastChannel ${p('hop.pageToWorker.p50')}`,
     `  single write, p50 ms: sqlite ${p('write.sqlite.p50')} | engine ${p('write.engine.p50')} | leader ${p('write.leader.p50')} | follower ${p('write.follower.p50')}` +
       ` (mean ms in plain SQL, one file: INSERT ${p('write.plainSql.mean')} | with baton's savepoint and request-log record ${p('write.withLogSql.mean')})`,
     `  per write in groups of 8 (one commit each), plain SQL, ms (pages written per commit): INSERT ${p('write.group8.Plain')} ` +
