@@ -5,6 +5,7 @@
  * and from this page itself. Cross-origin isolated, for the 5 µs timer.
  */
 import { summarize, type LatencySummary } from '../shared/stats.ts';
+import { broadcastRoundTrips } from '../shared/broadcast-rtt.ts';
 
 interface Answer {
   op: string;
@@ -19,26 +20,6 @@ function ask(message: { op: string; channel?: string; count?: number }): Promise
     worker.onmessage = (event: MessageEvent<Answer>) => resolve(event.data);
     worker.postMessage(message);
   });
-}
-
-async function pageRoundTrips(channelName: string, count: number): Promise<LatencySummary> {
-  const channel = new BroadcastChannel(channelName);
-  const latencies: number[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const t0 = performance.now();
-      await new Promise<void>((resolve) => {
-        channel.onmessage = (event: MessageEvent<{ pong?: number }>) => {
-          if (event.data.pong === i) resolve();
-        };
-        channel.postMessage({ ping: i });
-      });
-      latencies.push(performance.now() - t0);
-    }
-  } finally {
-    channel.close();
-  }
-  return summarize(latencies);
 }
 
 const hop = {
@@ -61,7 +42,7 @@ const hop = {
     return (await ask({ op: 'rtt', channel, count })).result!;
   },
   /** Round trips over `channel` from this page to the echoing worker of another tab. */
-  pageToWorker: pageRoundTrips,
+  pageToWorker: broadcastRoundTrips,
 };
 
 declare global {
