@@ -1,5 +1,5 @@
 import type { Sqlite3Static } from '@sqlite.org/sqlite-wasm';
-import { invalidArgument } from '../src/errors.ts';
+import { SqliteError, invalidArgument } from '../src/errors.ts';
 import type { SqlValue } from '../src/protocol.ts';
 
 /**
@@ -54,7 +54,7 @@ export class WasmValues {
   constructor(private readonly sqlite3: Sqlite3Static) {
     this.x = sqlite3.wasm.exports as Exports;
     // Without BigInt support an int64 cannot cross into the wasm exports at all.
-    if (!sqlite3.config.bigIntEnabled) throw new Error('sqlite-baton needs a sqlite-wasm build with BigInt support');
+    if (!sqlite3.config.bigIntEnabled) throw new SqliteError('OPEN_FAILED', 'sqlite-baton needs a sqlite-wasm build with BigInt support');
   }
 
   /** Binds `value` to parameter `index` (from 1); returns SQLite's result code. */
