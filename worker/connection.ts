@@ -212,7 +212,7 @@ export class Connection {
   /** True when the statement cannot change the database. */
   isReadonly(sql: string): boolean {
     try {
-      return this.sqlite3.capi.sqlite3_stmt_readonly(this.statement(sql)) !== 0;
+      return this.exports.sqlite3_stmt_readonly(this.statement(sql).pointer!) !== 0;
     } catch (e) {
       throw this.toError(e);
     }

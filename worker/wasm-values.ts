@@ -1,5 +1,6 @@
 import type { Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { SqliteError, invalidArgument } from '../src/errors.ts';
+import { checkValue } from '../src/params.ts';
 import type { SqlValue } from '../src/protocol.ts';
 
 /**
@@ -15,8 +16,6 @@ const INTEGER = 1;
 const FLOAT = 2;
 const TEXT = 3;
 const BLOB = 4;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 /** The scratch buffer kept between calls; a bigger value gets a buffer of its own, freed at once. */
@@ -72,7 +71,7 @@ export class WasmValues {
         return this.x.sqlite3_bind_int(stmt, index, value ? 1 : 0);
       case 'bigint':
         // The wasm boundary would wrap an out-of-range bigint silently.
-        if (value < INT64_MIN || value > INT64_MAX) throw invalidArgument(`bigint ${value} is outside SQLite's 64-bit integer range`);
+        checkValue(value, `parameter ${index}`);
         return this.x.sqlite3_bind_int64(stmt, index, value);
       case 'undefined':
         return this.x.sqlite3_bind_null(stmt, index);

@@ -66,15 +66,14 @@ function install(sqlite3: Sqlite3Static, methodsPtr: number, combiner: Combiner)
   const fileSize = original('xFileSize');
   const close = original('xClose');
   const pending = new Map<number, Pending>();
-  // i64 arguments cross as BigInt when the build has BigInt support.
-  const offsetArg = (n: number) => (sqlite3.config.bigIntEnabled ? BigInt(n) : n);
 
   const flush = (file: number): number => {
     const p = pending.get(file);
     if (!p || p.length === 0) return 0;
     const length = p.length;
     p.length = 0;
-    return write(file, p.ptr, length, offsetArg(p.start));
+    // An i64 argument crosses as a BigInt (the Connection refuses builds without BigInt support).
+    return write(file, p.ptr, length, BigInt(p.start));
   };
 
   const buffer = (file: number, src: number, n: number, offset: number): boolean => {

@@ -52,6 +52,10 @@ function isStandalone(request: Request): boolean {
   return 'sql' in request && STANDALONE.test(request.sql);
 }
 
+function distinctCallers(jobs: readonly Job[]): number {
+  return new Set(jobs.map((job) => job.callerId)).size;
+}
+
 export class Writer {
   private readonly queue: Job[] = [];
   private tx: OpenTransaction | null = null;
@@ -192,9 +196,7 @@ export class Writer {
 
   /** Distinct callers among the jobs the next group would take. */
   private waitingWriters(): number {
-    const callers = new Set<string>();
-    for (let i = 0, n = this.groupLength(); i < n; i++) callers.add(this.queue[i]!.callerId);
-    return callers.size;
+    return distinctCallers(this.queue.slice(0, this.groupLength()));
   }
 
   private rejectExpired(): void {
@@ -263,7 +265,7 @@ export class Writer {
       for (const [job] of done) job.reject(e);
       return;
     }
-    this.gathering.committed(new Set(jobs.map((job) => job.callerId)).size, performance.now() - committing);
+    this.gathering.committed(distinctCallers(jobs), performance.now() - committing);
     this.commits++;
     this.committedWrites += done.length;
     for (const [job, reply] of done) job.resolve(reply);
