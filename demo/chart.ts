@@ -88,7 +88,13 @@ export class LiveChart {
     // Throughput, linear.
     const maxRate = niceCeiling(Math.max(1, ...this.samples.map((s) => Math.max(s.allRate, s.thisRate))));
     const yRate = (v: number) => topPanel.y1 - (v / maxRate) * (topPanel.y1 - topPanel.y0);
-    this.gridLines(ctx, colors, left, right, [0, maxRate / 2, maxRate].map((v) => ({ y: yRate(v), label: String(v) })));
+    this.gridLines(
+      ctx,
+      colors,
+      left,
+      right,
+      [0, maxRate / 2, maxRate].map((v) => ({ y: yRate(v), label: String(v) })),
+    );
     ctx.fillStyle = colors.text;
     ctx.fillText('rows/s', left + 4, topPanel.y0 + 10);
     this.area(ctx, x, yRate, (s) => s.allRate, colors.all, topPanel.y1);
@@ -103,7 +109,13 @@ export class LiveChart {
       return bottomPanel.y1 - (v / maxLog) * (bottomPanel.y1 - bottomPanel.y0);
     };
     const decades = Array.from({ length: maxLog + 1 }, (_, i) => 10 ** i);
-    this.gridLines(ctx, colors, left, right, decades.map((ms) => ({ y: yLat(ms), label: formatAxisMs(ms) })));
+    this.gridLines(
+      ctx,
+      colors,
+      left,
+      right,
+      decades.map((ms) => ({ y: yLat(ms), label: formatAxisMs(ms) })),
+    );
     ctx.fillStyle = colors.text;
     ctx.fillText('latency', left + 4, bottomPanel.y0 + 10);
     this.line(ctx, x, yLat, (s) => s.p50, colors.p50, 1.5);

@@ -6,13 +6,33 @@ import { formatMs, formatRate, type WindowFigures } from './stats.ts';
 
 /** The figures as numbers, for the page and for automation (`window.__demo.figures()`). */
 export interface FiguresSnapshot {
-  thisTab: { rowsPerSecond: number; callsPerSecond: number; p50: number; p99: number; acknowledgedRows: number; errors: Record<string, number> };
-  allTabs: { tabs: number; rowsPerSecond: number; callsPerSecond: number; p50: number; p99: number; acknowledgedRows: number; errors: Record<string, number> };
+  thisTab: {
+    rowsPerSecond: number;
+    callsPerSecond: number;
+    p50: number;
+    p99: number;
+    acknowledgedRows: number;
+    errors: Record<string, number>;
+  };
+  allTabs: {
+    tabs: number;
+    rowsPerSecond: number;
+    callsPerSecond: number;
+    p50: number;
+    p99: number;
+    acknowledgedRows: number;
+    errors: Record<string, number>;
+  };
   /** `SELECT count(*) FROM writes`, read from the file; null until first read. */
   totalRows: number | null;
 }
 
-export function snapshot(own: WindowFigures, ownTotal: TabFigures['total'], all: AllTabsFigures, totalRows: number | null): FiguresSnapshot {
+export function snapshot(
+  own: WindowFigures,
+  ownTotal: TabFigures['total'],
+  all: AllTabsFigures,
+  totalRows: number | null,
+): FiguresSnapshot {
   return {
     thisTab: {
       rowsPerSecond: (own.rows * 1000) / own.spanMs,

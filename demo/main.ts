@@ -100,7 +100,8 @@ async function main(): Promise<void> {
   void countRows();
   setInterval(() => void countRows(), COUNT_MS);
 
-  const figures = (): FiguresSnapshot => snapshot(workload.window.figures(performance.now(), workload.startedAt), workload.total, allTabs.figures(), totalRows);
+  const figures = (): FiguresSnapshot =>
+    snapshot(workload.window.figures(performance.now(), workload.startedAt), workload.total, allTabs.figures(), totalRows);
 
   const inFlight = byId('in-flight');
   const render = () => {
@@ -116,7 +117,13 @@ async function main(): Promise<void> {
   setInterval(render, RENDER_MS);
   setInterval(() => {
     const now = figures();
-    chart.push({ t: Date.now(), allRate: now.allTabs.rowsPerSecond, thisRate: now.thisTab.rowsPerSecond, p50: now.allTabs.p50, p99: now.allTabs.p99 });
+    chart.push({
+      t: Date.now(),
+      allRate: now.allTabs.rowsPerSecond,
+      thisRate: now.thisTab.rowsPerSecond,
+      p50: now.allTabs.p50,
+      p99: now.allTabs.p99,
+    });
   }, CHART_MS);
 
   // Writer controls. Changing a field while running applies it at once.
@@ -154,7 +161,9 @@ async function main(): Promise<void> {
     const restarted = workload.running;
     workload.start(config, { keepLog });
     showRunning(true);
-    leader.log(`${restarted ? 'writers now' : 'started'} ${config.writers} × ${config.rate === 0 ? 'flat out' : `${config.rate}/s`}, ${config.rows} row${config.rows === 1 ? '' : 's'}/call, ${config.mode}`);
+    leader.log(
+      `${restarted ? 'writers now' : 'started'} ${config.writers} × ${config.rate === 0 ? 'flat out' : `${config.rate}/s`}, ${config.rows} row${config.rows === 1 ? '' : 's'}/call, ${config.mode}`,
+    );
   };
   const stop = async (timeoutMs?: number) => {
     showRunning(false);

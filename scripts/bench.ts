@@ -11,7 +11,17 @@ import { cpus, platform, release, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { drawChart } from '../bench/node/chart.ts';
 import { fsyncCost } from '../bench/node/fsync.ts';
-import { batonFineTimerPhase, batonPhase, coldOpenPhase, failoverPhase, perTabPhase, privateWindowPhase, rawPhase, tabsPhase, type RunContext } from '../bench/node/phases.ts';
+import {
+  batonFineTimerPhase,
+  batonPhase,
+  coldOpenPhase,
+  failoverPhase,
+  perTabPhase,
+  privateWindowPhase,
+  rawPhase,
+  tabsPhase,
+  type RunContext,
+} from '../bench/node/phases.ts';
 import { FULL, QUICK, type RunFigures, type SubjectId } from '../bench/node/plan.ts';
 import { formatTable, mediansOf, profileOf, ratiosOf, targetsOf, type Report } from '../bench/node/report.ts';
 import { startSession } from '../bench/node/session.ts';
@@ -70,7 +80,9 @@ try {
 }
 
 for (const [path, count] of Object.entries(session.lockFailures)) {
-  notes.push(`${path}: sqlite-wasm's opfs VFS logged ${count} times that it gave up taking the file's lock (6 attempts) while another tab held it`);
+  notes.push(
+    `${path}: sqlite-wasm's opfs VFS logged ${count} times that it gave up taking the file's lock (6 attempts) while another tab held it`,
+  );
 }
 const medians = mediansOf(runs);
 const report: Report = {

@@ -103,7 +103,11 @@ function percentile(sorted: number[], p: number): number {
 
 async function openTab(tabs: TabsSession, db: string, loops: number): Promise<Tab> {
   const page = await tabs.openTab(SOAK_PATH);
-  const id = await within(page.evaluate((name) => window.soak.open(name), db), OPEN_TIMEOUT_MS, undefined);
+  const id = await within(
+    page.evaluate((name) => window.soak.open(name), db),
+    OPEN_TIMEOUT_MS,
+    undefined,
+  );
   if (id === undefined) throw new Error(`a new tab could not open ${db} within ${OPEN_TIMEOUT_MS} ms`);
   await page.evaluate((n) => window.soak.start(n), loops);
   return { page, id };
@@ -117,7 +121,15 @@ async function openTab(tabs: TabsSession, db: string, loops: number): Promise<Ta
 async function leaderOf(open: Tab[], timeout = 30_000): Promise<{ tab: Tab; orphan: boolean }> {
   const giveUp = Date.now() + timeout;
   for (;;) {
-    const statuses = await Promise.all(open.map(({ page }) => within(page.evaluate(() => window.db.status()), 5_000, undefined)));
+    const statuses = await Promise.all(
+      open.map(({ page }) =>
+        within(
+          page.evaluate(() => window.db.status()),
+          5_000,
+          undefined,
+        ),
+      ),
+    );
     const leader = open.find((_, i) => statuses[i]?.role === 'leader');
     if (leader) return { tab: leader, orphan: false };
     const followed = statuses.find((s) => s?.leaderId)?.leaderId;
@@ -143,7 +155,11 @@ async function kill(tabs: TabsSession, victim: Tab, kind: KillKind): Promise<voi
       return;
     }
     case 'terminate':
-      await within(victim.page.evaluate(() => window.db.terminateWorker()), 5_000, undefined);
+      await within(
+        victim.page.evaluate(() => window.db.terminateWorker()),
+        5_000,
+        undefined,
+      );
       return;
   }
 }
@@ -309,7 +325,8 @@ function judge(
 
 /** Human-readable lines for a report. */
 export function describeReport(r: SoakReport): string[] {
-  const list = (items: string[]) => (items.length === 0 ? '0' : `${items.length}: ${items.slice(0, 10).join(', ')}${items.length > 10 ? ', ...' : ''}`);
+  const list = (items: string[]) =>
+    items.length === 0 ? '0' : `${items.length}: ${items.slice(0, 10).join(', ')}${items.length > 10 ? ', ...' : ''}`;
   return [
     `kills: ${r.kills.close + r.kills.crash + r.kills.terminate} (close ${r.kills.close}, crash ${r.kills.crash}, terminate ${r.kills.terminate})`,
     `writes: ${r.started} started, ${r.settled} settled, ${r.acknowledged} acknowledged; ${r.rows} rows in the file`,

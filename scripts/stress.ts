@@ -388,19 +388,40 @@ export async function stress(options: StressOptions, log: (line: string) => void
     log(`  acknowledged         ${fmt(result.acknowledged)} rows in ${fmt(ackedCalls)} calls`);
     log(`  found                ${fmt(found)}`);
     log(`  lost                 ${fmt(result.lost)}${lostKeys.length ? `  e.g. ${lostKeys.slice(0, 5).join(', ')}` : ''}`);
-    log(`  duplicates           ${fmt(duplicates)}${duplicateKeys.length ? `  e.g. ${duplicateKeys.slice(0, 5).map(([k, n]) => `${k}×${n}`).join(', ')}` : ''}`);
+    log(
+      `  duplicates           ${fmt(duplicates)}${
+        duplicateKeys.length
+          ? `  e.g. ${duplicateKeys
+              .slice(0, 5)
+              .map(([k, n]) => `${k}×${n}`)
+              .join(', ')}`
+          : ''
+      }`,
+    );
     log(`  errors (rejected)    ${fmt(result.errors)}`);
     log(`  in flight at close   ${fmt(result.inFlightAtClose)} calls; ${fmt(inFlightApplied)} of their rows are in the file`);
-    if (failedButApplied.length) log(`  REJECTED BUT APPLIED ${fmt(failedButApplied.length)} rows  e.g. ${failedButApplied.slice(0, 5).join(', ')}`);
+    if (failedButApplied.length)
+      log(`  REJECTED BUT APPLIED ${fmt(failedButApplied.length)} rows  e.g. ${failedButApplied.slice(0, 5).join(', ')}`);
     if (unexplained.length) log(`  UNEXPLAINED ROWS     ${fmt(unexplained.length)}  e.g. ${unexplained.slice(0, 5).join(', ')}`);
     log(`  hung calls           ${fmt(hung.length)}`);
-    log(`  throughput           ${result.writesPerSecond} rows/s over ${writingSeconds.toFixed(1)} s; latency p50 ${ms(result.p50Ms)}, p99 ${ms(result.p99Ms)}`);
-    log(`  failover             ${kills.map((k) => (k.newLeader ? `${k.newLeader.afterMs} ms` : 'none')).join(', ') || '–'} (tab closed -> another tab reports itself leader)`);
+    log(
+      `  throughput           ${result.writesPerSecond} rows/s over ${writingSeconds.toFixed(1)} s; latency p50 ${ms(result.p50Ms)}, p99 ${ms(result.p99Ms)}`,
+    );
+    log(
+      `  failover             ${kills.map((k) => (k.newLeader ? `${k.newLeader.afterMs} ms` : 'none')).join(', ') || '–'} (tab closed -> another tab reports itself leader)`,
+    );
     if (failed.length) {
       log('');
-      log(`errors by code: ${Object.entries(errorsByCode).map(([code, n]) => `${code} ×${n}`).join(', ')}`);
+      log(
+        `errors by code: ${Object.entries(errorsByCode)
+          .map(([code, n]) => `${code} ×${n}`)
+          .join(', ')}`,
+      );
       for (const call of failed.slice(0, 12)) {
-        const nearest = kills.reduce<KillRecord | undefined>((best, k) => (!best || Math.abs(k.at - call.failedAt) < Math.abs(best.at - call.failedAt) ? k : best), undefined);
+        const nearest = kills.reduce<KillRecord | undefined>(
+          (best, k) => (!best || Math.abs(k.at - call.failedAt) < Math.abs(best.at - call.failedAt) ? k : best),
+          undefined,
+        );
         log(
           `  tab ${call.tabNumber} (${call.tab}) seq ${call.seq}: ${call.code} in ${call.phase} after ${call.failedAt - call.startedAt} ms, ` +
             `${since(call.failedAt).trim()}${nearest ? ` (${((call.failedAt - nearest.at) / 1000).toFixed(2)} s from the kill at ${since(nearest.at).trim()})` : ''}: ${call.message}`,
@@ -411,7 +432,8 @@ export async function stress(options: StressOptions, log: (line: string) => void
     if (hung.length) {
       log('');
       log('hung calls:');
-      for (const call of hung.slice(0, 12)) log(`  tab ${call.tab} writer ${call.writer} seq ${call.seq}: stuck in ${call.phase} since ${since(call.startedAt).trim()}`);
+      for (const call of hung.slice(0, 12))
+        log(`  tab ${call.tab} writer ${call.writer} seq ${call.seq}: stuck in ${call.phase} since ${since(call.startedAt).trim()}`);
     }
     if (session.pageErrors.length) {
       log('');

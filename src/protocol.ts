@@ -118,5 +118,4 @@ export interface Status {
 
 /** Events the worker raises to its page. */
 export type WorkerEvent =
-  | { type: 'leaderchange'; leaderId: string | null; epoch: number; role: 'leader' | 'follower' }
-  | { type: 'fallback'; reason: string };
+  { type: 'leaderchange'; leaderId: string | null; epoch: number; role: 'leader' | 'follower' } | { type: 'fallback'; reason: string };

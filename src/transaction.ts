@@ -3,11 +3,12 @@ import { packStatements, unpackResults, type PackedResults } from './batch-wire.
 import { checkBatch, checkParams, checkSql } from './params.ts';
 import type { BatchResult, BatchStatement, Reply, Request, Row, RunResult, SqlParams } from './protocol.ts';
 
-type StatementBody = Extract<Request, { op: 'exec' | 'run' | 'all' | 'get' | 'batch' }> extends infer R
-  ? R extends Request
-    ? Omit<R, 'requestId' | 'deadline' | 'txId'>
-    : never
-  : never;
+type StatementBody =
+  Extract<Request, { op: 'exec' | 'run' | 'all' | 'get' | 'batch' }> extends infer R
+    ? R extends Request
+      ? Omit<R, 'requestId' | 'deadline' | 'txId'>
+      : never
+    : never;
 
 /**
  * The handle an interactive transaction's function receives: the same verbs as the database,
@@ -56,7 +57,9 @@ export class Transaction {
 
   private call(body: StatementBody): Promise<Reply> {
     if (this.ended) {
-      return Promise.reject(new SqliteError('TRANSACTION_ABORTED', 'this transaction has already ended; use db, or start a new transaction'));
+      return Promise.reject(
+        new SqliteError('TRANSACTION_ABORTED', 'this transaction has already ended; use db, or start a new transaction'),
+      );
     }
     return this.send(body);
   }

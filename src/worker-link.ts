@@ -1,7 +1,15 @@
 import { proxy, wrap, type Remote } from 'comlink';
 import { installErrorTransfer } from './error-transfer.ts';
 import { SqliteError } from './errors.ts';
-import { isTransactionStatement, type OpenInfo, type Reply, type Request, type Status, type WorkerConfig, type WorkerEvent } from './protocol.ts';
+import {
+  isTransactionStatement,
+  type OpenInfo,
+  type Reply,
+  type Request,
+  type Status,
+  type WorkerConfig,
+  type WorkerEvent,
+} from './protocol.ts';
 import type { WorkerApi } from '../worker/worker-api.ts';
 import { peerLockName, whenReleased } from '../worker/locks.ts';
 

@@ -46,7 +46,11 @@ describe('batch wire form', () => {
   });
 
   it('refuses malformed packed batches with INVALID_ARGUMENT', () => {
-    const good = () => packStatements([{ sql: 'SELECT ?', params: [1] }, { sql: 'SELECT :a', params: { a: 2 } }]);
+    const good = () =>
+      packStatements([
+        { sql: 'SELECT ?', params: [1] },
+        { sql: 'SELECT :a', params: { a: 2 } },
+      ]);
     expect(refusal(good())).toBe('accepted');
     const cases: Record<string, unknown> = {
       'not an object': 'x',
@@ -62,7 +66,8 @@ describe('batch wire form', () => {
       'a bigint out of range': { ...good(), values: [2n ** 64n, { a: 2 }] },
       'an empty SQL text': { ...good(), texts: [' ', 'SELECT :a'] },
     };
-    for (const [label, value] of Object.entries(cases)) expect({ label, code: refusal(value) }).toEqual({ label, code: 'INVALID_ARGUMENT' });
+    for (const [label, value] of Object.entries(cases))
+      expect({ label, code: refusal(value) }).toEqual({ label, code: 'INVALID_ARGUMENT' });
   });
 
   it('packs 100,000 insert results into one run and unpacks them whole', () => {

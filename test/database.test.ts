@@ -30,7 +30,7 @@ describe.each(['opfs', 'memory'] as const)('database on %s', (storage) => {
 
     it('returns the number of rows an UPDATE or a DELETE changed', async () => {
       const db = await open({ storage });
-      await db.exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3), (4)");
+      await db.exec('CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3), (4)');
       expect((await db.run('UPDATE t SET x = x * 10 WHERE x > 1')).changes).toBe(3);
       expect((await db.run('DELETE FROM t WHERE x >= 30')).changes).toBe(2);
     });
@@ -174,13 +174,9 @@ describe.each(['opfs', 'memory'] as const)('database on %s', (storage) => {
 
     it('is atomic: a failing statement undoes the ones before it and rejects with its SQLite code', async () => {
       const db = await open({ storage });
-      await db.exec("CREATE TABLE t (x INTEGER UNIQUE); INSERT INTO t VALUES (1)");
+      await db.exec('CREATE TABLE t (x INTEGER UNIQUE); INSERT INTO t VALUES (1)');
       const error = await failure(() =>
-        db.batch([
-          { sql: 'INSERT INTO t VALUES (2)' },
-          { sql: 'INSERT INTO t VALUES (1)' },
-          { sql: 'INSERT INTO t VALUES (3)' },
-        ]),
+        db.batch([{ sql: 'INSERT INTO t VALUES (2)' }, { sql: 'INSERT INTO t VALUES (1)' }, { sql: 'INSERT INTO t VALUES (3)' }]),
       );
       expect(error.code).toBe('SQLITE_CONSTRAINT_UNIQUE');
       expect(await db.all('SELECT x FROM t')).toEqual([{ x: 1 }]);

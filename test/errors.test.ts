@@ -38,7 +38,7 @@ const UNBINDABLE: Array<[string, unknown]> = [
 
 describe.each(['opfs', 'memory'] as const)('errors on %s', (storage) => {
   describe('SQLite failures', () => {
-    it('arrive as SqliteError instances with name, code, resultCode and SQLite\'s text', async () => {
+    it("arrive as SqliteError instances with name, code, resultCode and SQLite's text", async () => {
       const db = await seeded(storage);
       await db.exec('CREATE TABLE u (x INTEGER UNIQUE); INSERT INTO u VALUES (1)');
       const error = await db.run('INSERT INTO u VALUES (1)').catch((e: unknown) => e);
@@ -140,18 +140,21 @@ describe.each(['opfs', 'memory'] as const)('errors on %s', (storage) => {
       },
     ];
 
-    it.each(cases)('$name: run, all, get and exec reject with $code, and nothing is lost', async ({ setup, sql, code, resultCode, text }) => {
-      const db = await seeded(storage);
-      if (setup) await db.exec(setup);
-      const before = setup.startsWith('CREATE TABLE t') ? await count(db, 't') : undefined;
-      for (const verb of ['run', 'all', 'get', 'exec'] as const) {
-        const error = await failure(() => (verb === 'exec' ? db.exec(sql) : db[verb](sql)));
-        expect({ verb, code: error.code, resultCode: error.resultCode }).toEqual({ verb, code, resultCode });
-        expect(error.message).toContain(text);
-      }
-      if (before !== undefined) expect(await count(db, 't')).toBe(before);
-      await expectIntact(db);
-    });
+    it.each(cases)(
+      '$name: run, all, get and exec reject with $code, and nothing is lost',
+      async ({ setup, sql, code, resultCode, text }) => {
+        const db = await seeded(storage);
+        if (setup) await db.exec(setup);
+        const before = setup.startsWith('CREATE TABLE t') ? await count(db, 't') : undefined;
+        for (const verb of ['run', 'all', 'get', 'exec'] as const) {
+          const error = await failure(() => (verb === 'exec' ? db.exec(sql) : db[verb](sql)));
+          expect({ verb, code: error.code, resultCode: error.resultCode }).toEqual({ verb, code, resultCode });
+          expect(error.message).toContain(text);
+        }
+        if (before !== undefined) expect(await count(db, 't')).toBe(before);
+        await expectIntact(db);
+      },
+    );
 
     it('a failing statement in exec undoes the statements of that exec before it', async () => {
       const db = await seeded(storage);

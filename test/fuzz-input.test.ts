@@ -18,13 +18,72 @@ const HUGE_STRING = 'x'.repeat(MB);
 const HUGE_BLOB = new Uint8Array(MB).fill(7);
 
 const FRAGMENTS = [
-  'SELECT', 'INSERT INTO t', 'INSERT INTO t (a, b, c)', 'UPDATE t SET a =', 'DELETE FROM t', 'VALUES', '(?, ?, ?)', '(?)',
-  '?', '?1', '?999', '?0', ':a', '@b', '$c', ':', '*', 'FROM t', 'FROM nowhere', 'WHERE', 'a =', 'b >', 'LIMIT', '1', '-1',
-  '0x7fffffffffffffff', '9223372036854775808', '1e999', "'text'", "'unterminated", '"ident"', 'x', 'NULL', 'RETURNING *',
-  '(', ')', ',', ';', '--', '/*', '*/', 'BEGIN', 'COMMIT', 'ROLLBACK', 'SAVEPOINT s', 'RELEASE s', 'RELEASE baton_request',
-  'PRAGMA', 'PRAGMA user_version', 'PRAGMA user_version = 3', 'VACUUM', 'CREATE TABLE IF NOT EXISTS t2 (a)', 'DROP TABLE t2',
-  'zeroblob(10)', 'randomblob(16)', 'length(?)', 'typeof(?)', 'json(?)', 'ANALYZE', 'EXPLAIN', 'WITH x AS (SELECT 1)',
-  '_baton_requests', 'SELECT * FROM _baton_meta', '\u0000', '\u{1F600}', '\uD800',
+  'SELECT',
+  'INSERT INTO t',
+  'INSERT INTO t (a, b, c)',
+  'UPDATE t SET a =',
+  'DELETE FROM t',
+  'VALUES',
+  '(?, ?, ?)',
+  '(?)',
+  '?',
+  '?1',
+  '?999',
+  '?0',
+  ':a',
+  '@b',
+  '$c',
+  ':',
+  '*',
+  'FROM t',
+  'FROM nowhere',
+  'WHERE',
+  'a =',
+  'b >',
+  'LIMIT',
+  '1',
+  '-1',
+  '0x7fffffffffffffff',
+  '9223372036854775808',
+  '1e999',
+  "'text'",
+  "'unterminated",
+  '"ident"',
+  'x',
+  'NULL',
+  'RETURNING *',
+  '(',
+  ')',
+  ',',
+  ';',
+  '--',
+  '/*',
+  '*/',
+  'BEGIN',
+  'COMMIT',
+  'ROLLBACK',
+  'SAVEPOINT s',
+  'RELEASE s',
+  'RELEASE baton_request',
+  'PRAGMA',
+  'PRAGMA user_version',
+  'PRAGMA user_version = 3',
+  'VACUUM',
+  'CREATE TABLE IF NOT EXISTS t2 (a)',
+  'DROP TABLE t2',
+  'zeroblob(10)',
+  'randomblob(16)',
+  'length(?)',
+  'typeof(?)',
+  'json(?)',
+  'ANALYZE',
+  'EXPLAIN',
+  'WITH x AS (SELECT 1)',
+  '_baton_requests',
+  'SELECT * FROM _baton_meta',
+  '\u0000',
+  '\u{1F600}',
+  '\uD800',
 ];
 
 const sqlArb: fc.Arbitrary<unknown> = fc.oneof(
@@ -44,7 +103,10 @@ const valueArb: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => (
     { weight: 1, arbitrary: fc.constantFrom(2n ** 63n, -(2n ** 63n) - 1n, 2n ** 63n - 1n) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 16 }) },
     { weight: 1, arbitrary: fc.constantFrom<unknown>(HUGE_STRING, HUGE_BLOB) },
-    { weight: 1, arbitrary: fc.constantFrom<unknown>(() => 1, Symbol('p'), new Date(0), new Map(), /x/, new Int16Array(2), new ArrayBuffer(4)) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<unknown>(() => 1, Symbol('p'), new Date(0), new Map(), /x/, new Int16Array(2), new ArrayBuffer(4)),
+    },
     { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 }) },
     { weight: 1, arbitrary: fc.array(tie('value'), { maxLength: 2 }) },
   ),
@@ -53,11 +115,15 @@ const valueArb: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => (
 const paramsArb: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: fc.constant(undefined) },
   { weight: 6, arbitrary: fc.array(valueArb, { maxLength: 5 }) },
-  { weight: 3, arbitrary: fc.dictionary(fc.constantFrom('a', 'b', 'c', ':a', '@b', '$c', '__proto__', 'constructor'), valueArb, { maxKeys: 3 }) },
+  {
+    weight: 3,
+    arbitrary: fc.dictionary(fc.constantFrom('a', 'b', 'c', ':a', '@b', '$c', '__proto__', 'constructor'), valueArb, { maxKeys: 3 }),
+  },
   { weight: 1, arbitrary: valueArb },
 );
 
-type Call = { verb: 'run' | 'all' | 'get'; sql: unknown; params: unknown } | { verb: 'exec'; sql: unknown } | { verb: 'batch'; statements: unknown };
+type Call =
+  { verb: 'run' | 'all' | 'get'; sql: unknown; params: unknown } | { verb: 'exec'; sql: unknown } | { verb: 'batch'; statements: unknown };
 
 const callArb: fc.Arbitrary<Call> = fc.oneof(
   fc.record({ verb: fc.constantFrom('run' as const, 'all' as const, 'get' as const), sql: sqlArb, params: paramsArb }),
@@ -97,14 +163,20 @@ async function attempt(db: Database, call: Call): Promise<Outcome> {
   let promise: Promise<unknown>;
   try {
     promise =
-      call.verb === 'batch' ? loose.batch!.call(db, call.statements) : call.verb === 'exec' ? loose.exec!.call(db, call.sql) : loose[call.verb]!.call(db, call.sql, call.params);
+      call.verb === 'batch'
+        ? loose.batch!.call(db, call.statements)
+        : call.verb === 'exec'
+          ? loose.exec!.call(db, call.sql)
+          : loose[call.verb]!.call(db, call.sql, call.params);
   } catch (e) {
     // Counted, not failed: a bad argument may be reported by a throw before the promise exists.
     syncThrows++;
     promise = Promise.reject(e);
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const hang = new Promise<Outcome>((resolve) => (timer = setTimeout(() => resolve({ bad: `no answer within ${CALL_TIMEOUT_MS} ms` }), CALL_TIMEOUT_MS)));
+  const hang = new Promise<Outcome>(
+    (resolve) => (timer = setTimeout(() => resolve({ bad: `no answer within ${CALL_TIMEOUT_MS} ms` }), CALL_TIMEOUT_MS)),
+  );
   const settled = promise.then(
     (): Outcome => ({ ok: true }),
     (e: unknown): Outcome => {
@@ -139,5 +211,7 @@ test(`${CASES} groups of bad calls: each resolves or rejects with a coded Sqlite
   const { lastInsertRowid } = await db.run('INSERT INTO known (body) VALUES (?)', ['still works']);
   expect(await db.get('SELECT body FROM known WHERE id = ?', [lastInsertRowid])).toEqual({ body: 'still works' });
   expect((await db.get<{ integrity_check: string }>('PRAGMA integrity_check'))?.integrity_check).toBe('ok');
-  console.log(`fuzz-input: ${resolved} resolved, rejected by code ${JSON.stringify(Object.fromEntries(codes))}, ${syncThrows} thrown before returning a promise`);
+  console.log(
+    `fuzz-input: ${resolved} resolved, rejected by code ${JSON.stringify(Object.fromEntries(codes))}, ${syncThrows} thrown before returning a promise`,
+  );
 }, 120_000);

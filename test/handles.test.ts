@@ -9,7 +9,6 @@ import { open, uniqueName } from './support/open.ts';
  * then fails with a named error. Never a hang, never a bare DOMException.
  */
 
-
 async function holdHandles(name: string, ms: number): Promise<Worker> {
   const worker = new Worker(new URL('./support/hold-pool.worker.ts', import.meta.url), { type: 'module' });
   await wrap<{ hold(name: string, ms: number): Promise<void> }>(worker).hold(name, ms);

@@ -41,9 +41,7 @@ async function expectCarriedOver(db: Db, deadline: number): Promise<void> {
     { deadline, id: 'req-a', reply: '{"changes":1}' },
     { deadline: deadline + 1, id: 'req-b', reply: null },
   ]);
-  const leftovers = await db.all(
-    "SELECT name FROM sqlite_master WHERE name IN ('_baton_requests_by_id', '_baton_requests_expires')",
-  );
+  const leftovers = await db.all("SELECT name FROM sqlite_master WHERE name IN ('_baton_requests_by_id', '_baton_requests_expires')");
   expect(leftovers).toEqual([]);
   // Writes go on being recorded under the new key.
   await db.run("INSERT INTO t (body) VALUES ('after')");

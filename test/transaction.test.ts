@@ -204,9 +204,7 @@ describe.each(['opfs', 'memory'] as const)('transaction on %s', (storage) => {
     const db = await withTable(storage);
     await db.transaction(async (tx) => {
       await tx.run("INSERT INTO t (v) VALUES ('a')");
-      const error = await failure(() =>
-        tx.batch([{ sql: "INSERT INTO t (v) VALUES ('b')" }, { sql: "INSERT INTO t (v) VALUES ('a')" }]),
-      );
+      const error = await failure(() => tx.batch([{ sql: "INSERT INTO t (v) VALUES ('b')" }, { sql: "INSERT INTO t (v) VALUES ('a')" }]));
       expect(error.code).toBe('SQLITE_CONSTRAINT_UNIQUE');
       expect(await tx.all('SELECT v FROM t')).toEqual([{ v: 'a' }]);
       await tx.run("INSERT INTO t (v) VALUES ('c')");

@@ -81,7 +81,11 @@ export class Connection {
           return capi.SQLITE_DENY;
         }
         if (action === capi.SQLITE_ATTACH || action === capi.SQLITE_DETACH) {
-          this.refusal = new SqliteError('SQLITE_AUTH', 'ATTACH and DETACH are refused: the leader owns every file this database uses', capi.SQLITE_AUTH);
+          this.refusal = new SqliteError(
+            'SQLITE_AUTH',
+            'ATTACH and DETACH are refused: the leader owns every file this database uses',
+            capi.SQLITE_AUTH,
+          );
           return capi.SQLITE_DENY;
         }
         // Reading these pragmas is fine; setting them is what would break the guarantees.
@@ -126,7 +130,11 @@ export class Connection {
         return refusal;
       }
       if ((resultCode & 0xff) === capi.SQLITE_INTERRUPT && Date.now() > this.stopAt) {
-        return new SqliteError('INTERRUPTED', `the call ran longer than its queryTimeout (${this.interruptedAfter} ms) and was interrupted; it applied nothing`, resultCode);
+        return new SqliteError(
+          'INTERRUPTED',
+          `the call ran longer than its queryTimeout (${this.interruptedAfter} ms) and was interrupted; it applied nothing`,
+          resultCode,
+        );
       }
       const code = capi.sqlite3_js_rc_str(resultCode) ?? 'SQLITE_ERROR';
       // oo1 prefixes SQLite's own text with "SQLITE_X: sqlite3 result code N: "; keep SQLite's words.

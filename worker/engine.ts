@@ -30,7 +30,12 @@ export function loadSqlite(): Promise<Sqlite3Static> {
  * Wraps a freshly opened handle: settings every engine shares, then the connection. Defensive
  * mode and trusted_schema=OFF keep SQL from any tab from corrupting the file on purpose.
  */
-export function connect(sqlite3: Sqlite3Static, db: Database, durability: Durability, persistent: boolean): Omit<Engine, 'storage' | 'close'> {
+export function connect(
+  sqlite3: Sqlite3Static,
+  db: Database,
+  durability: Durability,
+  persistent: boolean,
+): Omit<Engine, 'storage' | 'close'> {
   const { capi } = sqlite3;
   capi.sqlite3_db_config(db, capi.SQLITE_DBCONFIG_DEFENSIVE, 1, 0);
   capi.sqlite3_db_config(db, capi.SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, 0);

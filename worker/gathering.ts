@@ -28,10 +28,13 @@ export class Gathering {
     }
     if (this.state === 'idle') {
       this.state = 'holding';
-      this.timer = setTimeout(() => {
-        this.state = 'expired';
-        this.wake();
-      }, Math.min(MAX_HOLD_MS, this.lastCommitMs));
+      this.timer = setTimeout(
+        () => {
+          this.state = 'expired';
+          this.wake();
+        },
+        Math.min(MAX_HOLD_MS, this.lastCommitMs),
+      );
     }
     return true;
   }

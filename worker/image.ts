@@ -24,7 +24,11 @@ function sqliteError(sqlite3: Sqlite3Static, e: unknown): SqliteError {
   if (e instanceof SqliteError) return e;
   const rc = (e as { resultCode?: unknown }).resultCode;
   const code = typeof rc === 'number' ? sqlite3.capi.sqlite3_js_rc_str(rc) : undefined;
-  return new SqliteError((code ?? 'SQLITE_CORRUPT') as `SQLITE_${string}`, `the image cannot be read: ${String((e as Error).message)}`, typeof rc === 'number' ? rc : undefined);
+  return new SqliteError(
+    (code ?? 'SQLITE_CORRUPT') as `SQLITE_${string}`,
+    `the image cannot be read: ${String((e as Error).message)}`,
+    typeof rc === 'number' ? rc : undefined,
+  );
 }
 
 /** Opens `image` as an in-memory database after checking it is a whole, sound SQLite file. */
@@ -38,9 +42,16 @@ export function openImage(sqlite3: Sqlite3Static, image: Uint8Array): Database {
   try {
     const bytes = asRollbackJournal(image);
     const pointer = wasm.allocFromTypedArray(bytes);
-    const rc = capi.sqlite3_deserialize(db, 'main', pointer, bytes.byteLength, bytes.byteLength,
-      capi.SQLITE_DESERIALIZE_FREEONCLOSE | capi.SQLITE_DESERIALIZE_RESIZEABLE);
-    if (rc !== 0) throw new SqliteError((capi.sqlite3_js_rc_str(rc) ?? 'SQLITE_ERROR') as `SQLITE_${string}`, 'the image cannot be loaded', rc);
+    const rc = capi.sqlite3_deserialize(
+      db,
+      'main',
+      pointer,
+      bytes.byteLength,
+      bytes.byteLength,
+      capi.SQLITE_DESERIALIZE_FREEONCLOSE | capi.SQLITE_DESERIALIZE_RESIZEABLE,
+    );
+    if (rc !== 0)
+      throw new SqliteError((capi.sqlite3_js_rc_str(rc) ?? 'SQLITE_ERROR') as `SQLITE_${string}`, 'the image cannot be loaded', rc);
     const problems = db.exec({ sql: 'PRAGMA integrity_check', returnValue: 'resultRows', rowMode: 0 }) as unknown[];
     if (problems.length !== 1 || problems[0] !== 'ok') {
       throw new SqliteError('SQLITE_CORRUPT', `the image is corrupt: ${problems.slice(0, 3).join('; ')}`, capi.SQLITE_CORRUPT);

@@ -47,11 +47,13 @@ export function holdLock(name: string, until: Promise<unknown>): Promise<void> {
 export function whenReleased(name: string, signal?: AbortSignal): Promise<void> {
   const manager = locks();
   if (!manager) return new Promise<void>(() => undefined);
-  return manager.request(name, { mode: 'shared', signal }, () => undefined).then(
-    () => undefined,
-    (e: unknown) => {
-      if (signal?.aborted) return new Promise<void>(() => undefined);
-      throw e;
-    },
-  );
+  return manager
+    .request(name, { mode: 'shared', signal }, () => undefined)
+    .then(
+      () => undefined,
+      (e: unknown) => {
+        if (signal?.aborted) return new Promise<void>(() => undefined);
+        throw e;
+      },
+    );
 }

@@ -58,9 +58,7 @@ export function parseControl(data: unknown): ControlMessage | undefined {
       return isEpoch(data.epoch) ? { v: VERSION, t: 'announce', from: data.from, epoch: data.epoch } : undefined;
     case 'hello':
     case 'welcome':
-      return isId(data.to) && isEpoch(data.epoch)
-        ? { v: VERSION, t: data.t, from: data.from, to: data.to, epoch: data.epoch }
-        : undefined;
+      return isId(data.to) && isEpoch(data.epoch) ? { v: VERSION, t: data.t, from: data.from, to: data.to, epoch: data.epoch } : undefined;
     default:
       return undefined;
   }

@@ -134,7 +134,17 @@ export class Peer {
         if (!isLeaderGone(e)) throw e;
       }
     }
-    return { role: 'follower', storage: 'opfs', tabId: own, leaderId: null, epoch: this.knownEpoch, queueDepth: 0, inTransaction: false, commits: 0, committedWrites: 0 };
+    return {
+      role: 'follower',
+      storage: 'opfs',
+      tabId: own,
+      leaderId: null,
+      epoch: this.knownEpoch,
+      queueDepth: 0,
+      inTransaction: false,
+      commits: 0,
+      committedWrites: 0,
+    };
   }
 
   /**
@@ -323,10 +333,13 @@ export class Peer {
   /** Resolves at the next change of leader; rejects LOCK_TIMEOUT at `deadline`. */
   private leaderKnown(deadline: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(wake);
-        reject(new SqliteError('LOCK_TIMEOUT', 'no leader could be reached before the lockTimeout'));
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          this.waiters.delete(wake);
+          reject(new SqliteError('LOCK_TIMEOUT', 'no leader could be reached before the lockTimeout'));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       const wake = () => {
         clearTimeout(timer);
         resolve();

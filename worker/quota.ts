@@ -38,7 +38,11 @@ export async function explainStorageError(error: unknown): Promise<never> {
   const code = error instanceof SqliteError ? (error.code as string) : '';
   if ((code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL') && typeof navigator.storage?.getDirectory === 'function') {
     if (await storageFull().catch(() => false)) {
-      throw new SqliteError('QUOTA_EXCEEDED', "the origin's storage quota is used up; this write applied nothing", (error as SqliteError).resultCode);
+      throw new SqliteError(
+        'QUOTA_EXCEEDED',
+        "the origin's storage quota is used up; this write applied nothing",
+        (error as SqliteError).resultCode,
+      );
     }
   }
   throw error;

@@ -68,10 +68,9 @@ export class RequestLog {
     this.conn.control('BEGIN IMMEDIATE');
     try {
       this.conn.exec(this.keyedById() ? MIGRATE_FROM_ID_KEY : SCHEMA);
-      this.conn.query(
-        `INSERT INTO _baton_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-        [epoch],
-      );
+      this.conn.query(`INSERT INTO _baton_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+        epoch,
+      ]);
       this.conn.control('COMMIT');
     } catch (e) {
       if (!this.conn.autocommit) this.conn.control('ROLLBACK');

@@ -27,9 +27,7 @@ export function createWorkerApi(exit: () => void) {
         throw new SqliteError('OPFS_UNAVAILABLE', `storage 'opfs' was asked for but OPFS cannot be used: ${problem}`);
       }
       const memory = config.storage === 'memory' || problem !== undefined;
-      const openEngine = memory
-        ? () => openMemoryEngine(config.durability)
-        : () => openOpfsEngine(config.name, config.durability);
+      const openEngine = memory ? () => openMemoryEngine(config.durability) : () => openOpfsEngine(config.name, config.durability);
       peer = await Peer.join(config, openEngine, !memory, (event) => void onEvent(event), exit);
       return problem === undefined ? { storage: memory ? 'memory' : 'opfs' } : { storage: 'memory', fallbackReason: problem };
     },

@@ -45,7 +45,10 @@ function lockTimeout(request: Request): SqliteError {
 }
 
 function aborted(): SqliteError {
-  return new SqliteError('TRANSACTION_ABORTED', 'the transaction was rolled back (its tab, worker or leader went away, or SQLite ended it); none of it was applied');
+  return new SqliteError(
+    'TRANSACTION_ABORTED',
+    'the transaction was rolled back (its tab, worker or leader went away, or SQLite ended it); none of it was applied',
+  );
 }
 
 function isStandalone(request: Request): boolean {
@@ -215,10 +218,13 @@ export class Writer {
     clearTimeout(this.expiryTimer);
     if (this.queue.length === 0) return;
     const earliest = Math.min(...this.queue.map((job) => job.request.deadline));
-    this.expiryTimer = setTimeout(() => {
-      this.rejectExpired();
-      if (this.tx !== null) this.armExpiry();
-    }, Math.max(0, earliest - Date.now()) + 1);
+    this.expiryTimer = setTimeout(
+      () => {
+        this.rejectExpired();
+        if (this.tx !== null) this.armExpiry();
+      },
+      Math.max(0, earliest - Date.now()) + 1,
+    );
   }
 
   private runGroup(group: Job[]): void {

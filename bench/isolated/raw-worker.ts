@@ -156,7 +156,9 @@ async function profileBatch(name: string, rows: number): Promise<Record<string, 
   let conn: Connection | undefined;
   try {
     db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL');
-    db.exec('CREATE TABLE bulk (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b TEXT NOT NULL); CREATE TABLE log (id TEXT PRIMARY KEY, reply TEXT) WITHOUT ROWID');
+    db.exec(
+      'CREATE TABLE bulk (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b TEXT NOT NULL); CREATE TABLE log (id TEXT PRIMARY KEY, reply TEXT) WITHOUT ROWID',
+    );
     const sql = 'INSERT INTO bulk (a, b) VALUES (?, ?)';
     const statements: Statement[] = [];
     for (let i = 0; i < rows; i++) statements.push({ sql, params: [i, `row ${i}`] });

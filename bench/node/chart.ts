@@ -36,7 +36,8 @@ function text(x: number, y: number, content: string, attrs = ''): string {
 }
 
 function short(value: number, unit: string): string {
-  if (unit === 'ms') return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
+  if (unit === 'ms')
+    return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
   if (value >= 1_000_000) return `${(value / 1_000_000).toFixed(2)}M`;
   if (value >= 10_000) return `${(value / 1000).toFixed(0)}k`;
   if (value >= 1000) return `${(value / 1000).toFixed(1)}k`;
@@ -86,7 +87,9 @@ function horizontalPanel(x: number, y: number, title: string, unit: string, grou
   for (const [i, group] of groups.entries()) {
     const gy = top + i * groupH;
     const barH = Math.min(14, (groupH - 6) / group.bars.length);
-    out.push(text(x + labelW - 8, gy + (group.bars.length * barH) / 2 + 4, group.label, `${FONT} font-size="12" fill="#111827" text-anchor="end"`));
+    out.push(
+      text(x + labelW - 8, gy + (group.bars.length * barH) / 2 + 4, group.label, `${FONT} font-size="12" fill="#111827" text-anchor="end"`),
+    );
     for (const [j, bar] of group.bars.entries()) {
       const by = gy + j * barH;
       if (bar.value === undefined) {
@@ -115,7 +118,12 @@ function tabsPanel(x: number, y: number, medians: Medians): string {
   const subjects: SubjectId[] = ['B', 'D', 'E'];
   out.push(text(x, y + 16, 'Durable single-row writes, all tabs together', `${FONT} font-size="15" font-weight="600" fill="#111827"`));
   out.push(
-    text(x, y + 34, 'acknowledged writes/s (higher is better); each tab awaits each write; red: errors', `${FONT} font-size="11" fill="#4b5563"`),
+    text(
+      x,
+      y + 34,
+      'acknowledged writes/s (higher is better); each tab awaits each write; red: errors',
+      `${FONT} font-size="11" fill="#4b5563"`,
+    ),
   );
   const aRate = medians.A_wal?.['tabs1.rate'] ?? medians.A_wal?.['write.rate'];
   const values = subjects.flatMap((s) => TAB_COUNTS.map((n) => medians[s]?.[`tabs${n}.rate`] ?? 0));
@@ -140,14 +148,25 @@ function tabsPanel(x: number, y: number, medians: Medians): string {
       const v = medians[s]?.[`tabs${n}.rate`];
       const bx = gx + i * barW;
       if (v === undefined) continue;
-      out.push(`<rect x="${bx.toFixed(1)}" y="${scale(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(bottom - scale(v)).toFixed(1)}" fill="${COLORS[s]}"/>`);
+      out.push(
+        `<rect x="${bx.toFixed(1)}" y="${scale(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(bottom - scale(v)).toFixed(1)}" fill="${COLORS[s]}"/>`,
+      );
       out.push(text(bx + barW / 2 - 1, scale(v) - 3, short(v, '/s'), `${FONT} font-size="9" fill="#374151" text-anchor="middle"`));
       const errors = medians[s]?.[`tabs${n}.errors`];
       if (errors !== undefined && errors > 0) {
-        out.push(text(bx + barW / 2 - 1, scale(v) - 13, `${Math.round(errors)} err`, `${FONT} font-size="9" fill="#dc2626" text-anchor="middle"`));
+        out.push(
+          text(bx + barW / 2 - 1, scale(v) - 13, `${Math.round(errors)} err`, `${FONT} font-size="9" fill="#dc2626" text-anchor="middle"`),
+        );
       }
     }
-    out.push(text(gx + (groupW - 16) / 2, bottom + 14, `${n} tab${n > 1 ? 's' : ''}`, `${FONT} font-size="12" fill="#111827" text-anchor="middle"`));
+    out.push(
+      text(
+        gx + (groupW - 16) / 2,
+        bottom + 14,
+        `${n} tab${n > 1 ? 's' : ''}`,
+        `${FONT} font-size="12" fill="#111827" text-anchor="middle"`,
+      ),
+    );
   }
   if (aRate !== undefined) {
     for (const [factor, label, dash] of [
@@ -155,10 +174,19 @@ function tabsPanel(x: number, y: number, medians: Medians): string {
       [5, `target: 5x A`, '1 3'],
     ] as const) {
       const ly = scale(aRate * factor);
-      out.push(`<line x1="${left}" y1="${ly.toFixed(1)}" x2="${left + plotW}" y2="${ly.toFixed(1)}" stroke="#111827" stroke-dasharray="${dash}"/>`);
+      out.push(
+        `<line x1="${left}" y1="${ly.toFixed(1)}" x2="${left + plotW}" y2="${ly.toFixed(1)}" stroke="#111827" stroke-dasharray="${dash}"/>`,
+      );
       // A's label on the left, above the 1-tab group, clear of the tallest (8-tab) bars' labels.
       const atLeft = factor === 1;
-      out.push(text(atLeft ? left + 4 : left + plotW, ly - 3, label, `${FONT} font-size="10" fill="#111827" text-anchor="${atLeft ? 'start' : 'end'}"`));
+      out.push(
+        text(
+          atLeft ? left + 4 : left + plotW,
+          ly - 3,
+          label,
+          `${FONT} font-size="10" fill="#111827" text-anchor="${atLeft ? 'start' : 'end'}"`,
+        ),
+      );
     }
   }
   const legendY = bottom + 28;
@@ -182,14 +210,16 @@ export function drawChart(medians: Medians, meta: Meta): string {
     20,
     'Point read by primary key, p50',
     'ms',
-    subjects.filter((s) => s !== 'A_rollback').map((s) => ({
-      label: label(s),
-      bars: [
-        // B and C pages have a 100 µs timer; their reads repeated in isolated pages have 5 µs.
-        { value: (s === 'B' || s === 'C' ? m(s, 'readFine.p50') : undefined) ?? m(s, 'read.p50'), color: COLORS[s]! },
-        ...(s === 'A_wal' ? [] : [{ value: m(s, 'readLoad.p50'), color: COLORS[s]!, faded: true }]),
-      ],
-    })),
+    subjects
+      .filter((s) => s !== 'A_rollback')
+      .map((s) => ({
+        label: label(s),
+        bars: [
+          // B and C pages have a 100 µs timer; their reads repeated in isolated pages have 5 µs.
+          { value: (s === 'B' || s === 'C' ? m(s, 'readFine.p50') : undefined) ?? m(s, 'read.p50'), color: COLORS[s]! },
+          ...(s === 'A_wal' ? [] : [{ value: m(s, 'readLoad.p50'), color: COLORS[s]!, faded: true }]),
+        ],
+      })),
     ['solid: idle (baton: 5 µs timer)', 'faded: while another tab writes', '(lower is better)'],
     true,
   );
@@ -198,7 +228,13 @@ export function drawChart(medians: Medians, meta: Meta): string {
     PANEL_H + 50,
     'Single-row durable write latency',
     'ms',
-    subjects.map((s) => ({ label: label(s), bars: [{ value: m(s, 'write.p50'), color: COLORS[s]! }, { value: m(s, 'write.p99'), color: COLORS[s]!, faded: true }] })),
+    subjects.map((s) => ({
+      label: label(s),
+      bars: [
+        { value: m(s, 'write.p50'), color: COLORS[s]! },
+        { value: m(s, 'write.p99'), color: COLORS[s]!, faded: true },
+      ],
+    })),
     ['solid: p50', 'faded: p99', 'autocommit INSERT, awaited one by one (lower is better)'],
     true,
   );
@@ -207,7 +243,13 @@ export function drawChart(medians: Medians, meta: Meta): string {
     PANEL_H + 50,
     '100,000-row insert',
     'rows/s',
-    subjects.map((s) => ({ label: label(s), bars: [{ value: m(s, 'bulk.batch'), color: COLORS[s]! }, { value: m(s, 'bulk.chunks'), color: COLORS[s]!, faded: true }] })),
+    subjects.map((s) => ({
+      label: label(s),
+      bars: [
+        { value: m(s, 'bulk.batch'), color: COLORS[s]! },
+        { value: m(s, 'bulk.chunks'), color: COLORS[s]!, faded: true },
+      ],
+    })),
     ['solid: one batch', 'faded: 1,000-row batches', '(higher is better)'],
   );
   const height = 2 * PANEL_H + 110;

@@ -68,7 +68,10 @@ async function phase(ctx: RunContext, name: string, body: (tabs: Page[]) => Prom
     ctx.log(`  ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return true;
   } catch (error) {
-    const message = `run ${ctx.run + 1}, ${name}: ${String((error as Error)?.stack ?? error).split('\n').slice(0, 3).join(' | ')}`;
+    const message = `run ${ctx.run + 1}, ${name}: ${String((error as Error)?.stack ?? error)
+      .split('\n')
+      .slice(0, 3)
+      .join(' | ')}`;
     ctx.notes.push(message);
     ctx.log(`  FAILED ${message}`);
     return false;
@@ -88,7 +91,9 @@ async function step(ctx: RunContext, subject: SubjectId, name: string, body: () 
   try {
     await body();
   } catch (error) {
-    const message = String((error as Error)?.message ?? error).split('\n')[0]!.slice(0, 300);
+    const message = String((error as Error)?.message ?? error)
+      .split('\n')[0]!
+      .slice(0, 300);
     ctx.notes.push(`run ${ctx.run + 1}, ${subject} ${name} failed: ${message}`);
     ctx.log(`  ${subject} ${name} FAILED: ${message}`);
   }
@@ -170,7 +175,10 @@ async function readsUnderLoad(ctx: RunContext, subject: SubjectId, reader: Page,
   set(ctx, subject, 'readLoad.p99', reads.p99);
   set(ctx, subject, 'readLoad.mean', reads.mean);
   set(ctx, subject, 'readLoad.writes', loop.acked);
-  if (loop.errors > 0) ctx.notes.push(`run ${ctx.run + 1}, ${subject} reads under load: the writing tab saw ${loop.errors} errors ${JSON.stringify(loop.errorCodes)}`);
+  if (loop.errors > 0)
+    ctx.notes.push(
+      `run ${ctx.run + 1}, ${subject} reads under load: the writing tab saw ${loop.errors} errors ${JSON.stringify(loop.errorCodes)}`,
+    );
 }
 
 type Metered<T> = { result: T; io: IoFigures };
@@ -186,7 +194,11 @@ function setIoPerOp(ctx: RunContext, subject: SubjectId, prefix: string, io: IoF
 
 /** A: raw sqlite-wasm in one worker, both journal modes; then sqlite-baton's engine without hops. */
 export async function rawPhase(ctx: RunContext, names: Record<string, string>): Promise<void> {
-  for (const [subject, mode] of [['A_wal', 'wal'], ['A_rollback', 'rollback'], ['A_engine', 'engine']] as const) {
+  for (const [subject, mode] of [
+    ['A_wal', 'wal'],
+    ['A_rollback', 'rollback'],
+    ['A_engine', 'engine'],
+  ] as const) {
     await phase(ctx, `${subject} single tab`, async (tabs) => {
       const page = await openTab(ctx, tabs, PAGES.raw, subject);
       const name = (names[subject] = unique(subject));
@@ -198,7 +210,9 @@ export async function rawPhase(ctx: RunContext, names: Record<string, string>): 
       if (subject !== 'A_engine') {
         // The loop the tabs run, with one writer, in the worker: A's durable autocommit rate.
         await step(ctx, subject, 'one writer loop', async () => {
-          const [{ result: loop, io }, cpu] = await withCpu(ctx, () => api.run<Metered<LoopResult>>(page, 'metered', 'soloLoop', ctx.sizes.tabsMs));
+          const [{ result: loop, io }, cpu] = await withCpu(ctx, () =>
+            api.run<Metered<LoopResult>>(page, 'metered', 'soloLoop', ctx.sizes.tabsMs),
+          );
           setIoPerOp(ctx, subject, 'tabs1', io, loop.latencies.length);
           set(ctx, subject, 'tabs1.rate', (loop.acked / ctx.sizes.tabsMs) * 1000);
           set(ctx, subject, 'tabs1.p50', quantile(loop.latencies, 0.5));
@@ -212,7 +226,13 @@ export async function rawPhase(ctx: RunContext, names: Record<string, string>): 
         for (const writers of [1, 8]) {
           await step(ctx, subject, `${writers} concurrent writers`, async () => {
             const [{ result: r, io }, cpu] = await withCpu(ctx, () =>
-              api.run<Metered<{ perSecond: number; p99: number; writes: number }>>(page, 'metered', 'concurrentWrites', writers, ctx.sizes.tabsMs),
+              api.run<Metered<{ perSecond: number; p99: number; writes: number }>>(
+                page,
+                'metered',
+                'concurrentWrites',
+                writers,
+                ctx.sizes.tabsMs,
+              ),
             );
             setIoPerOp(ctx, subject, `concurrent${writers}`, io, r.writes);
             set(ctx, subject, `concurrent${writers}.rate`, r.perSecond);
@@ -276,7 +296,10 @@ export async function batonFineTimerPhase(ctx: RunContext): Promise<void> {
     if (!fine) throw new Error('the isolated baton page is not cross-origin isolated');
     await api.run(leader, 'schema');
     await api.run(leader, 'prefill', ctx.sizes.readRows, 'prefill');
-    for (const [subject, page] of [['B', leader], ['C', follower]] as const) {
+    for (const [subject, page] of [
+      ['B', leader],
+      ['C', follower],
+    ] as const) {
       const ping = await api.ping(page, ctx.sizes.pings);
       set(ctx, subject, 'pingFine.p50', ping.p50);
       set(ctx, subject, 'pingFine.mean', ping.mean);
@@ -349,7 +372,13 @@ export async function tabsPhase(ctx: RunContext, subject: 'B' | 'D' | 'E'): Prom
         set(ctx, subject, `tabs${count}.groupSize`, (after.writes - before.writes) / (after.commits - before.commits));
       }
       const acked = results.reduce((sum, r) => sum + r.acked, 0);
-      setCpuPerOp(ctx, subject, `tabs${count}.cpu`, cpu, results.reduce((sum, r) => sum + r.latencies.length, 0));
+      setCpuPerOp(
+        ctx,
+        subject,
+        `tabs${count}.cpu`,
+        cpu,
+        results.reduce((sum, r) => sum + r.latencies.length, 0),
+      );
       const errors = results.reduce((sum, r) => sum + r.errors, 0);
       const latencies = results.flatMap((r) => r.latencies);
       set(ctx, subject, `tabs${count}.rate`, (acked / ctx.sizes.tabsMs) * 1000);
@@ -360,7 +389,9 @@ export async function tabsPhase(ctx: RunContext, subject: 'B' | 'D' | 'E'): Prom
         const codes: Record<string, number> = {};
         for (const r of results) for (const [code, n] of Object.entries(r.errorCodes)) codes[code] = (codes[code] ?? 0) + n;
         const samples = results.flatMap((r) => r.errorSamples).slice(0, 2);
-        ctx.notes.push(`run ${ctx.run + 1}, ${subject} ${count} tabs: ${errors} errors ${JSON.stringify(codes)}; e.g. ${samples.join(' / ')}`);
+        ctx.notes.push(
+          `run ${ctx.run + 1}, ${subject} ${count} tabs: ${errors} errors ${JSON.stringify(codes)}; e.g. ${samples.join(' / ')}`,
+        );
       }
     }
     for (const page of tabs) await api.close(page).catch(() => {});

@@ -84,8 +84,20 @@ function rows(): Row[] {
     { label: 'point read p99, idle', unit: 'ms', metric: 'read.p99', higherIsBetter: false },
     { label: 'point read mean, idle', unit: 'ms', metric: 'read.mean', higherIsBetter: false },
     { label: 'point read p50, idle, 5 µs timer⁵', unit: 'ms', metric: 'readFine.p50', higherIsBetter: false, na: FINE_ONLY },
-    { label: 'point read p50, other tab writing', unit: 'ms', metric: 'readLoad.p50', higherIsBetter: false, na: { A_wal: NO_CONCURRENCY, A_rollback: NO_CONCURRENCY } },
-    { label: 'point read p99, other tab writing', unit: 'ms', metric: 'readLoad.p99', higherIsBetter: false, na: { A_wal: NO_CONCURRENCY, A_rollback: NO_CONCURRENCY } },
+    {
+      label: 'point read p50, other tab writing',
+      unit: 'ms',
+      metric: 'readLoad.p50',
+      higherIsBetter: false,
+      na: { A_wal: NO_CONCURRENCY, A_rollback: NO_CONCURRENCY },
+    },
+    {
+      label: 'point read p99, other tab writing',
+      unit: 'ms',
+      metric: 'readLoad.p99',
+      higherIsBetter: false,
+      na: { A_wal: NO_CONCURRENCY, A_rollback: NO_CONCURRENCY },
+    },
     { label: '100k-row insert, one batch', unit: 'rows/s', metric: 'bulk.batch', higherIsBetter: true },
     { label: '100k-row insert, 1000-row chunks', unit: 'rows/s', metric: 'bulk.chunks', higherIsBetter: true },
   ];
@@ -93,13 +105,40 @@ function rows(): Row[] {
     // A has one writer: its row is the one-tab row, and the other rows compare with it.
     const na = n === 1 ? { C: SAME_AS_B } : { A_wal: NO_TABS, A_rollback: NO_TABS, C: SAME_AS_B };
     list.push(
-      { label: `${n} tab${n > 1 ? 's' : ''} writing: acked`, unit: 'writes/s', metric: `tabs${n}.rate`, aMetric: 'tabs1.rate', higherIsBetter: true, na },
-      { label: `${n} tab${n > 1 ? 's' : ''} writing: p99`, unit: 'ms', metric: `tabs${n}.p99`, aMetric: 'tabs1.p99', higherIsBetter: false, na },
+      {
+        label: `${n} tab${n > 1 ? 's' : ''} writing: acked`,
+        unit: 'writes/s',
+        metric: `tabs${n}.rate`,
+        aMetric: 'tabs1.rate',
+        higherIsBetter: true,
+        na,
+      },
+      {
+        label: `${n} tab${n > 1 ? 's' : ''} writing: p99`,
+        unit: 'ms',
+        metric: `tabs${n}.p99`,
+        aMetric: 'tabs1.p99',
+        higherIsBetter: false,
+        na,
+      },
       { label: `${n} tab${n > 1 ? 's' : ''} writing: errors`, unit: 'count', metric: `tabs${n}.errors`, higherIsBetter: false, na },
-      { label: `${n} tab${n > 1 ? 's' : ''} writing: writes per commit`, unit: 'writes', metric: `tabs${n}.groupSize`, higherIsBetter: true, na: { ...na, A_wal: '1', A_rollback: '1', D: '1', E: '1' } },
+      {
+        label: `${n} tab${n > 1 ? 's' : ''} writing: writes per commit`,
+        unit: 'writes',
+        metric: `tabs${n}.groupSize`,
+        higherIsBetter: true,
+        na: { ...na, A_wal: '1', A_rollback: '1', D: '1', E: '1' },
+      },
     );
     if (n === 1 || n === Math.max(...TAB_COUNTS)) {
-      list.push({ label: `${n} tab${n > 1 ? 's' : ''} writing: CPU per write`, unit: 'ms', metric: `tabs${n}.cpu`, aMetric: 'tabs1.cpu', higherIsBetter: false, na });
+      list.push({
+        label: `${n} tab${n > 1 ? 's' : ''} writing: CPU per write`,
+        unit: 'ms',
+        metric: `tabs${n}.cpu`,
+        aMetric: 'tabs1.cpu',
+        higherIsBetter: false,
+        na,
+      });
     }
   }
   // The same write loops in a private window (in-memory OPFS: every storage call is a round trip).
@@ -107,8 +146,21 @@ function rows(): Row[] {
   for (const n of [1, 8] as const) {
     const na = n === 1 ? privateNa : { ...privateNa, A_wal: NO_TABS };
     list.push(
-      { label: `private window: ${n} tab${n > 1 ? 's' : ''} writing: acked`, unit: 'writes/s', metric: `private.tabs${n}.rate`, aMetric: 'private.tabs1.rate', higherIsBetter: true, na },
-      { label: `private window: ${n} tab${n > 1 ? 's' : ''} writing: writes per commit`, unit: 'writes', metric: `private.tabs${n}.groupSize`, higherIsBetter: true, na: { ...na, A_wal: '1' } },
+      {
+        label: `private window: ${n} tab${n > 1 ? 's' : ''} writing: acked`,
+        unit: 'writes/s',
+        metric: `private.tabs${n}.rate`,
+        aMetric: 'private.tabs1.rate',
+        higherIsBetter: true,
+        na,
+      },
+      {
+        label: `private window: ${n} tab${n > 1 ? 's' : ''} writing: writes per commit`,
+        unit: 'writes',
+        metric: `private.tabs${n}.groupSize`,
+        higherIsBetter: true,
+        na: { ...na, A_wal: '1' },
+      },
     );
   }
   const noLeader = { A_wal: NO_LEADER, A_rollback: NO_LEADER, B: '→C', D: NO_LEADER, E: NO_LEADER };
@@ -148,7 +200,8 @@ export function ratiosOf(medians: Medians): Record<string, Record<string, number
 function formatNumber(value: number, unit: string): string {
   if (unit === 'count') return String(Math.round(value));
   if (unit === 'writes') return value.toFixed(1);
-  if (unit === 'ms') return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
+  if (unit === 'ms')
+    return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
   return value >= 10_000 ? `${(value / 1000).toFixed(0)}k` : value >= 1000 ? `${(value / 1000).toFixed(1)}k` : value.toFixed(0);
 }
 
@@ -159,7 +212,10 @@ function formatRatio(value: number | undefined): string {
 
 export function targetsOf(medians: Medians): Target[] {
   const targets: Target[] = [];
-  for (const [prefix, where] of [['', 'on-disk profile'], ['private.', 'private window']] as const) {
+  for (const [prefix, where] of [
+    ['', 'on-disk profile'],
+    ['private.', 'private window'],
+  ] as const) {
     // A's durable autocommit rate: the tabs' own loop, one writer, inside A's worker.
     const aRate = figure(medians, 'A_wal', `${prefix}tabs1.rate`) ?? (prefix ? undefined : figure(medians, 'A_wal', 'write.rate'));
     const tabs8 = figure(medians, 'B', `${prefix}tabs8.rate`);
@@ -245,7 +301,10 @@ export function profileOf(medians: Medians): Record<string, number | string> {
     put(`write.group8.${variant}`, f('A_engine', `profile.write.group8${variant}Ms`));
     put(`write.group8.${variant}.frames`, f('A_engine', `profile.write.group8${variant}Frames`));
   }
-  for (const [label, subject, prefix] of [['sqlite', 'A_wal', 'tabs1'], ['engine8', 'A_engine', 'concurrent8']] as const) {
+  for (const [label, subject, prefix] of [
+    ['sqlite', 'A_wal', 'tabs1'],
+    ['engine8', 'A_engine', 'concurrent8'],
+  ] as const) {
     for (const method of ['read', 'write', 'flush']) {
       put(`io.${label}.${method}`, f(subject, `${prefix}.io.${method}`));
       put(`io.${label}.${method}.ms`, f(subject, `${prefix}.ioMs.${method}`));
@@ -269,7 +328,21 @@ export function profileOf(medians: Medians): Record<string, number | string> {
   put('bulk.engine.ms', msFor(f('A_engine', 'bulk.batch')));
   put('bulk.leader.ms', msFor(f('B', 'bulk.batch')));
   put('bulk.follower.ms', msFor(f('C', 'bulk.batch')));
-  for (const step of ['sqliteMs', 'plainRequestCloneMs', 'packMs', 'requestCloneMs', 'checkMs', 'connectionMs', 'packResultsMs', 'replyJsonMs', 'replyJsonBytes', 'replyWriteMs', 'plainReplyCloneMs', 'replyCloneMs', 'unpackMs']) {
+  for (const step of [
+    'sqliteMs',
+    'plainRequestCloneMs',
+    'packMs',
+    'requestCloneMs',
+    'checkMs',
+    'connectionMs',
+    'packResultsMs',
+    'replyJsonMs',
+    'replyJsonBytes',
+    'replyWriteMs',
+    'plainReplyCloneMs',
+    'replyCloneMs',
+    'unpackMs',
+  ]) {
     put(`bulk.steps.${step}`, f('A_engine', `profile.${step}`));
   }
   return out;
@@ -313,11 +386,15 @@ export function formatTable(report: Report): string {
   const header =
     pad('workload', labelWidth) +
     pad('unit', unitWidth) +
-    COLUMNS.map((s) => pad(SUBJECT_LABELS[s].split(' ')[0] + (s === 'A_wal' ? ' wal' : s === 'A_rollback' ? ' rollbk' : ''), cellWidth, true)).join('') +
+    COLUMNS.map((s) =>
+      pad(SUBJECT_LABELS[s].split(' ')[0] + (s === 'A_wal' ? ' wal' : s === 'A_rollback' ? ' rollbk' : ''), cellWidth, true),
+    ).join('') +
     ratioNames.map((r) => pad(r, 8, true)).join('');
   const headerNames =
     pad('', labelWidth + unitWidth) +
-    COLUMNS.map((s) => pad({ A_wal: 'raw', A_rollback: 'raw', B: 'leader', C: 'follower', D: 'naive', E: 'SQLocal', A_engine: '' }[s], cellWidth, true)).join('');
+    COLUMNS.map((s) =>
+      pad({ A_wal: 'raw', A_rollback: 'raw', B: 'leader', C: 'follower', D: 'naive', E: 'SQLocal', A_engine: '' }[s], cellWidth, true),
+    ).join('');
   lines.push(header, headerNames, '-'.repeat(header.length));
   for (const row of rows()) {
     const cells = COLUMNS.map((s) => {
@@ -334,7 +411,7 @@ export function formatTable(report: Report): string {
   }
   lines.push(
     '',
-    'ratios: figure / figure (ms: lower is better; /s: higher is better). The N-tab rows divide by A\'s 1-tab (one writer) figures.',
+    "ratios: figure / figure (ms: lower is better; /s: higher is better). The N-tab rows divide by A's 1-tab (one writer) figures.",
     '¹ A is one synchronous connection in one worker: nothing can run beside its reads.',
     '² A has no tabs: its one writer (the 1-tab row, the same loop run inside its worker) is the limit of one durable commit per write.',
     '³ N tabs of sqlite-baton: the first tab leads, the others follow; shown under B.',

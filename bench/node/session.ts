@@ -114,7 +114,8 @@ export async function startSession(options: { profile?: 'disk' | 'memory' } = {}
           lockFailures[path] = (lockFailures[path] ?? 0) + 1;
           return;
         }
-        if (message.type() === 'error' || /^\[vite\].*(lost|reload|optimiz)/i.test(text)) pageErrors.push(`[${name} ${path}] console.${message.type()}: ${text}`);
+        if (message.type() === 'error' || /^\[vite\].*(lost|reload|optimiz)/i.test(text))
+          pageErrors.push(`[${name} ${path}] console.${message.type()}: ${text}`);
       });
       await page.goto(baseUrl + path);
       loaded = true;

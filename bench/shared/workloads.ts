@@ -234,7 +234,11 @@ export async function writeLoop(subject: Subject, tab: string, options: LoopOpti
  * `writers` loops in this one context, each writing single rows one after another for `ms`:
  * concurrency without any tab or hop (for sqlite-baton's engine: its group-commit ceiling).
  */
-export async function concurrentWrites(subject: Subject, writers: number, ms: number): Promise<{ perSecond: number; p99: number; writes: number }> {
+export async function concurrentWrites(
+  subject: Subject,
+  writers: number,
+  ms: number,
+): Promise<{ perSecond: number; p99: number; writes: number }> {
   const endAt = now() + ms;
   const latencies: number[] = [];
   const started = now();
@@ -259,7 +263,8 @@ export const WORKLOADS = {
   readLatency: (s: Subject, count: number, maxId: number, maxMs?: number) => readLatency(s, count, maxId, maxMs),
   concurrentWrites: (s: Subject, writers: number, ms: number) => concurrentWrites(s, writers, ms),
   /** The N-tab loop with one writer, run where the subject lives (the raw contender: its worker). */
-  soloLoop: (s: Subject, ms: number) => writeLoop(s, 'solo', { startAt: Date.now(), endAt: Date.now() + ms, callTimeoutMs: 60_000 }, () => false),
+  soloLoop: (s: Subject, ms: number) =>
+    writeLoop(s, 'solo', { startAt: Date.now(), endAt: Date.now() + ms, callTimeoutMs: 60_000 }, () => false),
   bulkInsert: (s: Subject, rows: number, chunk: number) => bulkInsert(s, rows, chunk),
 };
 

@@ -6,7 +6,16 @@ import { formatRate } from '../stats.ts';
 import { errorCode } from '../workload.ts';
 import { runBaton } from './baton-run.ts';
 import { runNaive } from './naive-run.ts';
-import { busyErrors, loadComparison, renderComparison, saveComparison, type CompareConfig, type Comparison, type Progress, type RunFigures } from './results.ts';
+import {
+  busyErrors,
+  loadComparison,
+  renderComparison,
+  saveComparison,
+  type CompareConfig,
+  type Comparison,
+  type Progress,
+  type RunFigures,
+} from './results.ts';
 
 declare global {
   interface Window {
@@ -70,7 +79,7 @@ function show(comparison: Comparison, fresh: boolean): void {
   const c = comparison.config;
   byId('results-when').textContent =
     `${fresh ? 'Run' : 'Last run on this machine'}: ${when} · ${c.writers} writers · ${c.rate === 0 ? 'flat out' : `${c.rate}/s each`} · ` +
-    `${c.rows} row${c.rows === 1 ? "" : "s"}/call · ${c.seconds} s each · naive busy_timeout ${c.busyTimeout} ms`;
+    `${c.rows} row${c.rows === 1 ? '' : 's'}/call · ${c.seconds} s each · naive busy_timeout ${c.busyTimeout} ms`;
   const notes = byId('notes');
   notes.replaceChildren(
     ...comparison.runs.flatMap((run) =>

@@ -60,7 +60,15 @@ function spawn(index: number): NaiveWorker {
   return handle;
 }
 
-function sum(workers: NaiveWorker[]): { calls: number; rows: number; errors: Record<string, number>; latency: Histogram; vfsMessages: number; lastError: string; lastVfsMessage: string } {
+function sum(workers: NaiveWorker[]): {
+  calls: number;
+  rows: number;
+  errors: Record<string, number>;
+  latency: Histogram;
+  vfsMessages: number;
+  lastError: string;
+  lastVfsMessage: string;
+} {
   const latency = new Histogram();
   const errors: Record<string, number> = {};
   let calls = 0;

@@ -37,7 +37,15 @@ export type NaiveReply =
 
 const POST_EVERY_MS = 250;
 
-const stats = { calls: 0, rows: 0, errors: {} as Record<string, number>, latency: new Histogram(), lastError: '', vfsMessages: 0, lastVfsMessage: '' };
+const stats = {
+  calls: 0,
+  rows: 0,
+  errors: {} as Record<string, number>,
+  latency: new Histogram(),
+  lastError: '',
+  vfsMessages: 0,
+  lastVfsMessage: '',
+};
 
 // The opfs VFS reports lock trouble through sqlite-wasm's logger: keep it in the figures (the
 // page shows the count and the last one) rather than flooding the console of the demo.
@@ -45,7 +53,12 @@ const capture = (...args: unknown[]) => {
   stats.vfsMessages++;
   stats.lastVfsMessage = args.map(String).join(' ').slice(0, 300);
 };
-(globalThis as { sqlite3ApiConfig?: object }).sqlite3ApiConfig = { warn: capture, error: capture, log: () => undefined, debug: () => undefined };
+(globalThis as { sqlite3ApiConfig?: object }).sqlite3ApiConfig = {
+  warn: capture,
+  error: capture,
+  log: () => undefined,
+  debug: () => undefined,
+};
 
 let sqlite3: Sqlite3Static | undefined;
 let db: Database | undefined;

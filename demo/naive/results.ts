@@ -139,7 +139,16 @@ export function renderComparison(table: HTMLTableElement, runs: RunFigures[]): v
         return cell;
       },
     ],
-    ['Error codes', (r) => td(Object.entries(r.errors).map(([code, n]) => `${code} ×${n}`).join(', ') || '–', 'num small')],
+    [
+      'Error codes',
+      (r) =>
+        td(
+          Object.entries(r.errors)
+            .map(([code, n]) => `${code} ×${n}`)
+            .join(', ') || '–',
+          'num small',
+        ),
+    ],
     ['Rows in the file afterwards', (r) => td(r.rowsInFile.toLocaleString('en-US'))],
     ['Seconds', (r) => td(r.seconds.toFixed(1))],
   ];

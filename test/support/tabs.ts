@@ -114,7 +114,10 @@ export async function startTabs(opts: StartTabsOptions = {}): Promise<TabsSessio
  * One session for a whole test file: started before its tests, closed after them. Returns a
  * getter, since the session exists only once `beforeAll` has run.
  */
-export function useTabs(hooks: { beforeAll(fn: () => Promise<void>, timeout?: number): void; afterAll(fn: () => Promise<void>): void }, opts?: StartTabsOptions): () => TabsSession {
+export function useTabs(
+  hooks: { beforeAll(fn: () => Promise<void>, timeout?: number): void; afterAll(fn: () => Promise<void>): void },
+  opts?: StartTabsOptions,
+): () => TabsSession {
   let session: TabsSession | undefined;
   hooks.beforeAll(async () => {
     session = await startTabs(opts);

@@ -19,8 +19,15 @@ test('junk, spoofed replies and hostile calls on the channels leave the leader s
     async ([db, leader, follower]) => {
       const control = new BroadcastChannel(`sqlite-baton:${db}`);
       const junk: unknown[] = [
-        null, 42, 'hello', [], {}, { v: 2, t: 'announce' }, { v: 1, t: 'announce', from: 'x', epoch: -1 },
-        { v: 1, t: 'announce', from: 'x'.repeat(1000), epoch: 1 }, { v: 1, t: 'nonsense', from: 'x' },
+        null,
+        42,
+        'hello',
+        [],
+        {},
+        { v: 2, t: 'announce' },
+        { v: 1, t: 'announce', from: 'x', epoch: -1 },
+        { v: 1, t: 'announce', from: 'x'.repeat(1000), epoch: 1 },
+        { v: 1, t: 'nonsense', from: 'x' },
         JSON.parse('{"__proto__": {"polluted": true}, "v": 1, "t": "discover", "from": "p"}'),
         { v: 1, t: 'hello', from: 'fake~0', to: 'nobody', epoch: 1 },
         // A claim to lead under a much newer epoch: the leader checks the file and ignores it.
@@ -29,8 +36,22 @@ test('junk, spoofed replies and hostile calls on the channels leave the leader s
       for (const message of junk) control.postMessage(message);
       // Spoofed replies to the follower, and hostile calls to the leader as a made-up follower.
       const followerRpc = new BroadcastChannel(`sqlite-baton:${db}:rpc:${follower}~0`);
-      followerRpc.postMessage({ v: 1, t: 'rpc', from: `${leader}~0`, to: `${follower}~0`, epoch: 1, body: { id: 'x', type: 'RAW', value: 1 } });
-      followerRpc.postMessage({ v: 1, t: 'rpc', from: `${leader}~0`, to: `${follower}~0`, epoch: 1, body: { id: 'y', type: 'HANDLER', name: 'proxy', value: null } });
+      followerRpc.postMessage({
+        v: 1,
+        t: 'rpc',
+        from: `${leader}~0`,
+        to: `${follower}~0`,
+        epoch: 1,
+        body: { id: 'x', type: 'RAW', value: 1 },
+      });
+      followerRpc.postMessage({
+        v: 1,
+        t: 'rpc',
+        from: `${leader}~0`,
+        to: `${follower}~0`,
+        epoch: 1,
+        body: { id: 'y', type: 'HANDLER', name: 'proxy', value: null },
+      });
 
       const fake = 'fake~0';
       // Hold a peer lock as a real follower would, so the leader keeps this channel open.
@@ -51,13 +72,27 @@ test('junk, spoofed replies and hostile calls on the channels leave the leader s
       const replies: unknown[] = [];
       fakeRpc.onmessage = (e: MessageEvent) => replies.push(e.data?.body);
       const call = (id: string, path: unknown, args: unknown) =>
-        fakeRpc.postMessage({ v: 1, t: 'rpc', from: fake, to: `${leader}~0`, epoch, body: { id, type: 'APPLY', path, argumentList: args } });
+        fakeRpc.postMessage({
+          v: 1,
+          t: 'rpc',
+          from: fake,
+          to: `${leader}~0`,
+          epoch,
+          body: { id, type: 'APPLY', path, argumentList: args },
+        });
       call('a', ['constructor'], []);
       call('b', ['execute', 'x'], []);
       call('c', ['execute'], [{ type: 'HANDLER', name: 'proxy', value: 1 }]);
       call('d', ['execute'], [{ type: 'RAW', value: { op: 'drop everything' } }]);
       call('e', ['execute'], [{ type: 'RAW', value: { op: 'run', sql: 'SELECT 1', requestId: 'r', deadline: 'never' } }]);
-      fakeRpc.postMessage({ v: 1, t: 'rpc', from: fake, to: `${leader}~0`, epoch, body: { id: 'f', type: 'SET', path: ['execute'], value: { type: 'RAW', value: 1 } } });
+      fakeRpc.postMessage({
+        v: 1,
+        t: 'rpc',
+        from: fake,
+        to: `${leader}~0`,
+        epoch,
+        body: { id: 'f', type: 'SET', path: ['execute'], value: { type: 'RAW', value: 1 } },
+      });
       await new Promise((r) => setTimeout(r, 500));
       control.close();
       followerRpc.close();
@@ -75,7 +110,10 @@ test('junk, spoofed replies and hostile calls on the channels leave the leader s
 
   await followerPage.evaluate((t) => window.harness.write(t, 10, 2), followerTab);
   await leaderPage.evaluate((t) => window.harness.write(t, 10, 2), leaderTab);
-  const outcomes = [...(await followerPage.evaluate(() => window.harness.outcomes)), ...(await leaderPage.evaluate(() => window.harness.outcomes))];
+  const outcomes = [
+    ...(await followerPage.evaluate(() => window.harness.outcomes)),
+    ...(await leaderPage.evaluate(() => window.harness.outcomes)),
+  ];
   expect(outcomes.filter((o) => !o.ok)).toEqual([]);
   const statuses = await Promise.all([leaderPage, followerPage].map((p) => p.evaluate(() => window.db.status())));
   expect(statuses.map((s) => s.role)).toEqual(['leader', 'follower']);
@@ -92,14 +130,14 @@ test('followers hear leaderchange events and status reports the queue depth', as
   await second.evaluate((n) => window.harness.open(n), name);
   await second.evaluate(() => {
     (window as unknown as { changes: unknown[] }).changes = [];
-    window.db.addEventListener('leaderchange', (e) => (window as unknown as { changes: unknown[] }).changes.push((e as CustomEvent).detail));
+    window.db.addEventListener('leaderchange', (e) =>
+      (window as unknown as { changes: unknown[] }).changes.push((e as CustomEvent).detail),
+    );
   });
   const before = await second.evaluate(() => window.db.status());
   await first.close();
   // Events travel on their own port, so wait for the event rather than for status().
-  await second.waitForFunction(() =>
-    (window as unknown as { changes: Array<{ role: string }> }).changes.some((c) => c.role === 'leader'),
-  );
+  await second.waitForFunction(() => (window as unknown as { changes: Array<{ role: string }> }).changes.some((c) => c.role === 'leader'));
   const changes = await second.evaluate(() => (window as unknown as { changes: Array<{ role: string; epoch: number }> }).changes);
   expect(changes.at(-1)).toMatchObject({ role: 'leader' });
   expect(changes.at(-1)!.epoch).toBeGreaterThan(before.epoch);
@@ -154,7 +192,14 @@ test('a BEGIN sent again by its owner (its answer was lost) is answered, not que
       const answers = new Map<string, unknown>();
       rpc.onmessage = (e: MessageEvent) => answers.set(e.data?.body?.id, e.data?.body);
       const call = (id: string, request: object) =>
-        rpc.postMessage({ v: 1, t: 'rpc', from: fake, to: `${leader}~0`, epoch, body: { id, type: 'APPLY', path: ['execute'], argumentList: [{ type: 'RAW', value: request }] } });
+        rpc.postMessage({
+          v: 1,
+          t: 'rpc',
+          from: fake,
+          to: `${leader}~0`,
+          epoch,
+          body: { id, type: 'APPLY', path: ['execute'], argumentList: [{ type: 'RAW', value: request }] },
+        });
       const deadline = Date.now() + 2_000;
       call('first', { op: 'begin', txId: 'T', requestId: 'b1', deadline });
       call('again', { op: 'begin', txId: 'T', requestId: 'b2', deadline });

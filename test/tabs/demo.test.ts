@@ -47,7 +47,8 @@ test('two demo tabs write: writes/s above zero, total rows growing, no errors, n
 
   // What the page shows, not only what it computes (the cards are redrawn twice a second).
   await first.waitForFunction(
-    () => ['all-rows-s', 'this-rows-s', 'total-rows'].every((id) => Number(document.getElementById(id)?.textContent?.replace(/,/g, '')) > 0),
+    () =>
+      ['all-rows-s', 'this-rows-s', 'total-rows'].every((id) => Number(document.getElementById(id)?.textContent?.replace(/,/g, '')) > 0),
     undefined,
     { timeout: 5_000 },
   );
@@ -76,7 +77,13 @@ test('the naive page is cross-origin isolated, the demo is not, and the comparis
   const naive = await tabs.openTab('/demo/naive/');
   expect(await naive.evaluate(() => crossOriginIsolated)).toBe(true);
   const comparison = (await naive.evaluate(() =>
-    (window as unknown as { __naive: { run(c: object): Promise<unknown> } }).__naive.run({ writers: 2, rate: 0, rows: 1, seconds: 2, busyTimeout: 10_000 }),
+    (window as unknown as { __naive: { run(c: object): Promise<unknown> } }).__naive.run({
+      writers: 2,
+      rate: 0,
+      rows: 1,
+      seconds: 2,
+      busyTimeout: 10_000,
+    }),
   )) as Comparison;
   expect(comparison.runs.map((run) => run.kind)).toEqual(['naive', 'baton-transaction', 'baton-run']);
   for (const run of comparison.runs) {

@@ -87,7 +87,10 @@ test('a reloaded leader tab gives the baton away and rejoins as a follower that 
   const statuses = await Promise.all([first, second].map(({ page }) => page.evaluate(() => window.db.status())));
   expect(statuses.map((s) => s.role).sort()).toEqual(['follower', 'leader']);
   expect(statuses[1]!.role).toBe('leader');
-  const count = await first.page.evaluate((t) => window.db.get<{ n: number }>('SELECT count(*) AS n FROM writes WHERE tab = ?', [t]), reopened);
+  const count = await first.page.evaluate(
+    (t) => window.db.get<{ n: number }>('SELECT count(*) AS n FROM writes WHERE tab = ?', [t]),
+    reopened,
+  );
   expect(count?.n).toBe(20);
 });
 
@@ -109,7 +112,10 @@ test('a write retried after its worker died is answered from the request log, no
 
   const result = await follower.page.evaluate(() => (window as unknown as { pending: Promise<unknown> }).pending);
   expect(result).toEqual({ changes: 1, lastInsertRowid: expect.any(Number) });
-  const count = await leader.page.evaluate((t) => window.db.get<{ n: number }>('SELECT count(*) AS n FROM writes WHERE tab = ?', [t]), follower.tab);
+  const count = await leader.page.evaluate(
+    (t) => window.db.get<{ n: number }>('SELECT count(*) AS n FROM writes WHERE tab = ?', [t]),
+    follower.tab,
+  );
   expect(count?.n).toBe(1);
   expect(await leader.page.evaluate(() => window.harness.txOutcome)).toBe('committed');
 });
@@ -123,10 +129,13 @@ test('a dead worker is replaced once, however many calls were in flight', async 
     await window.db.terminateWorker();
     await Promise.all(calls);
     const { held: locks = [] } = await navigator.locks.query();
-    return locks.map((l) => l.name ?? "").filter((n) => n.includes(`:peer:${t}~`));
+    return locks.map((l) => l.name ?? '').filter((n) => n.includes(`:peer:${t}~`));
   }, follower.tab);
   expect(held).toHaveLength(1);
-  const count = await leader.page.evaluate((t) => window.db.get<{ n: number }>('SELECT count(*) AS n FROM writes WHERE tab = ?', [t]), follower.tab);
+  const count = await leader.page.evaluate(
+    (t) => window.db.get<{ n: number }>('SELECT count(*) AS n FROM writes WHERE tab = ?', [t]),
+    follower.tab,
+  );
   expect(count?.n).toBe(5);
 });
 

@@ -51,7 +51,8 @@ async function startWriting(page: Page, tab: string): Promise<void> {
  * decodes them (NaN, Infinity, undefined, bigint, huge strings) and turns `$proto` keys into
  * own `__proto__` keys, as JSON.parse does.
  */
-type Special = { $: 'nan' } | { $: 'inf' } | { $: 'undefined' } | { $: 'bigint'; v: string } | { $: 'huge'; n: number } | { $: 'i32'; v: number[] };
+type Special =
+  { $: 'nan' } | { $: 'inf' } | { $: 'undefined' } | { $: 'bigint'; v: string } | { $: 'huge'; n: number } | { $: 'i32'; v: number[] };
 
 function arbitraries(realIds: string[], epoch: number, rpcChannels: number) {
   const special: fc.Arbitrary<Special> = fc.oneof(
@@ -79,22 +80,36 @@ function arbitraries(realIds: string[], epoch: number, rpcChannels: number) {
     { weight: 2, arbitrary: junk },
   );
   const version = fc.oneof({ weight: 6, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: junk });
-  const proto = fc.dictionary(fc.constantFrom('polluted', 'v', 't', 'epoch', 'toString'), fc.oneof(fc.integer(), fc.boolean()), { maxKeys: 2 });
+  const proto = fc.dictionary(fc.constantFrom('polluted', 'v', 't', 'epoch', 'toString'), fc.oneof(fc.integer(), fc.boolean()), {
+    maxKeys: 2,
+  });
 
   const sql = fc.oneof(fc.constantFrom('SELECT 1', 'SELEC', 'SELECT * FROM nowhere', '', ' '), junk, rare(huge));
   // A batch travels packed (src/batch-wire.ts): indexes and shapes as Int32Arrays, near misses included.
   const int32s = fc.array(fc.integer({ min: -3, max: 4 }), { maxLength: 4 }).map((v) => ({ $: 'i32' as const, v }));
   const packed = fc.record(
-    { texts: fc.oneof(fc.array(sql, { maxLength: 3 }), junk), sql: fc.oneof(int32s, junk), shape: fc.oneof(int32s, junk), values: fc.oneof(fc.array(junk, { maxLength: 4 }), junk) },
+    {
+      texts: fc.oneof(fc.array(sql, { maxLength: 3 }), junk),
+      sql: fc.oneof(int32s, junk),
+      shape: fc.oneof(int32s, junk),
+      values: fc.oneof(fc.array(junk, { maxLength: 4 }), junk),
+    },
     { requiredKeys: [] },
   );
   const request = fc
     .record(
       {
-        op: fc.oneof(fc.constantFrom('run', 'all', 'get', 'exec', 'batch', 'begin', 'commit', 'rollback', '__proto__'), fc.string({ maxLength: 8 })),
+        op: fc.oneof(
+          fc.constantFrom('run', 'all', 'get', 'exec', 'batch', 'begin', 'commit', 'rollback', '__proto__'),
+          fc.string({ maxLength: 8 }),
+        ),
         sql,
         params: fc.oneof(fc.array(junk, { maxLength: 3 }), junk),
-        statements: fc.oneof(packed, fc.array(fc.record({ sql, params: fc.array(junk, { maxLength: 2 }) }, { requiredKeys: [] }), { maxLength: 3 }), junk),
+        statements: fc.oneof(
+          packed,
+          fc.array(fc.record({ sql, params: fc.array(junk, { maxLength: 2 }) }, { requiredKeys: [] }), { maxLength: 3 }),
+          junk,
+        ),
         requestId: fc.oneof(fc.string({ minLength: 1, maxLength: 12 }), junk, rare(huge)),
         deadline: fc.oneof(fc.constant(Date.now() + 60_000), junk),
         txId: fc.oneof(fc.string({ minLength: 1, maxLength: 8 }), junk),
@@ -105,14 +120,29 @@ function arbitraries(realIds: string[], epoch: number, rpcChannels: number) {
     // A well-formed BEGIN from a forged caller would rightly hold the writer for as long as that
     // (real) tab lives: that is a same-origin script using the API, not a malformed message.
     .map((r) => (r.op === 'begin' ? { ...r, deadline: 'never' } : r));
-  const wireError = fc.record({ isSqliteError: junk, code: fc.oneof(fc.constant('SQLITE_ERROR'), junk), message: junk, name: junk }, { requiredKeys: [] });
+  const wireError = fc.record(
+    { isSqliteError: junk, code: fc.oneof(fc.constant('SQLITE_ERROR'), junk), message: junk, name: junk },
+    { requiredKeys: [] },
+  );
   const body = fc.oneof(
     junk,
     fc.record(
       {
         id: fc.oneof(fc.string({ minLength: 1, maxLength: 8 }), junk),
-        type: fc.oneof(fc.constantFrom('APPLY', 'GET', 'SET', 'CONSTRUCT', 'ENDPOINT', 'RELEASE', 'RAW', 'HANDLER'), fc.string({ maxLength: 8 })),
-        path: fc.oneof(fc.array(fc.oneof(fc.constantFrom('execute', 'status', 'constructor', '__proto__', 'then', 'prototype', 'apiFor'), fc.string({ maxLength: 6 })), { maxLength: 3 }), junk),
+        type: fc.oneof(
+          fc.constantFrom('APPLY', 'GET', 'SET', 'CONSTRUCT', 'ENDPOINT', 'RELEASE', 'RAW', 'HANDLER'),
+          fc.string({ maxLength: 8 }),
+        ),
+        path: fc.oneof(
+          fc.array(
+            fc.oneof(
+              fc.constantFrom('execute', 'status', 'constructor', '__proto__', 'then', 'prototype', 'apiFor'),
+              fc.string({ maxLength: 6 }),
+            ),
+            { maxLength: 3 },
+          ),
+          junk,
+        ),
         name: fc.oneof(fc.constantFrom('throw', 'proxy'), fc.string({ maxLength: 6 })),
         value: fc.oneof(junk, request, wireError),
         argumentList: fc.oneof(
@@ -125,11 +155,26 @@ function arbitraries(realIds: string[], epoch: number, rpcChannels: number) {
     ),
   );
   const control = fc.record(
-    { v: version, t: fc.oneof(fc.constantFrom('announce', 'discover', 'hello', 'welcome'), fc.string({ maxLength: 8 })), from: id, to: id, epoch: epochs, $proto: proto },
+    {
+      v: version,
+      t: fc.oneof(fc.constantFrom('announce', 'discover', 'hello', 'welcome'), fc.string({ maxLength: 8 })),
+      from: id,
+      to: id,
+      epoch: epochs,
+      $proto: proto,
+    },
     { requiredKeys: [] },
   );
   const rpc = fc.record(
-    { v: version, t: fc.oneof({ weight: 6, arbitrary: fc.constant('rpc') }, { weight: 1, arbitrary: fc.string({ maxLength: 5 }) }), from: id, to: id, epoch: epochs, body, $proto: proto },
+    {
+      v: version,
+      t: fc.oneof({ weight: 6, arbitrary: fc.constant('rpc') }, { weight: 1, arbitrary: fc.string({ maxLength: 5 }) }),
+      from: id,
+      to: id,
+      epoch: epochs,
+      body,
+      $proto: proto,
+    },
     { requiredKeys: [] },
   );
   return {
@@ -205,19 +250,33 @@ test('10,000 malformed, spoofed and hostile channel messages leave both tabs wri
   const settled = await Promise.all(
     pages.map((page) =>
       page
-        .waitForFunction(() => (window as unknown as WritingWindow).writing.started === (window as unknown as WritingWindow).writing.settled, undefined, { timeout: 15_000 })
-        .then(() => true, () => false),
+        .waitForFunction(
+          () => (window as unknown as WritingWindow).writing.started === (window as unknown as WritingWindow).writing.settled,
+          undefined,
+          { timeout: 15_000 },
+        )
+        .then(
+          () => true,
+          () => false,
+        ),
     ),
   );
   const writing = await Promise.all(pages.map((page) => page.evaluate(() => (window as unknown as WritingWindow).writing)));
-  const file = await leaderPage.evaluate(() => window.db.all<{ tab: string; seq: number; n: number }>('SELECT tab, seq, count(*) AS n FROM writes GROUP BY tab, seq'));
+  const file = await leaderPage.evaluate(() =>
+    window.db.all<{ tab: string; seq: number; n: number }>('SELECT tab, seq, count(*) AS n FROM writes GROUP BY tab, seq'),
+  );
   const rows = new Map(file.map((r) => [`${r.tab}/${r.seq}`, r.n]));
-  const missing = [leaderTab, followerTab].flatMap((tab, i) => writing[i]!.acknowledged.map((seq) => `${tab}/${seq}`)).filter((key) => rows.get(key) !== 1);
+  const missing = [leaderTab, followerTab]
+    .flatMap((tab, i) => writing[i]!.acknowledged.map((seq) => `${tab}/${seq}`))
+    .filter((key) => rows.get(key) !== 1);
 
   // Still serving: a fresh write from each tab, and the roles unchanged.
   const after = await Promise.all(
     [leaderPage, followerPage].map((page, i) =>
-      page.evaluate((t) => window.db.run('INSERT INTO writes (tab, seq, note) VALUES (?, -1, ?)', [t, 'after']).then((r) => r.changes), [leaderTab, followerTab][i]!),
+      page.evaluate(
+        (t) => window.db.run('INSERT INTO writes (tab, seq, note) VALUES (?, -1, ?)', [t, 'after']).then((r) => r.changes),
+        [leaderTab, followerTab][i]!,
+      ),
     ),
   );
   const statuses = await Promise.all(pages.map((page) => page.evaluate(() => window.db.status())));
@@ -225,11 +284,20 @@ test('10,000 malformed, spoofed and hostile channel messages leave both tabs wri
   const context = `seed ${seed}`;
   expect(polluted, context).toBeUndefined();
   expect(settled, context).toEqual([true, true]);
-  expect(writing.flatMap((w) => w.failed), context).toEqual([]);
-  expect(writing.map((w) => w.acknowledged.length > 0), context).toEqual([true, true]);
+  expect(
+    writing.flatMap((w) => w.failed),
+    context,
+  ).toEqual([]);
+  expect(
+    writing.map((w) => w.acknowledged.length > 0),
+    context,
+  ).toEqual([true, true]);
   expect(missing, context).toEqual([]);
   expect(after, context).toEqual([1, 1]);
-  expect(statuses.map((s) => s.role), context).toEqual(['leader', 'follower']);
+  expect(
+    statuses.map((s) => s.role),
+    context,
+  ).toEqual(['leader', 'follower']);
   expect(statuses[1]!.leaderId, context).toBe(leaderTab);
   expect(tabs().pageErrors, context).toEqual([]);
 }, 120_000);

@@ -45,7 +45,8 @@ async function writeOnce(): Promise<void> {
       await window.db.run("INSERT INTO soak (tab, grp, kind, part) VALUES (?, ?, 'run', 0)", [w.tab, w.grp]);
     } else {
       await window.db.transaction(async (tx) => {
-        for (let part = 0; part < 3; part++) await tx.run("INSERT INTO soak (tab, grp, kind, part) VALUES (?, ?, 'tx', ?)", [w.tab, w.grp, part]);
+        for (let part = 0; part < 3; part++)
+          await tx.run("INSERT INTO soak (tab, grp, kind, part) VALUES (?, ?, 'tx', ?)", [w.tab, w.grp, part]);
       });
     }
     w.ok = true;
@@ -60,7 +61,9 @@ const soak = {
   /** Opens `name`, creates the table and returns this tab's id. */
   async open(name: string): Promise<string> {
     window.db = await openDatabase(name);
-    await window.db.exec('CREATE TABLE IF NOT EXISTS soak (tab TEXT NOT NULL, grp INTEGER NOT NULL, kind TEXT NOT NULL, part INTEGER NOT NULL)');
+    await window.db.exec(
+      'CREATE TABLE IF NOT EXISTS soak (tab TEXT NOT NULL, grp INTEGER NOT NULL, kind TEXT NOT NULL, part INTEGER NOT NULL)',
+    );
     tab = (await window.db.status()).tabId;
     return tab;
   },

@@ -60,7 +60,11 @@ test("storage: 'opfs' rejects with OPFS_UNAVAILABLE instead of falling back", as
       await window.baton.openDatabase('strict', { storage: 'opfs' });
       return null;
     } catch (e) {
-      return { isSqliteError: e instanceof window.baton.SqliteError, code: (e as { code?: string }).code, message: String((e as Error).message) };
+      return {
+        isSqliteError: e instanceof window.baton.SqliteError,
+        code: (e as { code?: string }).code,
+        message: String((e as Error).message),
+      };
     }
   });
   expect(error).toMatchObject({ isSqliteError: true, code: 'OPFS_UNAVAILABLE' });

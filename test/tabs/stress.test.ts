@@ -54,6 +54,9 @@ test('db.transaction writers, leader closed twice: nothing lost or doubled; a fa
   expect(result.unexplainedRows, report).toBe(0);
   // An interactive transaction cannot outlive the leader that held it open: the library rejects it
   // with TRANSACTION_ABORTED ("none of it was applied"), and none of its rows may be in the file.
-  expect(Object.keys(result.errorsByCode).filter((code) => code !== 'TRANSACTION_ABORTED'), report).toEqual([]);
+  expect(
+    Object.keys(result.errorsByCode).filter((code) => code !== 'TRANSACTION_ABORTED'),
+    report,
+  ).toEqual([]);
   expect(result.failedButApplied, report).toBe(0);
 }, 240_000);
