@@ -1,4 +1,4 @@
-import type { Reply } from '../src/protocol.ts';
+import type { Reply } from '../../src/protocol.ts';
 
 /**
  * How a reply is kept in the request log: JSON, plus the SQL values JSON cannot hold (bigint,

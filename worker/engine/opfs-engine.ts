@@ -1,5 +1,5 @@
-import { SqliteError } from '../src/errors.ts';
-import type { Durability } from '../src/protocol.ts';
+import { SqliteError } from '../../src/errors.ts';
+import type { Durability } from '../../src/types.ts';
 import { connect, loadSqlite, type Engine } from './engine.ts';
 import { declarePowersafeOverwrite } from './powersafe-overwrite.ts';
 import { combineWrites } from './write-combining.ts';

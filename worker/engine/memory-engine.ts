@@ -1,4 +1,4 @@
-import type { Durability } from '../src/protocol.ts';
+import type { Durability } from '../../src/types.ts';
 import { connect, loadSqlite, type Engine } from './engine.ts';
 
 /** A private in-memory database: same code path as OPFS, nothing persisted, nothing shared. */

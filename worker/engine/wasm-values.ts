@@ -1,7 +1,7 @@
 import type { Sqlite3Static } from '@sqlite.org/sqlite-wasm';
-import { SqliteError, invalidArgument } from '../src/errors.ts';
-import { checkValue } from '../src/params.ts';
-import type { SqlValue } from '../src/protocol.ts';
+import { SqliteError, invalidArgument } from '../../src/errors.ts';
+import { checkValue } from '../../src/params.ts';
+import type { SqlValue } from '../../src/types.ts';
 
 /**
  * SQL values into a statement's parameters and out of its columns, through sqlite-wasm's raw

@@ -1,7 +1,7 @@
-import { invalidArgument } from './errors.ts';
-import { checkPackedStatements } from './batch-wire.ts';
-import { checkParams, checkSql } from './params.ts';
-import { OPS, type Request } from './protocol.ts';
+import { invalidArgument } from '../../src/errors.ts';
+import { checkPackedStatements } from '../../src/batch-wire.ts';
+import { checkParams, checkSql } from '../../src/params.ts';
+import { OPS, type Request } from '../../src/protocol.ts';
 
 /**
  * The leader's check of a request from any tab: it cannot trust that a follower's message was

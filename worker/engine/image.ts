@@ -1,5 +1,5 @@
 import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
-import { SqliteError } from '../src/errors.ts';
+import { SqliteError } from '../../src/errors.ts';
 import type { Connection } from './connection.ts';
 
 /**

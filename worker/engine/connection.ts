@@ -1,6 +1,7 @@
 import type { Database, PreparedStatement, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
-import { SqliteError, invalidArgument } from '../src/errors.ts';
-import type { Row, RunResult, SqlParams, SqlValue } from '../src/protocol.ts';
+import { SqliteError, invalidArgument } from '../../src/errors.ts';
+import type { Row, RunResult, SqlParams, SqlValue } from '../../src/types.ts';
+import { SqlGuards } from './sql-guards.ts';
 import { WasmValues, safeInteger } from './wasm-values.ts';
 
 /**
@@ -9,9 +10,6 @@ import { WasmValues, safeInteger } from './wasm-values.ts';
  */
 
 const STATEMENT_CACHE_SIZE = 128;
-
-/** Pragmas the library owns: changing them would break its durability or locking promises. */
-const OWNED_PRAGMAS = new Set(['journal_mode', 'locking_mode', 'synchronous', 'writable_schema', 'trusted_schema']);
 
 /** A statement's full outcome: what `run`, `all`, `get` and `batch` each take a part of. */
 export interface QueryResult extends RunResult {
@@ -50,13 +48,7 @@ export class Connection {
    * so a user's identical `COMMIT` or `BEGIN` must never be served from here.
    */
   private readonly controlCache = new Map<string, PreparedStatement>();
-  /** True while the library runs its own BEGIN/COMMIT/SAVEPOINT, which the authorizer lets through. */
-  private internal = false;
-  /** When the statement now running must stop (ms since epoch); checked by the progress handler. */
-  private stopAt = Number.POSITIVE_INFINITY;
-  private interruptedAfter: number | undefined;
-  /** Why the authorizer refused the statement being prepared, to replace SQLite's bare "not authorized". */
-  private refusal: SqliteError | undefined;
+  private readonly guards: SqlGuards;
 
   private readonly values: WasmValues;
   private readonly exports: Exports;
@@ -66,56 +58,15 @@ export class Connection {
     readonly sqlite3: Sqlite3Static,
     readonly db: Database,
   ) {
-    const { capi } = sqlite3;
     this.values = new WasmValues(sqlite3);
     this.exports = sqlite3.wasm.exports as Exports;
     this.dbPointer = Number(db.pointer);
-    // Transaction control belongs to the writer: a user's COMMIT would end a transaction that
-    // holds other tabs' writes. ATTACH would let one tab's SQL reach files the leader owns.
-    capi.sqlite3_set_authorizer(
-      db,
-      (_ctx, action, arg1, arg2) => {
-        if (this.internal) return 0;
-        if (action === capi.SQLITE_TRANSACTION || action === capi.SQLITE_SAVEPOINT) {
-          this.refusal = invalidArgument('transaction control statements are not allowed here: use db.transaction(async (tx) => ...)');
-          return capi.SQLITE_DENY;
-        }
-        if (action === capi.SQLITE_ATTACH || action === capi.SQLITE_DETACH) {
-          this.refusal = new SqliteError(
-            'SQLITE_AUTH',
-            'ATTACH and DETACH are refused: the leader owns every file this database uses',
-            capi.SQLITE_AUTH,
-          );
-          return capi.SQLITE_DENY;
-        }
-        // Reading these pragmas is fine; setting them is what would break the guarantees.
-        if (action === capi.SQLITE_PRAGMA && typeof arg1 === 'string' && arg2 && OWNED_PRAGMAS.has(arg1.toLowerCase())) {
-          this.refusal = invalidArgument(`PRAGMA ${arg1} is managed by sqlite-baton (see the durability option)`);
-          return capi.SQLITE_DENY;
-        }
-        return 0;
-      },
-      0,
-    );
-    // Every 1000 virtual machine steps SQLite asks whether to go on: that is how a runaway query
-    // (an endless recursive CTE) is stopped without stopping the worker.
-    capi.sqlite3_progress_handler(db, 1000, () => (Date.now() > this.stopAt ? 1 : 0), 0);
-    // Bounds on what one call may make SQLite build, so one tab cannot exhaust the leader's memory.
-    capi.sqlite3_limit(db, capi.SQLITE_LIMIT_LENGTH, 256 * 1024 * 1024);
-    capi.sqlite3_limit(db, capi.SQLITE_LIMIT_SQL_LENGTH, 64 * 1024 * 1024);
-    capi.sqlite3_limit(db, capi.SQLITE_LIMIT_ATTACHED, 0);
+    this.guards = new SqlGuards(sqlite3, db);
   }
 
   /** Runs `fn` with a deadline: past `ms`, the statement running is interrupted (INTERRUPTED). */
   timed<T>(ms: number | undefined, fn: () => T): T {
-    if (ms === undefined) return fn();
-    this.stopAt = Date.now() + ms;
-    this.interruptedAfter = ms;
-    try {
-      return fn();
-    } finally {
-      this.stopAt = Number.POSITIVE_INFINITY;
-    }
+    return this.guards.timed(ms, fn);
   }
 
   /** Turns anything SQLite or the oo1 layer threw into a SqliteError with SQLite's code and text. */
@@ -124,18 +75,8 @@ export class Connection {
     const { capi } = this.sqlite3;
     const resultCode = (error as { resultCode?: unknown } | null)?.resultCode;
     if (typeof resultCode === 'number') {
-      if (resultCode === capi.SQLITE_AUTH && this.refusal) {
-        const refusal = this.refusal;
-        this.refusal = undefined;
-        return refusal;
-      }
-      if ((resultCode & 0xff) === capi.SQLITE_INTERRUPT && Date.now() > this.stopAt) {
-        return new SqliteError(
-          'INTERRUPTED',
-          `the call ran longer than its queryTimeout (${this.interruptedAfter} ms) and was interrupted; it applied nothing`,
-          resultCode,
-        );
-      }
+      const guarded = this.guards.explain(resultCode);
+      if (guarded) return guarded;
       const code = capi.sqlite3_js_rc_str(resultCode) ?? 'SQLITE_ERROR';
       // oo1 prefixes SQLite's own text with "SQLITE_X: sqlite3 result code N: "; keep SQLite's words.
       const text = String((error as Error).message).replace(/^SQLITE_[A-Z_]+:\s*(sqlite3 result code \d+:\s*)?/, '');
@@ -155,39 +96,28 @@ export class Connection {
     }
   }
 
-  /**
-   * VACUUM rebuilds the file through a temporary database that SQLite ATTACHes itself, which the
-   * authorizer and the attach limit refuse to users: let SQLite's own attach through, for this one
-   * statement whose whole text is known.
-   */
+  /** VACUUM, with the attach of its temporary database let through (sql-guards.ts). */
   private vacuum(): void {
-    const { capi } = this.sqlite3;
-    capi.sqlite3_limit(this.db, capi.SQLITE_LIMIT_ATTACHED, 1);
-    this.internal = true;
     try {
-      this.db.exec('VACUUM');
+      this.guards.withVacuumAttach(() => this.db.exec('VACUUM'));
     } catch (e) {
       throw this.toError(e);
-    } finally {
-      this.internal = false;
-      capi.sqlite3_limit(this.db, capi.SQLITE_LIMIT_ATTACHED, 0);
     }
   }
 
   /** Runs the library's own transaction control, past the authorizer. */
   control(sql: string): void {
-    this.internal = true;
     try {
-      let stmt = this.controlCache.get(sql);
-      if (!stmt) {
-        stmt = this.db.prepare(sql);
-        this.controlCache.set(sql, stmt);
-      }
-      stmt.stepReset();
+      this.guards.asLibrary(() => {
+        let stmt = this.controlCache.get(sql);
+        if (!stmt) {
+          stmt = this.db.prepare(sql);
+          this.controlCache.set(sql, stmt);
+        }
+        stmt.stepReset();
+      });
     } catch (e) {
       throw this.toError(e);
-    } finally {
-      this.internal = false;
     }
   }
 
@@ -307,7 +237,7 @@ export class Connection {
       this.cache.set(sql, cached);
       return cached;
     }
-    this.refusal = undefined;
+    this.guards.forgetRefusal();
     if (NOTHING_MORE.test(sql)) throw invalidArgument('sql holds no statement (only comments or semicolons)');
     const stmt = this.db.prepare(sql);
     // oo1 prepares the first statement and silently drops the rest: refuse instead of losing writes.

@@ -1,5 +1,5 @@
-import type { Reply } from '../src/protocol.ts';
-import type { Connection } from './connection.ts';
+import type { Reply } from '../../src/protocol.ts';
+import type { Connection } from '../engine/connection.ts';
 import { decodeReply, encodeReply } from './reply-codec.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { SqliteError } from '../src/errors.ts';
+import { SqliteError } from '../../src/errors.ts';
 
 /**
  * At the quota limit Chromium's sync access handles make short writes instead of throwing, so

@@ -1,19 +1,20 @@
 import { expose } from 'comlink';
-import { SqliteError, type ErrorCode } from '../src/errors.ts';
-import type { Reply, Status } from '../src/protocol.ts';
-import { checkRequest } from '../src/request-check.ts';
-import type { Engine } from './engine.ts';
-import { peerLockName, whenReleased } from './locks.ts';
-import { exportImage, openImage, restoreInto } from './image.ts';
-import { explainStorageError } from './quota.ts';
-import { isAllowedCall, rpcChannelName, rpcEndpoint, type ClosableEndpoint } from './peer-channel.ts';
-import { RequestLog } from './request-log.ts';
-import { Writer } from './writer.ts';
+import { SqliteError } from '../../src/errors.ts';
+import { PeerGone, PeerWatch } from '../../src/liveness.ts';
+import type { Reply } from '../../src/protocol.ts';
+import type { Status } from '../../src/types.ts';
+import type { Engine } from '../engine/engine.ts';
+import { exportImage, openImage, restoreInto } from '../engine/image.ts';
+import { explainStorageError } from '../engine/quota.ts';
+import { RequestLog } from '../writer/request-log.ts';
+import { Writer } from '../writer/writer.ts';
+import { isAllowedCall, rpcChannelName, rpcEndpoint, type ClosableEndpoint } from './channels.ts';
+import { checkRequest } from './request-check.ts';
 
 /**
  * The leader: owns the engine and the writer, serves its own tab directly and every follower
- * through that follower's RPC channel, and watches each follower's peer lock so that a dead tab's
- * open transaction is rolled back at once and its channel closed.
+ * through that follower's RPC channel, and watches each follower's liveness lock so that a dead
+ * tab's open transaction is rolled back at once and its channel closed.
  */
 
 /** What a follower may call on the leader; derived from the implementation below. */
@@ -25,14 +26,11 @@ function closedInItsTab(): SqliteError {
   return new SqliteError('DATABASE_CLOSED', 'the database was closed in this tab before the call could run');
 }
 
-/** The code a leader that is stepping down answers with: the caller retries at the next leader. */
-export const LEADER_GONE = 'LEADER_GONE';
-
 export class Leader {
   readonly epoch: number;
   private readonly writer: Writer;
   private readonly log: RequestLog;
-  private readonly followers = new Map<string, { endpoint: ClosableEndpoint; stopWatch: AbortController }>();
+  private readonly followers = new Map<string, { endpoint: ClosableEndpoint; watch: PeerWatch }>();
   private readonly watchedOwners = new Set<string>();
   private closed = false;
 
@@ -123,21 +121,21 @@ export class Leader {
       isAllowedCall(body, LEADER_METHODS),
     );
     expose(this.apiFor(followerId), endpoint);
-    const stopWatch = new AbortController();
-    this.followers.set(followerId, { endpoint, stopWatch });
-    void whenReleased(peerLockName(this.db, followerId), stopWatch.signal).then(() => this.followerDied(followerId));
+    const watch = new PeerWatch(this.db, followerId, 'the follower went away');
+    this.followers.set(followerId, { endpoint, watch });
+    watch.gone.catch(() => this.followerDied(followerId));
   }
 
   /**
-   * Steps down: waiting requests are answered LEADER_GONE (they were not applied, so their
-   * callers retry at the next leader), an open transaction is rolled back, the file is closed.
+   * Steps down: waiting requests are answered PeerGone (they were not applied, so their callers
+   * retry at the next leader), an open transaction is rolled back, the file is closed.
    */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.writer.close(new SqliteError(LEADER_GONE as ErrorCode, 'the leader stepped down'));
-    for (const { endpoint, stopWatch } of this.followers.values()) {
-      stopWatch.abort();
+    this.writer.close(new PeerGone('the leader stepped down'));
+    for (const { endpoint, watch } of this.followers.values()) {
+      watch.end();
       endpoint.close();
     }
     this.followers.clear();
@@ -145,9 +143,9 @@ export class Leader {
   }
 
   private followerDied(followerId: string): void {
+    if (this.closed) return;
     this.writer.abortTransaction(followerId);
-    const follower = this.followers.get(followerId);
-    follower?.endpoint.close();
+    this.followers.get(followerId)?.endpoint.close();
     this.followers.delete(followerId);
   }
 
@@ -155,7 +153,7 @@ export class Leader {
   private watchOwner(ownerId: string): void {
     if (ownerId === this.selfId || this.watchedOwners.has(ownerId)) return;
     this.watchedOwners.add(ownerId);
-    void whenReleased(peerLockName(this.db, ownerId)).then(() => {
+    new PeerWatch(this.db, ownerId, 'the transaction owner went away').gone.catch(() => {
       this.watchedOwners.delete(ownerId);
       if (!this.closed) this.writer.abortTransaction(ownerId);
     });

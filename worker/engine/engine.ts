@@ -1,5 +1,5 @@
 import sqlite3InitModule, { type Database, type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
-import type { Durability, Storage } from '../src/protocol.ts';
+import type { Durability, Storage } from '../../src/types.ts';
 import { Connection } from './connection.ts';
 
 /**
