@@ -5,7 +5,7 @@ import type { Op, Request, ReplyOf, RequestBody } from './protocol.ts';
 import { Transaction } from './transaction.ts';
 import type { DatabaseEventMap, Status, Storage } from './types.ts';
 import { Verbs } from './verbs.ts';
-import type { WorkerLink } from './worker-link.ts';
+import type { TabRouter } from './tab-router.ts';
 
 type Listener<K extends keyof DatabaseEventMap> = (event: DatabaseEventMap[K]) => unknown;
 
@@ -27,7 +27,7 @@ export class Database extends Verbs implements EventTarget {
     readonly name: string,
     /** Where the data really is: 'opfs', or 'memory' when asked for or when OPFS was missing. */
     readonly storage: Storage,
-    private readonly link: WorkerLink,
+    private readonly router: TabRouter,
     private readonly options: ResolvedOptions,
   ) {
     super();
@@ -83,12 +83,12 @@ export class Database extends Verbs implements EventTarget {
   /** This tab's view: role, ids, epoch, the writer queue's depth. */
   status(): Promise<Status> {
     if (this.closing) return Promise.reject(closedError());
-    return this.link.status();
+    return this.router.status();
   }
 
   /** Closes this handle: the worker ends and, if it led, the next tab takes over the file. */
   close(): Promise<void> {
-    this.closing ??= this.link.close();
+    this.closing ??= this.router.close();
     return this.closing;
   }
 
@@ -122,7 +122,15 @@ export class Database extends Verbs implements EventTarget {
 
   /** @internal Ends this tab's worker the hard way, as a crash would. For demos and fault tests. */
   terminateWorker(): Promise<void> {
-    return this.link.terminate();
+    return this.router.worker.terminate();
+  }
+
+  /**
+   * @internal For tests of the forwarded path: `false` sends this tab's calls through its own
+   * worker even when the page could reach the leader directly.
+   */
+  allowDirectPath(allowed: boolean): void {
+    this.router.directAllowed = allowed;
   }
 
   /** @internal Raised by openDatabase and the worker link. */
@@ -139,7 +147,7 @@ export class Database extends Verbs implements EventTarget {
       queryTimeout: this.options.queryTimeout,
     } as Request;
     // The worker answers each op with its own reply type (protocol.ts `Replies`).
-    return this.link.call(request) as Promise<ReplyOf<O>>;
+    return this.router.call(request) as Promise<ReplyOf<O>>;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { PackedResults, PackedStatements } from './batch-wire.ts';
-import type { Durability, LeaderChange, Row, RunResult, SqlParams, Storage } from './types.ts';
+import type { Durability, LeaderChange, Row, RunResult, SqlParams, Status, Storage } from './types.ts';
 
 /**
  * The wire format: what travels between a page, its worker and the leader worker. One request
@@ -89,5 +89,8 @@ export interface OpenInfo {
   fallbackReason?: string;
 }
 
-/** Events the worker raises to its page. */
-export type WorkerEvent = { type: 'leaderchange' } & LeaderChange;
+/** Events the worker raises to its page; the leader's peer id lets a follower page reach it directly. */
+export type WorkerEvent = { type: 'leaderchange'; leaderPeerId: string | null } & LeaderChange;
+
+/** A worker's view for `status()`; the page adds how its own calls travel. */
+export type WorkerStatus = Omit<Status, 'path'>;

@@ -54,6 +54,12 @@ export interface Status {
    */
   commits: number;
   committedWrites: number;
+  /**
+   * How this tab's calls reach the leader: `'local'` when this tab's worker leads; `'direct'` when
+   * this page talks to the leader's worker itself; `'forwarded'` through this tab's worker (while
+   * a leader is being elected, or until the page has linked to it).
+   */
+  path: 'local' | 'direct' | 'forwarded';
 }
 
 /** Detail of the `leaderchange` event. */

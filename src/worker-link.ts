@@ -2,8 +2,9 @@ import { proxy, wrap, type Remote } from 'comlink';
 import { installErrorTransfer } from './error-transfer.ts';
 import { SqliteError } from './errors.ts';
 import { PeerGone, PeerWatch, afterPeerGone } from './liveness.ts';
+import { batchedEndpoint } from './message-batch.ts';
 import type { OpenInfo, Reply, Request, WorkerConfig, WorkerEvent } from './protocol.ts';
-import type { Status } from './types.ts';
+import type { WorkerStatus } from './protocol.ts';
 import type { WorkerApi } from '../worker/worker-api.ts';
 
 /**
@@ -54,7 +55,7 @@ export class WorkerLink {
     return this.untilAnswered<Reply>((api) => api.call(request), request);
   }
 
-  status(): Promise<Status> {
+  status(): Promise<WorkerStatus> {
     return this.untilAnswered((api) => api.status());
   }
 
@@ -116,7 +117,7 @@ async function spawn(
   onEvent: (event: WorkerEvent) => void,
 ): Promise<{ incarnation: Incarnation; info: OpenInfo }> {
   const worker = new Worker(new URL('../worker/entry.ts', import.meta.url), { type: 'module', name: `sqlite-baton ${config.name}` });
-  const api = wrap<WorkerApi>(worker);
+  const api = wrap<WorkerApi>(batchedEndpoint(worker));
   const failedToLoad = new Promise<never>((_, reject) => {
     worker.addEventListener('error', (event) => {
       reject(new SqliteError('OPEN_FAILED', `the sqlite-baton worker failed to start: ${event.message || 'script error'}`));

@@ -2,7 +2,7 @@ import { transfer } from 'comlink';
 import { SqliteError } from '../src/errors.ts';
 import { leaderLockName } from '../src/locks.ts';
 import type { OpenInfo, Reply, Request, WorkerConfig, WorkerEvent } from '../src/protocol.ts';
-import type { Status } from '../src/types.ts';
+import type { WorkerStatus as Status } from '../src/protocol.ts';
 import { Election } from './cluster/election.ts';
 import { Router } from './cluster/router.ts';
 import { openMemoryEngine } from './engine/memory-engine.ts';

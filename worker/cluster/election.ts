@@ -2,9 +2,9 @@ import { SqliteError } from '../../src/errors.ts';
 import { holdLock, leaderLockName, peerLockName } from '../../src/locks.ts';
 import type { WorkerConfig, WorkerEvent } from '../../src/protocol.ts';
 import type { Engine } from '../engine/engine.ts';
-import { ControlChannel, type ControlMessage } from './channels.ts';
+import { ControlChannel, type ControlMessage } from '../../src/channels.ts';
+import { LeaderLink } from '../../src/leader-link.ts';
 import { Leader } from './leader.ts';
-import { LeaderLink } from './leader-link.ts';
 
 /**
  * The election: which worker of the origin leads this database, and how the others find it.
@@ -28,7 +28,6 @@ export type Role =
   | { readonly kind: 'closed' };
 
 const DISCOVER_EVERY_MS = 200;
-const WELCOME_TIMEOUT_MS = 1_000;
 
 /** The tab id part of a peer id (`<tab>~<incarnation>`): a respawned worker keeps its tab id. */
 export function tabOf(peerId: string): string {
@@ -41,7 +40,6 @@ export class Election {
   private knownEpoch = 0;
   private control: ControlChannel | null = null;
   private discoverTimer: ReturnType<typeof setInterval> | undefined;
-  private pendingWelcome: { leaderId: string; epoch: number; done: () => void } | undefined;
   private readonly connecting = new Set<string>();
   private readonly waiters = new Set<() => void>();
   private releaseLocks!: () => void;
@@ -139,14 +137,28 @@ export class Election {
     switch (next.kind) {
       case 'leader':
         this.knownEpoch = next.leader.epoch;
-        this.emit({ type: 'leaderchange', leaderId: tabOf(this.peerId), epoch: next.leader.epoch, role: 'leader' });
+        this.emit({
+          type: 'leaderchange',
+          leaderPeerId: this.peerId,
+          leaderId: tabOf(this.peerId),
+          epoch: next.leader.epoch,
+          role: 'leader',
+        });
         break;
       case 'follower':
         this.knownEpoch = next.link.epoch;
-        this.emit({ type: 'leaderchange', leaderId: tabOf(next.link.leaderId), epoch: next.link.epoch, role: 'follower' });
+        this.emit({
+          type: 'leaderchange',
+          leaderPeerId: next.link.leaderId,
+          leaderId: tabOf(next.link.leaderId),
+          epoch: next.link.epoch,
+          role: 'follower',
+        });
         break;
       case 'electing':
-        if (previous.kind !== 'electing') this.emit({ type: 'leaderchange', leaderId: null, epoch: this.knownEpoch, role: 'follower' });
+        if (previous.kind !== 'electing') {
+          this.emit({ type: 'leaderchange', leaderPeerId: null, leaderId: null, epoch: this.knownEpoch, role: 'follower' });
+        }
         break;
     }
     const waiters = [...this.waiters];
@@ -158,7 +170,8 @@ export class Election {
   private runForLeader(): Promise<void> {
     const { name } = this.config;
     return new Promise<void>((ready, failed) => {
-      this.control = new ControlChannel(name, (message) => this.onControl(message));
+      this.control = new ControlChannel(name);
+      this.control.listen((message) => this.onControl(message));
       this.waiters.add(() => ready());
       navigator.locks
         .request(leaderLockName(name), async () => {
@@ -202,11 +215,9 @@ export class Election {
           this.control?.post({ t: 'welcome', from: this.peerId, to: message.from, epoch: role.leader.epoch });
         }
         return;
-      case 'welcome': {
-        const pending = this.pendingWelcome;
-        if (pending && message.to === this.peerId && message.from === pending.leaderId && message.epoch === pending.epoch) pending.done();
+      case 'welcome':
+        // Awaited by LeaderLink.connect, which listens for its own.
         return;
-      }
     }
   }
 
@@ -249,29 +260,11 @@ export class Election {
   }
 
   private async connect(leaderId: string, epoch: number): Promise<void> {
-    const welcomed = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), WELCOME_TIMEOUT_MS);
-      this.pendingWelcome = {
-        leaderId,
-        epoch,
-        done: () => {
-          clearTimeout(timer);
-          resolve(true);
-        },
-      };
-      this.control?.post({ t: 'hello', from: this.peerId, to: leaderId, epoch });
-    });
-    if (this.pendingWelcome?.leaderId === leaderId && this.pendingWelcome.epoch === epoch) this.pendingWelcome = undefined;
-    if (!welcomed || !this.mayFollow(leaderId, epoch)) return;
-    // Anyone can post an announce and a welcome: only an answer over the new link proves a
-    // leader is there under that epoch. Until then the current link (if any) stays.
-    const link = new LeaderLink(this.config.name, this.peerId, leaderId, epoch);
-    try {
-      await link.status(WELCOME_TIMEOUT_MS);
-    } catch {
-      link.drop();
-      return;
-    }
+    const control = this.control;
+    if (!control) return;
+    // Until the new link answered (LeaderLink.connect), the current link, if any, stays.
+    const link = await LeaderLink.connect(this.config.name, control, this.peerId, leaderId, epoch);
+    if (!link) return;
     if (!this.mayFollow(leaderId, epoch)) {
       link.drop();
       return;

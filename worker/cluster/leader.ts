@@ -2,13 +2,13 @@ import { expose } from 'comlink';
 import { SqliteError } from '../../src/errors.ts';
 import { PeerGone, PeerWatch } from '../../src/liveness.ts';
 import type { Reply } from '../../src/protocol.ts';
-import type { Status } from '../../src/types.ts';
+import type { WorkerStatus as Status } from '../../src/protocol.ts';
 import type { Engine } from '../engine/engine.ts';
 import { exportImage, openImage, restoreInto } from '../engine/image.ts';
 import { explainStorageError } from '../engine/quota.ts';
 import { RequestLog } from '../writer/request-log.ts';
 import { Writer } from '../writer/writer.ts';
-import { isAllowedCall, rpcChannelName, rpcEndpoint, type ClosableEndpoint } from './channels.ts';
+import { isAllowedCall, rpcChannelName, rpcEndpoint, type ClosableEndpoint } from '../../src/channels.ts';
 import { checkRequest } from './request-check.ts';
 
 /**

@@ -1,9 +1,9 @@
 import { SqliteError } from '../../src/errors.ts';
 import { PeerGone, afterPeerGone } from '../../src/liveness.ts';
 import type { Reply, Request } from '../../src/protocol.ts';
-import type { Status } from '../../src/types.ts';
+import type { WorkerStatus as Status } from '../../src/protocol.ts';
 import { tabOf, type Election } from './election.ts';
-import type { LeaderLink } from './leader-link.ts';
+import type { LeaderLink } from '../../src/leader-link.ts';
 
 /**
  * Where a tab's requests go: to this worker's own leader when it leads, over the link to the

@@ -1,13 +1,14 @@
 import { wrap, type Remote } from 'comlink';
-import { SqliteError } from '../../src/errors.ts';
-import { PeerWatch } from '../../src/liveness.ts';
-import type { Reply, Request } from '../../src/protocol.ts';
-import type { Status } from '../../src/types.ts';
-import type { LeaderApi } from './leader.ts';
-import { isAllowedReply, rpcChannelName, rpcEndpoint, type ClosableEndpoint } from './channels.ts';
+import { isAllowedReply, rpcChannelName, rpcEndpoint, type ClosableEndpoint, type ControlChannel } from './channels.ts';
+import { SqliteError } from './errors.ts';
+import { PeerWatch } from './liveness.ts';
+import type { Reply, Request } from './protocol.ts';
+import type { WorkerStatus as Status } from './protocol.ts';
+import type { LeaderApi } from '../worker/cluster/leader.ts';
 
 /**
- * A follower's connection to one leader (one leader id, one epoch). Every call races the leader's
+ * A follower's connection to one leader (one leader id, one epoch): a follower worker's, or a
+ * follower page's that talks to the leader directly. Every call races the leader's
  * liveness lock (PeerGone when it dies or this link is dropped) and a time limit: a frozen leader
  * holds its lock but answers nothing.
  */
@@ -16,12 +17,50 @@ import { isAllowedReply, rpcChannelName, rpcEndpoint, type ClosableEndpoint } fr
 const REPLY_GRACE_MS = 30_000;
 const STATUS_TIMEOUT_MS = 5_000;
 const CANCEL_TIMEOUT_MS = 1_000;
+const WELCOME_TIMEOUT_MS = 1_000;
 
 function overdue(): SqliteError {
   return new SqliteError('LOCK_TIMEOUT', 'the leader did not answer in time (is its tab frozen?)');
 }
 
 export class LeaderLink {
+  /**
+   * Says hello to `leaderId` under `epoch` on the control channel and, once welcomed, proves the
+   * link with a call: anyone can post an announce and a welcome, only an answer over the link
+   * shows that a leader is there. Resolves undefined when no leader answered in time. `selfId`
+   * must already hold its liveness lock: the leader watches it from the hello on.
+   */
+  static async connect(
+    db: string,
+    control: ControlChannel,
+    selfId: string,
+    leaderId: string,
+    epoch: number,
+  ): Promise<LeaderLink | undefined> {
+    const welcomed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        stop();
+        resolve(false);
+      }, WELCOME_TIMEOUT_MS);
+      const stop = control.listen((m) => {
+        if (m.t !== 'welcome' || m.to !== selfId || m.from !== leaderId || m.epoch !== epoch) return;
+        clearTimeout(timer);
+        stop();
+        resolve(true);
+      });
+      control.post({ t: 'hello', from: selfId, to: leaderId, epoch });
+    });
+    if (!welcomed) return undefined;
+    const link = new LeaderLink(db, selfId, leaderId, epoch);
+    try {
+      await link.status(WELCOME_TIMEOUT_MS);
+    } catch {
+      link.drop();
+      return undefined;
+    }
+    return link;
+  }
+
   private readonly endpoint: ClosableEndpoint;
   private readonly remote: Remote<LeaderApi>;
   private readonly watch: PeerWatch;

@@ -1,20 +1,25 @@
 import type { Endpoint } from 'comlink';
+import { MAX_BATCH, MessageBatch } from './message-batch.ts';
 
 /**
- * How workers of different tabs talk. Dedicated workers of different tabs share no MessagePort,
+ * How tabs talk. Dedicated workers of different tabs share no MessagePort,
  * SharedWorker is missing on Android Chrome, and BroadcastChannel cannot carry ports, so:
  *
  * - one control channel per database (`sqlite-baton:<db>`) carries the small election messages:
  *   a leader announces itself, a follower discovers it and says hello, the leader welcomes it;
  * - one RPC channel per follower (`sqlite-baton:<db>:rpc:<follower>`) carries comlink traffic
- *   between that follower and the leader only, so a call is cloned once, not into every tab.
+ *   between that follower and the leader only, so a call is cloned once, not into every tab. A
+ *   follower is a worker, or a page that talks to the leader directly (one hop fewer). The
+ *   messages of one turn travel as one envelope (message-batch.ts).
  *
  * Any same-origin script can post on a BroadcastChannel and messages carry no sender, so every
  * message is validated and addressed (`from`, `to`) and fenced by the leader's epoch; anything
  * else is dropped.
  */
 
-const VERSION = 1;
+/** The version of the cross-tab protocol; messages of any other version are dropped. */
+export const PROTOCOL_VERSION = 2;
+const VERSION = PROTOCOL_VERSION;
 
 export type ControlMessage =
   | { v: typeof VERSION; t: 'announce'; from: string; epoch: number }
@@ -31,7 +36,7 @@ interface RpcEnvelope {
   from: string;
   to: string;
   epoch: number;
-  body: unknown;
+  bodies: unknown[];
 }
 
 const MAX_ID_LENGTH = 128;
@@ -64,16 +69,24 @@ export function parseControl(data: unknown): ControlMessage | undefined {
   }
 }
 
-/** The per-database control channel. */
+/** The per-database control channel; several parts of one tab or worker may listen. */
 export class ControlChannel {
   private readonly channel: BroadcastChannel;
+  private readonly listeners = new Set<(message: ControlMessage) => void>();
 
-  constructor(db: string, onMessage: (message: ControlMessage) => void) {
+  constructor(db: string) {
     this.channel = new BroadcastChannel(`sqlite-baton:${db}`);
     this.channel.onmessage = (event: MessageEvent) => {
       const message = parseControl(event.data);
-      if (message) onMessage(message);
+      if (!message) return;
+      for (const listener of [...this.listeners]) listener(message);
     };
+  }
+
+  /** Calls `listener` with every valid control message until the returned function is called. */
+  listen(listener: (message: ControlMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   post(message: ControlPayload): void {
@@ -81,6 +94,7 @@ export class ControlChannel {
   }
 
   close(): void {
+    this.listeners.clear();
     this.channel.close();
   }
 }
@@ -97,7 +111,8 @@ export interface ClosableEndpoint extends Endpoint {
 
 /**
  * A comlink endpoint over one RPC channel: it sends as `self` to `peer` under `epoch`, and only
- * lets through messages from `peer`, to `self`, under `epoch`, whose body passes `accept`.
+ * lets through envelopes from `peer`, to `self`, under `epoch`, and of those only the messages
+ * that pass `accept`.
  */
 export function rpcEndpoint(
   channelName: string,
@@ -111,21 +126,29 @@ export function rpcEndpoint(
   // comlink posts a release message when a dropped proxy is garbage-collected, possibly long
   // after the link was closed: that message has nobody to go to.
   let closed = false;
+  const batch = new MessageBatch((bodies) => {
+    if (closed) return;
+    const envelope: RpcEnvelope = { v: VERSION, t: 'rpc', from: self, to: peer, epoch, bodies };
+    channel.postMessage(envelope);
+  });
   channel.onmessage = (event: MessageEvent) => {
     const data: unknown = event.data;
     if (!isRecord(data) || data.v !== VERSION || data.t !== 'rpc') return;
-    if (data.from !== peer || data.to !== self || data.epoch !== epoch || !accept(data.body)) return;
-    const forwarded = { data: data.body } as MessageEvent;
-    for (const listener of listeners) {
-      if (typeof listener === 'function') listener(forwarded);
-      else listener.handleEvent(forwarded);
+    if (data.from !== peer || data.to !== self || data.epoch !== epoch) return;
+    const bodies = data.bodies;
+    if (!Array.isArray(bodies) || bodies.length > MAX_BATCH) return;
+    for (const body of bodies) {
+      if (closed || !accept(body)) continue;
+      const forwarded = { data: body } as MessageEvent;
+      for (const listener of listeners) {
+        if (typeof listener === 'function') listener(forwarded);
+        else listener.handleEvent(forwarded);
+      }
     }
   };
   return {
     postMessage(body: unknown) {
-      if (closed) return;
-      const envelope: RpcEnvelope = { v: VERSION, t: 'rpc', from: self, to: peer, epoch, body };
-      channel.postMessage(envelope);
+      if (!closed) batch.add(body);
     },
     addEventListener(_type: string, listener: EventListenerOrEventListenerObject) {
       listeners.add(listener);
