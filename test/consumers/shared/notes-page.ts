@@ -14,6 +14,11 @@ export async function startNotesPage(app: HTMLElement): Promise<void> {
 async function open(app: HTMLElement): Promise<void> {
   const db = await openDatabase('consumer.db');
   await db.exec('CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+  // Typed events: `detail` is known without a cast, under each app's own compiler settings.
+  let epoch = (await db.status()).epoch;
+  db.addEventListener('leaderchange', (event) => {
+    epoch = event.detail.epoch;
+  });
   Object.assign(window, {
     consumer: {
       add: async (body: string): Promise<void> => {
@@ -21,6 +26,7 @@ async function open(app: HTMLElement): Promise<void> {
       },
       bodies: async (): Promise<string[]> => (await db.all<{ body: string }>('SELECT body FROM notes ORDER BY id')).map((row) => row.body),
       role: async (): Promise<string> => (await db.status()).role,
+      epoch: (): number => epoch,
     },
   });
   app.textContent = `ready (${db.storage})`;
