@@ -78,7 +78,8 @@ async function weigh(build: SizeBuild, dir: string): Promise<Weighed> {
     const isJs = /\.(m?js)$/.test(file);
     const isWasm = file.endsWith('.wasm');
     if (!isJs && !isWasm) continue;
-    const bytes = await readFile(file);
+    const bytes = await readFile(file).catch(() => undefined);
+    if (!bytes) return { ...weighed, error: `${relative(dir, file)} is missing` };
     const gzip = gzipSync(bytes, { level: 9 }).length;
     if (UNUSED_SQLITE_WASM.test(file)) weighed.unusedSqliteWasmFiles.push(relative(dir, file));
     if (isJs) {
@@ -91,6 +92,12 @@ async function weigh(build: SizeBuild, dir: string): Promise<Weighed> {
     }
   }
   return weighed;
+}
+
+/** The first line of a failed build that says what went wrong, for the table. */
+function firstError(output: string): string {
+  const line = output.split('\n').find((l) => /error/i.test(l) && !/^\s*at /.test(l)) ?? tail(output, 1);
+  return line.trim().replaceAll('|', '/').slice(0, 160);
 }
 
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
@@ -114,19 +121,20 @@ async function main(): Promise<void> {
           wasmBytes: 0,
           wasmGzip: 0,
           unusedSqliteWasmFiles: [],
-          error: tail(ran.output, 3),
+          error: `build failed: ${firstError(ran.output)}`,
         });
         console.log(`${build.name}: build failed`);
         continue;
       }
     }
-    results.push(await weigh(build, dir));
-    console.log(`${build.name}: weighed`);
+    const weighed = await weigh(build, dir);
+    results.push(weighed);
+    console.log(`${build.name}: ${weighed.error ?? 'weighed'}`);
   }
   console.log('\n| app | JS files | JS | JS gzipped | wasm | wasm gzipped | unused sqlite-wasm files emitted |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of results) {
-    if (r.error) console.log(`| ${r.build} | build failed: ${r.error.split('\n').at(-1)} | | | | | |`);
+    if (r.error) console.log(`| ${r.build} | ${r.error} | | | | | |`);
     else
       console.log(
         `| ${r.build} | ${r.jsFiles} | ${kB(r.jsBytes)} | ${kB(r.jsGzip)} | ${kB(r.wasmBytes)} | ${kB(r.wasmGzip)} | ${r.unusedSqliteWasmFiles.join(', ') || 'none'} |`,

@@ -8,8 +8,10 @@
  *   npm run test:consumers -- --only esbuild,static-page
  *   npm run test:consumers -- --package ../old/sqlite-baton-0.1.0.tgz   # another tarball
  *
- * Ends with `N passed, N failed` and exits 1 if any app failed.
+ * Each app's build output is kept in <work>/<app>/consumer-build.log. Ends with `N passed, N failed`
+ * and exits 1 if any app failed.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchChromium } from '../test/support/chromium.ts';
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
         const dir = await prepareApp(app);
         if (app.script) {
           const built = await run('npm', ['run', app.script], dir);
+          await writeFile(join(dir, 'consumer-build.log'), built.output);
           result.buildSeconds = built.seconds;
           if (built.code !== 0) throw new Error(`npm run ${app.script} failed (exit ${built.code}):\n${tail(built.output)}`);
         }
