@@ -76,8 +76,13 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
     root: fileURLToPath(new URL('.', import.meta.url)),
     plugins: [isolateNaiveDemo()],
     resolve: {
-      // Exactly `sqlite-baton` (a bare `'sqlite-baton': ...` key would also rewrite `sqlite-baton/x`).
-      alias: [{ find: /^sqlite-baton$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }],
+      // Exactly `sqlite-baton` (a bare `'sqlite-baton': ...` key would also rewrite `sqlite-baton/x`),
+      // and each subpath entry to its own source.
+      alias: [
+        { find: /^sqlite-baton$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+        { find: /^sqlite-baton\/drizzle$/, replacement: fileURLToPath(new URL('./src/drizzle/index.ts', import.meta.url)) },
+        { find: /^sqlite-baton\/kysely$/, replacement: fileURLToPath(new URL('./src/kysely/index.ts', import.meta.url)) },
+      ],
     },
     optimizeDeps: {
       // sqlite-wasm loads its .wasm relative to its own module URL; pre-bundling breaks that.
