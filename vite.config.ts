@@ -89,7 +89,17 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       exclude: ['@sqlite.org/sqlite-wasm'],
       // Pre-bundle comlink up front: it is imported from worker modules, which the start-up scan
       // does not follow; found later, it would make Vite re-optimize and reload open pages mid-test.
-      include: ['comlink', 'fast-check'],
+      // The ORMs of the adapter tests likewise: found mid-run, they would reload the page under a test.
+      include: [
+        'comlink',
+        'fast-check',
+        'drizzle-orm',
+        'drizzle-orm/cache/core',
+        'drizzle-orm/sqlite-core',
+        'drizzle-orm/sqlite-proxy',
+        'kysely',
+        'kysely/migration',
+      ],
     },
     worker: {
       format: 'es',
