@@ -5,7 +5,7 @@
 import { Kysely, type Generated } from 'kysely';
 import { Migrator, type MigrationProvider } from 'kysely/migration';
 import { eq } from 'drizzle-orm';
-import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
+import { openDatabase, SqliteError, type Database, type Transaction } from 'sqlite-baton';
 import { migrate } from 'sqlite-baton/drizzle';
 import { BatonDialect } from 'sqlite-baton/kysely';
 import { drizzle } from 'sqlite-baton/drizzle';
@@ -161,6 +161,20 @@ const ormHarness = {
         (e: unknown) => (ormHarness.txOutcome = codeOf(e)),
       );
     });
+  },
+
+  /** Holds the writer with a plain transaction until `releaseWriter()`, so that what other tabs start meanwhile starts together. */
+  held: undefined as undefined | Transaction,
+  async holdWriter(): Promise<void> {
+    ormHarness.held = await db.begin();
+  },
+  releaseWriter(): Promise<void> {
+    return ormHarness.held!.commit();
+  },
+
+  migrating: undefined as undefined | Promise<string[]>,
+  startMigrating(): void {
+    ormHarness.migrating = ormHarness.migrateBoth();
   },
 
   status: () => db.status(),

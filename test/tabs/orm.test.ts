@@ -39,9 +39,16 @@ test('two tabs writing through Drizzle and Kysely at once: no errors, every row 
 
 test('both migrators started by two tabs at once apply each migration once', async () => {
   const name = unique('orm-migrate');
+  const holder = await openTab(name);
   const a = await openTab(name);
   const b = await openTab(name);
-  const failures = await Promise.all([a, b].map(({ page }) => page.evaluate(() => window.ormHarness.migrateBoth())));
+  // A third tab holds the writer while both start, so that both have looked for pending
+  // migrations before either could apply one, whatever the timing.
+  await holder.page.evaluate(() => window.ormHarness.holdWriter());
+  for (const { page } of [a, b]) await page.evaluate(() => window.ormHarness.startMigrating());
+  await holder.page.waitForFunction(async () => (await window.ormHarness.status()).queueDepth >= 2);
+  await holder.page.evaluate(() => window.ormHarness.releaseWriter());
+  const failures = await Promise.all([a, b].map(({ page }) => page.evaluate(() => window.ormHarness.migrating!)));
   expect(failures.flat()).toEqual([]);
   const counts = await a.page.evaluate(() =>
     window.ormHarness.all(
@@ -49,7 +56,7 @@ test('both migrators started by two tabs at once apply each migration once', asy
     ),
   );
   expect(counts).toEqual([{ drizzle: 2, kysely: 1 }]);
-  for (const { page } of [a, b]) await page.close();
+  for (const { page } of [holder, a, b]) await page.close();
 });
 
 for (const orm of ['drizzle', 'kysely'] as const) {
