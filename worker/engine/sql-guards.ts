@@ -117,12 +117,7 @@ export class SqlGuards {
    * savepoints allowed.
    */
   allowingSavepoints<T>(fn: () => T): T {
-    this.savepointsAllowed = true;
-    try {
-      return fn();
-    } finally {
-      this.savepointsAllowed = false;
-    }
+    return this.withFlag('savepointsAllowed', fn);
   }
 
   /**
@@ -135,11 +130,16 @@ export class SqlGuards {
 
   /** Runs the library's own statements (transaction control, VACUUM's attach) past the authorizer. */
   asLibrary<T>(fn: () => T): T {
-    this.library = true;
+    return this.withFlag('library', fn);
+  }
+
+  /** Runs `fn` with one of the authorizer's switches on, and off again however it ends. */
+  private withFlag<T>(flag: 'library' | 'savepointsAllowed', fn: () => T): T {
+    this[flag] = true;
     try {
       return fn();
     } finally {
-      this.library = false;
+      this[flag] = false;
     }
   }
 
