@@ -163,6 +163,22 @@ describe.each(['opfs', 'memory'] as const)('kysely on %s', (storage) => {
     expect(await names(kysely)).toEqual(['Ada', 'Bob', 'Cy']);
   });
 
+  it('a COMMIT that fails rejects with its own error (Kysely’s ROLLBACK after it does not hide it) and applies nothing', async () => {
+    const { db, kysely } = await seeded(storage);
+    await db.exec('PRAGMA foreign_keys = ON');
+    await db.exec('CREATE TABLE tag (pet INTEGER REFERENCES pet (id) DEFERRABLE INITIALLY DEFERRED)');
+    const error = await failure(() =>
+      kysely.transaction().execute(async (trx) => {
+        await sql`INSERT INTO tag VALUES (999)`.execute(trx);
+      }),
+    );
+    expect(error.code).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+    expect(await db.get('SELECT count(*) AS n FROM tag')).toEqual({ n: 0 });
+    await kysely.transaction().execute(async (trx) => {
+      await sql`INSERT INTO tag VALUES (10)`.execute(trx);
+    });
+  });
+
   it('controlled transaction with savepoints: rollback to one undoes only what followed it', async () => {
     const { kysely } = await seeded(storage);
     const trx = await kysely.startTransaction().execute();

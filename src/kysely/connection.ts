@@ -38,11 +38,14 @@ export class BatonConnection implements DatabaseConnection {
     this.tx = await this.db.begin();
   }
 
-  /** @internal The driver's COMMIT or ROLLBACK; the connection is back on the database either way. */
+  /**
+   * @internal The driver's COMMIT or ROLLBACK. A failed COMMIT keeps the (ended) transaction on the
+   * connection: Kysely answers it with a ROLLBACK, which must resolve, not hide the COMMIT's error.
+   */
   async end(how: 'commit' | 'rollback'): Promise<void> {
     const tx = this.tx;
     if (!tx) throw new SqliteError('TRANSACTION_ABORTED', `${how} without a transaction on this Kysely connection`);
-    this.tx = undefined;
     await (how === 'commit' ? tx.commit() : tx.rollback());
+    this.tx = undefined;
   }
 }
