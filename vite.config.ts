@@ -76,8 +76,13 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
     root: fileURLToPath(new URL('.', import.meta.url)),
     plugins: [isolateNaiveDemo()],
     resolve: {
-      // Exactly `sqlite-baton` (a bare `'sqlite-baton': ...` key would also rewrite `sqlite-baton/x`).
-      alias: [{ find: /^sqlite-baton$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }],
+      // Exactly `sqlite-baton` (a bare `'sqlite-baton': ...` key would also rewrite `sqlite-baton/x`),
+      // and each subpath entry to its own source.
+      alias: [
+        { find: /^sqlite-baton$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+        { find: /^sqlite-baton\/drizzle$/, replacement: fileURLToPath(new URL('./src/drizzle/index.ts', import.meta.url)) },
+        { find: /^sqlite-baton\/kysely$/, replacement: fileURLToPath(new URL('./src/kysely/index.ts', import.meta.url)) },
+      ],
     },
     optimizeDeps: {
       // Vite's default (every .html under the root) minus the consumer apps of test/consumers/,
@@ -87,7 +92,17 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       exclude: ['@sqlite.org/sqlite-wasm'],
       // Pre-bundle comlink up front: it is imported from worker modules, which the start-up scan
       // does not follow; found later, it would make Vite re-optimize and reload open pages mid-test.
-      include: ['comlink', 'fast-check'],
+      // The ORMs of the adapter tests likewise: found mid-run, they would reload the page under a test.
+      include: [
+        'comlink',
+        'fast-check',
+        'drizzle-orm',
+        'drizzle-orm/cache/core',
+        'drizzle-orm/sqlite-core',
+        'drizzle-orm/sqlite-proxy',
+        'kysely',
+        'kysely/migration',
+      ],
     },
     worker: {
       format: 'es',
