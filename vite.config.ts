@@ -80,8 +80,9 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       alias: [{ find: /^sqlite-baton$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }],
     },
     optimizeDeps: {
-      // sqlite-wasm loads its .wasm relative to its own module URL; pre-bundling breaks that.
-      exclude: ['@sqlite.org/sqlite-wasm'],
+      // sqlite-wasm loads its .wasm relative to its own module URL; pre-bundling breaks that. So do
+      // the bench's peers wa-sqlite and PGlite (their .wasm and PGlite's .data file).
+      exclude: ['@sqlite.org/sqlite-wasm', '@journeyapps/wa-sqlite', '@electric-sql/pglite'],
       // Pre-bundle comlink up front: it is imported from worker modules, which the start-up scan
       // does not follow; found later, it would make Vite re-optimize and reload open pages mid-test.
       include: ['comlink', 'fast-check'],

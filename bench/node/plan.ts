@@ -4,7 +4,7 @@
  */
 
 /** The contenders; A_engine is a profile aid, not one of the compared setups. */
-export const SUBJECTS = ['A_wal', 'A_rollback', 'A_engine', 'B', 'C', 'D', 'E'] as const;
+export const SUBJECTS = ['A_wal', 'A_rollback', 'A_engine', 'B', 'C', 'D', 'E', 'F', 'G', 'G_idb', 'H'] as const;
 export type SubjectId = (typeof SUBJECTS)[number];
 
 export const SUBJECT_LABELS: Record<SubjectId, string> = {
@@ -15,7 +15,15 @@ export const SUBJECT_LABELS: Record<SubjectId, string> = {
   C: 'C baton follower',
   D: 'D naive opfs',
   E: 'E SQLocal',
+  F: 'F wa-sqlite',
+  G: 'G PGlite',
+  G_idb: 'G PGlite idb',
+  H: 'H Dexie',
 };
+
+/** The peers, each run in its own pages through the same workloads (bench/isolated/*-page.ts). */
+export const PEERS = ['D', 'E', 'F', 'G', 'G_idb', 'H'] as const;
+export type PeerId = (typeof PEERS)[number];
 
 export const TAB_COUNTS = [1, 2, 4, 8] as const;
 
@@ -37,6 +45,12 @@ export interface Sizes {
   pings: number;
   /** A write that takes longer is an error (and stops that tab): sqlite-wasm's busy timeout is 10 s. */
   callTimeoutMs: number;
+  /** The large value written and read back from a follower (issue 16, point 4). */
+  blobBytes: number;
+  /** How long the long read runs while other tabs write (issue 16, point 5). */
+  longReadMs: number;
+  /** Rows of the 100k-row insert for the peers that insert one row per message (PGlite): a rate, measured on fewer rows. */
+  slowPeerBulkRows: number;
 }
 
 export const FULL: Sizes = {
@@ -51,6 +65,9 @@ export const FULL: Sizes = {
   tabsMs: 3_000,
   pings: 500,
   callTimeoutMs: 15_000,
+  blobBytes: 50 * 1024 * 1024,
+  longReadMs: 3_000,
+  slowPeerBulkRows: 20_000,
 };
 
 export const QUICK: Sizes = {
@@ -65,6 +82,9 @@ export const QUICK: Sizes = {
   tabsMs: 1_200,
   pings: 200,
   callTimeoutMs: 12_000,
+  blobBytes: 50 * 1024 * 1024,
+  longReadMs: 3_000,
+  slowPeerBulkRows: 5_000,
 };
 
 /** One run's figures: subject -> metric -> value (null: measured but failed). */
@@ -79,4 +99,17 @@ export const PAGES = {
   sqlocal: '/bench/isolated/sqlocal.html',
   /** Message round trips alone, no library: the floor under a follower's calls. */
   hop: '/bench/isolated/hop.html',
+  wasqlite: '/bench/isolated/wasqlite.html',
+  pglite: '/bench/isolated/pglite.html',
+  dexie: '/bench/isolated/dexie.html',
 } as const;
+
+/** Each peer's page and what its open() is given. */
+export const PEER_PAGES: Record<PeerId, { path: string; options: Record<string, unknown> }> = {
+  D: { path: PAGES.naive, options: {} },
+  E: { path: PAGES.sqlocal, options: {} },
+  F: { path: PAGES.wasqlite, options: {} },
+  G: { path: PAGES.pglite, options: { storage: 'opfs-ahp' } },
+  G_idb: { path: PAGES.pglite, options: { storage: 'idb' } },
+  H: { path: PAGES.dexie, options: {} },
+};
