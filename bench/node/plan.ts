@@ -49,8 +49,14 @@ export interface Sizes {
   blobBytes: number;
   /** How long the long read runs while other tabs write (issue 16, point 5). */
   longReadMs: number;
-  /** Rows of the 100k-row insert for the peers that insert one row per message (PGlite): a rate, measured on fewer rows. */
+  /** The blob is also read back through a batch (46 s in a run here: left out of the quick run). */
+  blobBatchRead: boolean;
+  /** Rows of the 100k-row insert for wa-sqlite and Dexie (fewer in the quick run: a rate either way). */
+  peerBulkRows: number;
+  /** The same for PGlite, which inserts one row per message (its transaction API). */
   slowPeerBulkRows: number;
+  /** The peers whose 1- and 8-tab writes are repeated in the slow-flush profile. */
+  slowPeers: PeerId[];
 }
 
 export const FULL: Sizes = {
@@ -67,7 +73,10 @@ export const FULL: Sizes = {
   callTimeoutMs: 15_000,
   blobBytes: 50 * 1024 * 1024,
   longReadMs: 3_000,
-  slowPeerBulkRows: 20_000,
+  blobBatchRead: true,
+  peerBulkRows: 100_000,
+  slowPeerBulkRows: 5_000,
+  slowPeers: ['F', 'G', 'H'],
 };
 
 export const QUICK: Sizes = {
@@ -84,7 +93,10 @@ export const QUICK: Sizes = {
   callTimeoutMs: 12_000,
   blobBytes: 50 * 1024 * 1024,
   longReadMs: 3_000,
-  slowPeerBulkRows: 5_000,
+  blobBatchRead: false,
+  peerBulkRows: 10_000,
+  slowPeerBulkRows: 1_000,
+  slowPeers: ['F', 'H'],
 };
 
 /** One run's figures: subject -> metric -> value (null: measured but failed). */

@@ -281,7 +281,7 @@ const SHORT: Record<SubjectId, string> = {
   E: 'SQLocal',
   F: 'wa-sqlite',
   G: 'PGlite',
-  G_idb: 'PGlite idb',
+  G_idb: 'PG idb',
   H: 'Dexie',
 };
 
@@ -367,16 +367,20 @@ export function targetsOf(medians: Medians): Target[] {
     const aMs = sum(figure(medians, 'A_wal', 'blob.write.ms'), figure(medians, 'A_wal', 'blob.read.ms'));
     const cMs = sum(figure(medians, 'C', 'blob.write.ms'), figure(medians, 'C', 'blob.read.ms'));
     const waited = figure(medians, 'C', 'blob.others.during.max');
+    const calls = figure(medians, 'C', 'blob.calls.ms');
+    const batch = figure(medians, 'C', 'blob.batchRead.ms');
     const name = '50 MB blob written and read back from a follower';
     targets.push(
       aMs !== undefined && cMs !== undefined
         ? {
             name,
-            goal: "<= 2x A's time; other tabs' small writes wait no longer than it runs",
+            goal: "write + point read <= 2x A's time; other tabs' small writes wait no longer than the follower's calls run",
             measured:
-              `${cMs.toFixed(0)} ms = ${(cMs / aMs).toFixed(2)}x A's ${aMs.toFixed(0)} ms; ` +
-              `the others' longest small write meanwhile ${waited === undefined ? '?' : waited.toFixed(0)} ms`,
-            met: cMs <= 2 * aMs && waited !== undefined && waited <= cMs,
+              `${cMs.toFixed(0)} ms = ${(cMs / aMs).toFixed(2)}x A's ${aMs.toFixed(0)} ms` +
+              (batch !== undefined ? ` (the same read through batch: ${batch.toFixed(0)} ms)` : '') +
+              `; the others' longest small write meanwhile ${waited === undefined ? '?' : waited.toFixed(0)} ms of the calls' ` +
+              `${calls === undefined ? '?' : calls.toFixed(0)} ms`,
+            met: cMs <= 2 * aMs && waited !== undefined && calls !== undefined && waited <= calls,
           }
         : { name, goal: "<= 2x A's time", measured: 'not measured', met: null },
     );
@@ -561,9 +565,7 @@ export function formatTable(report: Report): string {
   const header =
     pad('workload', labelWidth) +
     pad('unit', unitWidth) +
-    COLUMNS.map((s) =>
-      pad(SUBJECT_LABELS[s].split(' ')[0] + (s === 'A_wal' ? ' wal' : s === 'A_rollback' ? ' rollbk' : ''), cellWidth, true),
-    ).join('') +
+    COLUMNS.map((s) => pad(s === 'A_wal' ? 'A wal' : s === 'A_rollback' ? 'A rollbk' : s, cellWidth, true)).join('') +
     ratioNames.map((r) => pad(r, 8, true)).join('');
   const headerNames = pad('', labelWidth + unitWidth) + COLUMNS.map((s) => pad(SHORT[s], cellWidth, true)).join('');
   lines.push(header, headerNames, '-'.repeat(header.length));

@@ -108,12 +108,13 @@ export async function blobPhase(ctx: RunContext): Promise<void> {
       let result: BlobResult | undefined;
       const { loops, window } = await withWritingTabs(ctx, tabs, 'blob', async (caller) => {
         const start = Date.now();
-        result = await api.run<BlobResult>(caller, 'blobRoundTrip', bytes, true);
+        result = await api.run<BlobResult>(caller, 'blobRoundTrip', bytes, ctx.sizes.blobBatchRead);
         return { start, end: Date.now() };
       });
       set(ctx, 'C', 'blob.write.ms', result!.writeMs);
       set(ctx, 'C', 'blob.read.ms', result!.readMs);
-      set(ctx, 'C', 'blob.batchRead.ms', result!.batchReadMs ?? null);
+      if (result!.batchReadMs !== undefined) set(ctx, 'C', 'blob.batchRead.ms', result!.batchReadMs);
+      set(ctx, 'C', 'blob.calls.ms', window.end - window.start);
       recordOthers(ctx, 'C', 'blob.others', loops, window);
     },
     600_000,
