@@ -84,11 +84,11 @@ try {
     if (wanted('raw')) await rawPhase(ctx, names);
     if (wanted('baton')) await batonPhase(ctx, names);
     if (wanted('fine')) await batonFineTimerPhase(ctx);
-    for (const peer of PEERS) if (wanted(`peer${peer}`)) await perTabPhase(ctx, peer, names);
+    const peers = PEERS.filter((peer) => peer !== 'G_idb' || sizes.pgliteIdb);
+    for (const peer of peers) if (wanted(`peer${peer}`)) await perTabPhase(ctx, peer, names);
+    if (wanted('tabsB')) await tabsPhase(ctx, 'B');
     // PGlite on IndexedDB is left out: one query takes ~0.3 s there (see perTabPhase).
-    for (const subject of ['B', ...PEERS.filter((peer) => peer !== 'G_idb')] as const) {
-      if (wanted(`tabs${subject}`)) await tabsPhase(ctx, subject);
-    }
+    for (const peer of peers) if (peer !== 'G_idb' && wanted(`tabs${peer}`)) await tabsPhase(ctx, peer, sizes.peerTabCounts);
     if (wanted('failover')) await failoverPhase(ctx);
     if (wanted('cold')) await coldOpenPhase(ctx, names);
     if (wanted('blob')) await blobPhase(ctx);

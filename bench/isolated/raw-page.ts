@@ -19,6 +19,7 @@ installBenchPage(async (name, options) => {
       batch: noMessaging,
     },
     runWorkload: (workload, args) => call('workload', workload, args),
+    openSteps: () => call('openSteps') as Promise<Record<string, number>>,
     settings: async () => settings,
     async close() {
       await call('close');

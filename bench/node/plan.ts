@@ -57,6 +57,10 @@ export interface Sizes {
   slowPeerBulkRows: number;
   /** The peers whose 1- and 8-tab writes are repeated in the slow-flush profile. */
   slowPeers: PeerId[];
+  /** How many tabs write at once, for the peers (sqlite-baton always runs TAB_COUNTS). */
+  peerTabCounts: readonly number[];
+  /** PGlite on IndexedDB (0.3 s per query here) is measured at all. */
+  pgliteIdb: boolean;
 }
 
 export const FULL: Sizes = {
@@ -77,6 +81,8 @@ export const FULL: Sizes = {
   peerBulkRows: 100_000,
   slowPeerBulkRows: 5_000,
   slowPeers: ['F', 'G', 'H'],
+  peerTabCounts: TAB_COUNTS,
+  pgliteIdb: true,
 };
 
 export const QUICK: Sizes = {
@@ -97,6 +103,8 @@ export const QUICK: Sizes = {
   peerBulkRows: 10_000,
   slowPeerBulkRows: 1_000,
   slowPeers: ['F', 'H'],
+  peerTabCounts: [1, 8],
+  pgliteIdb: false,
 };
 
 /** One run's figures: subject -> metric -> value (null: measured but failed). */

@@ -89,6 +89,9 @@ const FINE_ONLY: Partial<Record<SubjectId, string>> = {
 };
 /** The peers that have no leader: one connection (or IndexedDB) per tab. PGlite elects one. */
 const NO_LEADER_PEERS = { D: NO_LEADER, E: NO_LEADER, F: NO_LEADER, H: NO_LEADER };
+/** PGlite on IndexedDB gets a few writes and reads only (one query ~0.3 s there). */
+const SKIPPED = 'skip⁸';
+const IDB_SKIPPED = { G_idb: SKIPPED };
 /** Whose 8-tab write rate the slow-flush profile measures. */
 const SLOW_TABS: SubjectId[] = ['B', 'F', 'G', 'H'];
 
@@ -106,21 +109,21 @@ function rows(): Row[] {
       unit: 'ms',
       metric: 'readLoad.p50',
       higherIsBetter: false,
-      na: { A_wal: NO_CONCURRENCY, A_rollback: NO_CONCURRENCY },
+      na: { A_wal: NO_CONCURRENCY, A_rollback: NO_CONCURRENCY, ...IDB_SKIPPED },
     },
     {
       label: 'point read p99, other tab writing',
       unit: 'ms',
       metric: 'readLoad.p99',
       higherIsBetter: false,
-      na: { A_wal: NO_CONCURRENCY, A_rollback: NO_CONCURRENCY },
+      na: { A_wal: NO_CONCURRENCY, A_rollback: NO_CONCURRENCY, ...IDB_SKIPPED },
     },
-    { label: '100k-row insert, one batch', unit: 'rows/s', metric: 'bulk.batch', higherIsBetter: true },
-    { label: '100k-row insert, 1000-row chunks', unit: 'rows/s', metric: 'bulk.chunks', higherIsBetter: true },
+    { label: '100k-row insert, one batch', unit: 'rows/s', metric: 'bulk.batch', higherIsBetter: true, na: IDB_SKIPPED },
+    { label: '100k-row insert, 1000-row chunks', unit: 'rows/s', metric: 'bulk.chunks', higherIsBetter: true, na: IDB_SKIPPED },
   ];
   for (const n of TAB_COUNTS) {
     // A has one writer: its row is the one-tab row, and the other rows compare with it.
-    const na = n === 1 ? { C: SAME_AS_B } : { A_wal: NO_TABS, A_rollback: NO_TABS, C: SAME_AS_B };
+    const na = n === 1 ? { C: SAME_AS_B, ...IDB_SKIPPED } : { A_wal: NO_TABS, A_rollback: NO_TABS, C: SAME_AS_B, ...IDB_SKIPPED };
     list.push(
       {
         label: `${n} tab${n > 1 ? 's' : ''} writing: acked`,
@@ -144,7 +147,7 @@ function rows(): Row[] {
         unit: 'writes',
         metric: `tabs${n}.groupSize`,
         higherIsBetter: true,
-        na: { ...na, A_wal: '1', A_rollback: '1', D: '1', E: '1', F: '1', G: '?', G_idb: '?', H: '1' },
+        na: { ...na, A_wal: '1', A_rollback: '1', D: '1', E: '1', F: '1', G: '?', H: '1' },
       },
     );
     if (n === 1 || n === Math.max(...TAB_COUNTS)) {
@@ -250,7 +253,7 @@ function rows(): Row[] {
       only: ['C'],
     },
   );
-  const noLeader = { A_wal: NO_LEADER, A_rollback: NO_LEADER, B: '→C', ...NO_LEADER_PEERS };
+  const noLeader = { A_wal: NO_LEADER, A_rollback: NO_LEADER, B: '→C', ...NO_LEADER_PEERS, G: '-', G_idb: '-' };
   list.push(
     { label: 'leader failover to next ack', unit: 'ms', metric: 'failover.ms', higherIsBetter: false, na: noLeader },
     { label: 'cold open to first query', unit: 'ms', metric: 'cold.ms', higherIsBetter: false },
@@ -317,6 +320,7 @@ function formatNumber(value: number, unit: string): string {
 
 function formatRatio(value: number | undefined): string {
   if (value === undefined) return '';
+  if (value < 0.01) return '<0.01x';
   return value >= 100 ? `${value.toFixed(0)}x` : value >= 10 ? `${value.toFixed(1)}x` : `${value.toFixed(2)}x`;
 }
 
@@ -495,6 +499,11 @@ export function profileOf(medians: Medians): Record<string, number | string> {
   for (const subject of ['B', 'F', 'G', 'H'] as const) put(`slow.tabs8.${subject}`, f(subject, 'slow.tabs8.rate'));
   put('slow.tabs8.groupSize', f('B', 'slow.tabs8.groupSize'));
   put('slow.engine.writeP50', f('B', 'slow.write.p50'));
+  put('cold.sqlite', f('A_wal', 'cold.ms'));
+  put('cold.sqlite.init', f('A_wal', 'cold.initMs'));
+  put('cold.sqlite.pool', f('A_wal', 'cold.poolAndOpenMs'));
+  put('cold.leader', f('B', 'cold.ms'));
+  put('cold.follower', f('C', 'cold.ms'));
   put('bulk.sqlite.ms', msFor(f('A_wal', 'bulk.batch')));
   put('bulk.engine.ms', msFor(f('A_engine', 'bulk.batch')));
   put('bulk.leader.ms', msFor(f('B', 'bulk.batch')));
@@ -576,8 +585,9 @@ export function formatTable(report: Report): string {
       if (na) return pad(na, cellWidth, true);
       const value = figure(medians, s, row.metric);
       // CPU figures need /proc and the on-disk profile's browser pid; elsewhere they are not measured.
-      // A partial run (--only) leaves the phases it skipped empty: not a failure.
-      const missing = row.metric.endsWith('.cpu') ? 'n/a' : meta.only ? '-' : 'failed';
+      // A partial run (--only) and the quick run leave some phases out: not a failure. Rows measured
+      // for a few subjects leave the others out too. Failures are in the notes either way.
+      const missing = row.metric.endsWith('.cpu') ? 'n/a' : meta.only || meta.mode === 'quick' || row.only ? '-' : 'failed';
       return pad(value === undefined ? missing : formatNumber(value, row.unit), cellWidth, true);
     });
     const ratioCells = ratioNames.map((name) => pad(formatRatio(ratios[row.metric]?.[name]), 8, true));
@@ -598,6 +608,8 @@ export function formatTable(report: Report): string {
     "  time), as Chromium's OPFS flush() costs on macOS (F_FULLFSYNC); A's row is its one writer in its worker.",
     '⁷ two other tabs (the leader and a second follower) write single rows in a loop while a follower runs the long call;',
     '  "meanwhile": the writes that started during it, with their whole wait.',
+    '⁸ PGlite on IndexedDB copies its changed files to IndexedDB after every query, reads included (~0.3 s each here): a few',
+    '  writes and reads only. "?": PGlite does not report its commits. "-": not part of this run (quick or --only).',
     "peers: D naive opfs VFS per tab; E SQLocal; F wa-sqlite + OPFSCoopSyncVFS + a Web Lock per call (PowerSync's web setup);",
     '  G PGlite multi-tab worker on OPFS (opfs-ahp), G_idb the same on IndexedDB; H Dexie over IndexedDB, strict durability.',
     '',
@@ -607,6 +619,19 @@ export function formatTable(report: Report): string {
     const verdict = t.met === null ? 'NOT MEASURED' : t.met ? 'MET' : 'MISSED';
     lines.push(`  [${verdict}] ${t.name}: ${t.goal}. Measured: ${t.measured}`);
   }
+  // Where sqlite-baton's leader (or, on the follower-only rows, a follower) does worse than a peer.
+  const behind: string[] = [];
+  for (const row of rows()) {
+    if (row.unit === 'count' || row.unit === 'writes') continue;
+    for (const [top, bottom] of RATIOS) {
+      if (top !== 'B' || bottom === 'A_wal') continue;
+      const ratio = ratios[row.metric]?.[ratioName(top, bottom)];
+      if (ratio === undefined || (row.higherIsBetter ? ratio >= 1 : ratio <= 1)) continue;
+      behind.push(`${row.label} vs ${SUBJECT_LABELS[bottom]}: ${formatRatio(ratio)}`);
+    }
+  }
+  if (behind.length > 0)
+    lines.push('', 'where B is behind a peer (B/peer; the README says why, from the profile below):', ...behind.map((b) => `  ${b}`));
   const p = (key: string, digits = 3) => (typeof profile[key] === 'number' ? (profile[key] as number).toFixed(digits) : '?');
   lines.push(
     '',
@@ -654,6 +679,10 @@ export function formatTable(report: Report): string {
       `syncs the shim slowed per A commit, by process: ${syncs.length > 0 ? syncs.join(', ') : 'none seen'}`,
     `    8 tabs, writes/s: sqlite-baton ${p('slow.tabs8.B', 0)} (${p('slow.tabs8.groupSize', 1)} writes per commit) | ` +
       `wa-sqlite ${p('slow.tabs8.F', 0)} | PGlite ${p('slow.tabs8.G', 0)} | Dexie ${p('slow.tabs8.H', 0)}`,
+  );
+  lines.push(
+    `  cold open, ms: A raw sqlite-wasm ${p('cold.sqlite', 0)} (wasm module start ${p('cold.sqlite.init', 0)}, ` +
+      `opfs-sahpool install + file open ${p('cold.sqlite.pool', 0)}) | sqlite-baton leader ${p('cold.leader', 0)} | follower ${p('cold.follower', 0)}`,
   );
   if (report.notes.length > 0) {
     lines.push('', 'notes:');
