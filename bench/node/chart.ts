@@ -29,10 +29,10 @@ const NAMES: Record<string, string> = {
   C: 'sqlite-baton, follower tab',
   D: 'naive: connection per tab',
   E: 'SQLocal 0.18',
-  F: 'wa-sqlite, PowerSync setup',
-  G: 'PGlite worker, OPFS',
-  G_idb: 'PGlite worker, IndexedDB',
-  H: 'Dexie 4, IndexedDB',
+  F: 'wa-sqlite (PowerSync)',
+  G: 'PGlite, OPFS',
+  G_idb: 'PGlite, IndexedDB',
+  H: 'Dexie, IndexedDB',
 };
 
 function escape(text: string): string {
@@ -310,7 +310,7 @@ export function drawChart(medians: Medians, meta: Meta): string {
           i === 0 && value === undefined ? [] : [{ value, color: i === 0 ? COLORS.A_wal! : COLORS.C! }],
         ),
       })),
-    ['grey: A raw, in its worker', 'light blue: from a follower tab, 2 tabs writing', '(lower is better)'],
+    ['grey: A raw, in its worker', 'blue: from a follower, 2 tabs writing'],
     true,
   );
   const height = 3 * PANEL_H + 140;

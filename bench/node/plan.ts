@@ -79,7 +79,7 @@ export const FULL: Sizes = {
   longReadMs: 3_000,
   blobBatchRead: true,
   peerBulkRows: 100_000,
-  slowPeerBulkRows: 5_000,
+  slowPeerBulkRows: 2_000,
   slowPeers: ['F', 'G', 'H'],
   peerTabCounts: TAB_COUNTS,
   pgliteIdb: true,

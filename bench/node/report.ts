@@ -496,6 +496,9 @@ export function profileOf(medians: Medians): Record<string, number | string> {
     if (metric.startsWith('slow.tabs1.slowedSyncs.'))
       put(`flush.slow.syncsPerCommit.${metric.slice('slow.tabs1.slowedSyncs.'.length)}`, value);
   }
+  for (const [metric, value] of Object.entries(medians.A_wal ?? {})) {
+    if (metric.startsWith('slow.slowedSyncs.')) put(`flush.slow.total.${metric.slice('slow.slowedSyncs.'.length)}`, value);
+  }
   for (const subject of ['B', 'F', 'G', 'H'] as const) put(`slow.tabs8.${subject}`, f(subject, 'slow.tabs8.rate'));
   put('slow.tabs8.groupSize', f('B', 'slow.tabs8.groupSize'));
   put('slow.engine.writeP50', f('B', 'slow.write.p50'));
@@ -677,6 +680,12 @@ export function formatTable(report: Report): string {
     `  slow-flush profile (+${meta.slowFlushMs ?? '?'} ms per sync): A's flush() calls per commit ${p('flush.slow.perCommit', 2)} at ` +
       `${p('flush.slow.msPerCall', 2)} ms each (on-disk profile: ${p('flush.disk.perCommit', 2)} at ${p('flush.disk.msPerCall', 3)} ms); ` +
       `syncs the shim slowed per A commit, by process: ${syncs.length > 0 ? syncs.join(', ') : 'none seen'}`,
+    `    every sync the shim slowed in the slow-flush browser, by process: ${
+      Object.entries(profile)
+        .filter(([key]) => key.startsWith('flush.slow.total.'))
+        .map(([key, value]) => `${key.slice('flush.slow.total.'.length)} ${Number(value).toFixed(0)}`)
+        .join(', ') || 'none seen'
+    }`,
     `    8 tabs, writes/s: sqlite-baton ${p('slow.tabs8.B', 0)} (${p('slow.tabs8.groupSize', 1)} writes per commit) | ` +
       `wa-sqlite ${p('slow.tabs8.F', 0)} | PGlite ${p('slow.tabs8.G', 0)} | Dexie ${p('slow.tabs8.H', 0)}`,
   );
