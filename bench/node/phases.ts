@@ -22,6 +22,8 @@ export interface RunContext {
   log(line: string): void;
   /** Put before every metric name: 'private.' for the private-window session. */
   prefix?: string;
+  /** The slow-flush shim's syncs so far by process type, where that shim runs (see slow-flush.ts). */
+  slowedSyncs?: () => Record<string, number>;
 }
 
 const PHASE_TIMEOUT_MS = 180_000;
@@ -400,12 +402,19 @@ export async function tabsPhase(ctx: RunContext, subject: 'B' | PeerId, counts: 
       const startAt = Date.now() + 500;
       const options: LoopOptions = { startAt, endAt: startAt + ctx.sizes.tabsMs, callTimeoutMs: ctx.sizes.callTimeoutMs };
       const before = await api.commitCounts(first);
+      const syncsBefore = ctx.slowedSyncs?.();
       const [results, cpu] = await withCpu(ctx, () => Promise.all(tabs.slice(0, count).map((page, i) => api.loop(page, `t${i}`, options))));
+      const syncsAfter = ctx.slowedSyncs?.();
       const after = await api.commitCounts(first);
       if (before && after && after.commits > before.commits) {
         set(ctx, subject, `tabs${count}.groupSize`, (after.writes - before.writes) / (after.commits - before.commits));
       }
       const acked = results.reduce((sum, r) => sum + r.acked, 0);
+      const writes = results.reduce((sum, r) => sum + r.latencies.length, 0);
+      // File syncs per write, by the process that made them: where each contender's durability is paid.
+      for (const [type, synced] of Object.entries(syncsAfter ?? {})) {
+        if (writes > 0) set(ctx, subject, `tabs${count}.syncsPerWrite.${type}`, (synced - (syncsBefore?.[type] ?? 0)) / writes);
+      }
       setCpuPerOp(
         ctx,
         subject,

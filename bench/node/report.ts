@@ -505,6 +505,7 @@ export function profileOf(medians: Medians): Record<string, number | string> {
   put('cold.sqlite', f('A_wal', 'cold.ms'));
   put('cold.sqlite.init', f('A_wal', 'cold.initMs'));
   put('cold.sqlite.pool', f('A_wal', 'cold.poolAndOpenMs'));
+  put('cold.sqlite.worker', f('A_wal', 'cold.workerStartMs'));
   put('cold.leader', f('B', 'cold.ms'));
   put('cold.follower', f('C', 'cold.ms'));
   put('bulk.sqlite.ms', msFor(f('A_wal', 'bulk.batch')));
@@ -690,8 +691,17 @@ export function formatTable(report: Report): string {
       `wa-sqlite ${p('slow.tabs8.F', 0)} | PGlite ${p('slow.tabs8.G', 0)} | Dexie ${p('slow.tabs8.H', 0)}`,
   );
   lines.push(
-    `  cold open, ms: A raw sqlite-wasm ${p('cold.sqlite', 0)} (wasm module start ${p('cold.sqlite.init', 0)}, ` +
+    `  cold open, ms: A raw sqlite-wasm ${p('cold.sqlite', 0)} (worker start and its modules' load ${p('cold.sqlite.worker', 0)}, wasm module start ${p('cold.sqlite.init', 0)}, ` +
       `opfs-sahpool install + file open ${p('cold.sqlite.pool', 0)}) | sqlite-baton leader ${p('cold.leader', 0)} | follower ${p('cold.follower', 0)}`,
+  );
+  const syncsOf = (subject: SubjectId, n: number) =>
+    Object.entries(medians[subject] ?? {})
+      .filter(([metric, value]) => metric.startsWith(`slow.tabs${n}.syncsPerWrite.`) && value > 0.005)
+      .map(([metric, value]) => `${metric.slice(`slow.tabs${n}.syncsPerWrite.`.length)} ${value.toFixed(2)}`)
+      .join(' + ') || '?';
+  lines.push(
+    `    file syncs per acknowledged write, by process (slow-flush profile), 1 tab | 8 tabs: ` +
+      (['B', 'F', 'G', 'H'] as const).map((s) => `${SHORT[s]} ${syncsOf(s, 1)} | ${syncsOf(s, 8)}`).join('; '),
   );
   if (report.notes.length > 0) {
     lines.push('', 'notes:');

@@ -50,8 +50,9 @@ export async function slowFlushPhase(ctx: RunContext, countDir: string, peers: r
     await api.close(follower);
     await api.close(leader);
   });
-  await tabsPhase(ctx, 'B', [1, 8]);
-  for (const peer of peers) await tabsPhase(ctx, peer, [1, 8]);
+  const counted: RunContext = { ...ctx, slowedSyncs: () => slowedByProcess(countDir, processTypes) };
+  await tabsPhase(counted, 'B', [1, 8]);
+  for (const peer of peers) await tabsPhase(counted, peer, [1, 8]);
   // Every sync the shim slowed in this run, by process: the renderers' are OPFS flushes (the
   // worker's own process), the browser process's are IndexedDB's and the profile's own files.
   for (const [type, count] of Object.entries(slowedByProcess(countDir, processTypes))) set(ctx, 'A_wal', `slowedSyncs.${type}`, count);
