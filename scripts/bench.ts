@@ -38,7 +38,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const profile = args.includes('--profile=memory') ? 'memory' : 'disk';
 const runsArg = args.find((a) => a.startsWith('--runs='));
-// `--only=raw,tabs`: a subset of the phases, for profiling one figure (the table shows gaps).
+// `--only=raw,tabsB`: a subset of the phases, for profiling one figure (the table shows gaps). Names:
+// raw, baton, fine, peerD..peerH and peerG_idb, tabsB, tabsD..tabsH, failover, cold, blob, longread,
+// private, slow (with slowF, slowG, slowH for the peers in the slow-flush profile).
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
 const wanted = (phaseName: string) => !only || only.has(phaseName);
