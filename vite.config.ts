@@ -88,8 +88,9 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       // Vite's default (every .html under the root) minus the consumer apps of test/consumers/,
       // whose pages import their own builds and packages this install does not have.
       entries: ['**/*.html', '!test/consumers/**'],
-      // sqlite-wasm loads its .wasm relative to its own module URL; pre-bundling breaks that.
-      exclude: ['@sqlite.org/sqlite-wasm'],
+      // sqlite-wasm loads its .wasm relative to its own module URL; pre-bundling breaks that. So do
+      // the bench's peers wa-sqlite and PGlite (their .wasm and PGlite's .data file).
+      exclude: ['@sqlite.org/sqlite-wasm', '@journeyapps/wa-sqlite', '@electric-sql/pglite'],
       // Pre-bundle comlink up front: it is imported from worker modules, which the start-up scan
       // does not follow; found later, it would make Vite re-optimize and reload open pages mid-test.
       // The ORMs of the adapter tests likewise: found mid-run, they would reload the page under a test.
