@@ -31,7 +31,7 @@ function waitedForOwnTransaction(op: string): SqliteError {
  *
  * It is an EventTarget with typed events (see {@link DatabaseEventMap}): `leaderchange` when this
  * tab's view of the leader changes; `fallback` when OPFS was not available and the data lives in
- * memory.
+ * IndexedDB instead.
  */
 export class Database extends Verbs implements EventTarget {
   /** Set once `close()` was called. */
@@ -63,7 +63,7 @@ export class Database extends Verbs implements EventTarget {
   constructor(
     /** The name given to openDatabase. */
     readonly name: string,
-    /** Where the data really is: 'opfs', or 'memory' when asked for or when OPFS was missing. */
+    /** Where the data really is: 'opfs', 'indexeddb' (where OPFS is missing), or 'memory' when asked for. */
     readonly storage: Storage,
     private readonly router: TabRouter,
     private readonly options: ResolvedOptions,

@@ -3,7 +3,7 @@
  * One worker in the origin owns the OPFS file and serializes every write; the others forward.
  */
 export { openDatabase } from './open-database.ts';
-export { deleteDatabase, readDatabaseFile } from './maintenance.ts';
+export { deleteDatabase, readDatabaseFile, type MaintenanceOptions } from './maintenance.ts';
 export { Database } from './database.ts';
 export { Transaction } from './transaction.ts';
 export { SqliteError, type ErrorCode, type LibraryErrorCode } from './errors.ts';

@@ -8,28 +8,39 @@ import type { WorkerApi } from '../worker/worker-api.ts';
  * For a database no tab can open (SQLite says SQLITE_NOTADB or SQLITE_CORRUPT when opening it):
  * read its file as it is stored, to keep what can be read, or delete it to start again. Both wait
  * up to `lockTimeout` ms (default 5,000) for the database to be closed in every tab, then reject
- * with LOCK_TIMEOUT.
+ * with LOCK_TIMEOUT. `storage` says where the database is: by default where `storage: 'auto'`
+ * puts it in this context (OPFS, else IndexedDB).
  */
 
-async function maintain(name: string, action: 'read' | 'delete', lockTimeout = 5_000): Promise<Uint8Array | undefined> {
+/** Options of {@link readDatabaseFile} and {@link deleteDatabase}. */
+export interface MaintenanceOptions {
+  lockTimeout?: number;
+  storage?: 'auto' | 'opfs' | 'indexeddb';
+}
+
+const STORAGES: ReadonlySet<unknown> = new Set(['auto', 'opfs', 'indexeddb']);
+
+async function maintain(name: string, action: 'read' | 'delete', options: MaintenanceOptions = {}): Promise<Uint8Array | undefined> {
+  const { lockTimeout = 5_000, storage = 'auto' } = options;
   if (typeof name !== 'string' || name.length === 0) throw invalidArgument('name must be a non-empty string');
   if (!(typeof lockTimeout === 'number' && lockTimeout > 0)) throw invalidArgument('lockTimeout must be a positive number of milliseconds');
+  if (!STORAGES.has(storage)) throw invalidArgument(`storage must be 'auto', 'opfs' or 'indexeddb', got ${JSON.stringify(storage)}`);
   installErrorTransfer();
   // sqlite-wasm's OPFS pool needs sync access handles, which exist only in dedicated workers.
   const worker = new Worker(new URL('../worker/entry.ts', import.meta.url), { type: 'module', name: `sqlite-baton maintenance ${name}` });
   try {
-    return await wrap<WorkerApi>(batchedEndpoint(worker)).maintain(name, action, lockTimeout);
+    return await wrap<WorkerApi>(batchedEndpoint(worker)).maintain(name, action, lockTimeout, storage);
   } finally {
     worker.terminate();
   }
 }
 
 /** The stored bytes of database `name`'s file (empty if there is none), without opening it. */
-export async function readDatabaseFile(name: string, options?: { lockTimeout?: number }): Promise<Uint8Array> {
-  return (await maintain(name, 'read', options?.lockTimeout)) ?? new Uint8Array();
+export async function readDatabaseFile(name: string, options?: MaintenanceOptions): Promise<Uint8Array> {
+  return (await maintain(name, 'read', options)) ?? new Uint8Array();
 }
 
-/** Deletes database `name` from OPFS; the next openDatabase(name) starts empty. */
-export async function deleteDatabase(name: string, options?: { lockTimeout?: number }): Promise<void> {
-  await maintain(name, 'delete', options?.lockTimeout);
+/** Deletes database `name` (from OPFS, or IndexedDB: see `storage`); the next openDatabase(name) starts empty. */
+export async function deleteDatabase(name: string, options?: MaintenanceOptions): Promise<void> {
+  await maintain(name, 'delete', options);
 }

@@ -1,6 +1,7 @@
 import { Database } from './database.ts';
 import { DirectRoute } from './direct-route.ts';
 import { randomId } from './ids.ts';
+import { lockService } from './locks.ts';
 import { resolveOptions, type DatabaseOptions } from './options.ts';
 import type { WorkerEvent } from './protocol.ts';
 import { TabRouter } from './tab-router.ts';
@@ -18,8 +19,10 @@ import { WorkerLink } from './worker-link.ts';
 export async function openDatabase(name: string, options?: DatabaseOptions): Promise<Database> {
   const resolved = resolveOptions(name, options);
   const tabId = randomId(8);
-  // A private in-memory database has no leader to reach; nor has a context without Web Locks.
-  let direct = resolved.storage !== 'memory' && typeof navigator.locks === 'object' ? await DirectRoute.start(name, tabId) : undefined;
+  // A private in-memory database has no leader to reach. Without Web Locks the page's calls go
+  // through its worker: a direct link needs the page's own liveness lock, and a page's timers (its
+  // lease renewals) are throttled in a background tab far more than a worker's.
+  let direct = resolved.storage !== 'memory' && lockService().kind === 'web-locks' ? await DirectRoute.start(name, tabId) : undefined;
   let db: Database | undefined;
   const onEvent = (event: WorkerEvent) => {
     direct?.follow(event.leaderPeerId, event.epoch, event.role);
@@ -39,10 +42,10 @@ export async function openDatabase(name: string, options?: DatabaseOptions): Pro
   }
   db = new Database(name, info.storage, new TabRouter(link, direct), resolved);
   if (info.fallbackReason !== undefined) {
-    const reason = info.fallbackReason;
+    const detail = { reason: info.fallbackReason, storage: info.storage };
     const target = db;
     // Dispatched after openDatabase has resolved, so a listener added right after `await` hears it.
-    setTimeout(() => target.emitEvent('fallback', { reason }), 0);
+    setTimeout(() => target.emitEvent('fallback', detail), 0);
   }
   return db;
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseOptions } from 'sqlite-baton';
-import { failure, open, uniqueName } from './support/open.ts';
+import { failure, open, uniqueName, STORAGES } from './support/open.ts';
 
 describe('option checks', () => {
   it.each([
@@ -98,7 +98,7 @@ describe('durability on opfs', () => {
   });
 });
 
-describe.each(['opfs', 'memory'] as const)('lockTimeout on %s', (storage) => {
+describe.each(STORAGES)('lockTimeout on %s', (storage) => {
   it('a call waiting for the writer past lockTimeout rejects LOCK_TIMEOUT, is never applied, and the transaction commits', async () => {
     const db = await open({ storage, lockTimeout: 250 });
     await db.exec('CREATE TABLE t (v TEXT)');

@@ -117,7 +117,7 @@ function requestId(): string {
 async function openEngine(name: string): Promise<void> {
   const engine = await openOpfsEngine(name, 'full');
   const self = `bench-engine~0`;
-  const leader = new Leader(name, self, engine);
+  const leader = await Leader.start(name, self, engine, () => undefined);
   const send = (body: Record<string, unknown>): Promise<Reply> =>
     leader.execute(self, { ...body, requestId: requestId(), deadline: Date.now() + 30_000 } as Request);
   settings = { vfs: 'opfs-sahpool', journalMode: engine.journalMode, synchronous: engine.synchronous };

@@ -5,6 +5,7 @@ import type { Reply } from '../../src/protocol.ts';
 import type { WorkerStatus as Status } from '../../src/protocol.ts';
 import type { Engine } from '../engine/engine.ts';
 import { exportImage, openImage, restoreInto } from '../engine/image.ts';
+import { StorageTaken } from '../engine/page-store.ts';
 import { explainStorageError } from '../engine/quota.ts';
 import { RequestLog } from '../writer/request-log.ts';
 import { Writer } from '../writer/writer.ts';
@@ -34,16 +35,53 @@ export class Leader {
   private readonly watchedOwners = new Set<string>();
   private closed = false;
 
-  constructor(
+  private constructor(
     private readonly db: string,
     readonly selfId: string,
     readonly engine: Engine,
+    /** Called when the storage says another leader took it over: this one must stop at once. */
+    private readonly onFenced: () => void,
   ) {
     const log = new RequestLog(engine.connection);
     this.log = log;
     this.epoch = log.open();
     this.writer = new Writer(engine.connection, log, {
       onTransactionStart: (ownerId) => this.watchOwner(ownerId),
+      afterCommit: () => this.afterCommit(),
+    });
+  }
+
+  /**
+   * Leads on `engine`: the request record's tables and the new epoch are committed, and saved
+   * (IndexedDB) before anyone is served. The engine is closed if that fails.
+   */
+  static async start(db: string, selfId: string, engine: Engine, onFenced: () => void): Promise<Leader> {
+    let leader: Leader;
+    try {
+      leader = new Leader(db, selfId, engine, onFenced);
+    } catch (e) {
+      engine.close();
+      throw e;
+    }
+    try {
+      await leader.afterCommit();
+    } catch (e) {
+      leader.close();
+      throw e;
+    }
+    return leader;
+  }
+
+  /**
+   * The engine's step after a commit (the IndexedDB save). A save refused because another leader
+   * claimed the storage fences this leader; its callers hear PeerGone, so they retry at the next
+   * leader, where the commit they were in is not (it was never saved).
+   */
+  private afterCommit(): Promise<void> | undefined {
+    return this.engine.afterCommit?.()?.catch((e: unknown) => {
+      if (!(e instanceof StorageTaken)) throw e;
+      this.onFenced();
+      throw new PeerGone('another leader took the database over; this one was fenced before its commit was saved');
     });
   }
 

@@ -2,6 +2,7 @@ import { SqliteError } from '../../src/errors.ts';
 import { PeerGone, afterPeerGone } from '../../src/liveness.ts';
 import type { Reply, Request } from '../../src/protocol.ts';
 import type { WorkerStatus as Status } from '../../src/protocol.ts';
+import type { Storage } from '../../src/types.ts';
 import { tabOf, type Election } from './election.ts';
 import type { LeaderLink } from '../../src/leader-link.ts';
 
@@ -19,7 +20,10 @@ export class Router {
   /** Calls sent to the leader and not answered yet: close() lets them finish. */
   private readonly forwarded = new Set<Promise<Reply>>();
 
-  constructor(private readonly election: Election) {}
+  constructor(
+    private readonly election: Election,
+    private readonly storage: Storage,
+  ) {}
 
   /** Sends `request` to whoever leads, retrying across leader changes until its deadline. */
   async route(request: Request): Promise<Reply> {
@@ -71,7 +75,7 @@ export class Router {
     }
     return {
       role: 'follower',
-      storage: 'opfs',
+      storage: this.storage,
       tabId: own,
       leaderId: null,
       epoch: this.election.epoch,
