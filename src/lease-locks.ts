@@ -14,7 +14,10 @@ import type { HoldOptions, LockService } from './locks.ts';
  * `pagehide` (`bye`): then the others take over at once instead of after the lapse.
  *
  * The renewals are the peers' heartbeats: watching a lock reads its record when its lease is due
- * to lapse, so a watch costs one small read every few seconds, not one per renewal.
+ * to lapse, so a watch costs one small read every few seconds, not one per renewal. A holder busy
+ * in one long statement cannot renew (IndexedDB is asynchronous, the statement is not), so SQLite's
+ * progress handler calls `busy()`, which says `alive` on the lease channel, at most every
+ * RENEW_MS: whoever heard it within LEASE_MS counts its leases as held.
  *
  * Times. Background tabs' timers may be throttled to one wake-up a second (workers included, in
  * some browsers), and a leader busy in one long statement renews nothing until it ends: a lease of
@@ -36,7 +39,8 @@ interface Lease {
   expires: number;
 }
 
-type LeaseMessage = { v: 1; t: 'released'; name: string; holder: string } | { v: 1; t: 'bye'; holder: string };
+type LeaseMessage =
+  { v: 1; t: 'released'; name: string; holder: string } | { v: 1; t: 'bye'; holder: string } | { v: 1; t: 'alive'; holder: string };
 
 function isLease(value: unknown): value is Lease {
   const v = value as Partial<Lease> | null;
@@ -47,7 +51,7 @@ function isLease(value: unknown): value is Lease {
 function parseMessage(data: unknown): LeaseMessage | undefined {
   const d = data as Record<string, unknown> | null;
   if (typeof d !== 'object' || d === null || d.v !== 1 || typeof d.holder !== 'string' || d.holder.length > 256) return undefined;
-  if (d.t === 'bye') return { v: 1, t: 'bye', holder: d.holder };
+  if (d.t === 'bye' || d.t === 'alive') return { v: 1, t: d.t, holder: d.holder };
   if (d.t === 'released' && typeof d.name === 'string' && d.name.length <= 512)
     return { v: 1, t: 'released', name: d.name, holder: d.holder };
   return undefined;
@@ -76,6 +80,9 @@ export class LeaseLocks implements LockService {
   private readonly held = new Map<string, { holder: string; onLost?: () => void }>();
   /** Holders whose page said goodbye: whatever they hold is free. */
   private readonly departed = new Set<string>();
+  /** When each busy holder last said it was alive. */
+  private readonly heard = new Map<string, number>();
+  private lastBusy = 0;
   /** Waits (to take or to watch a lease) woken early by any message on the lease channel. */
   private readonly sleepers = new Set<() => void>();
   private renewal: ReturnType<typeof setInterval> | undefined;
@@ -106,6 +113,13 @@ export class LeaseLocks implements LockService {
     }
   }
 
+  busy(): void {
+    const now = Date.now();
+    if (now - this.lastBusy < RENEW_MS || this.held.size === 0) return;
+    this.lastBusy = now;
+    for (const holder of new Set([...this.held.values()].map((held) => held.holder))) this.post({ v: 1, t: 'alive', holder });
+  }
+
   farewell(holder: string): void {
     this.departed.add(holder);
     this.post({ v: 1, t: 'bye', holder });
@@ -115,7 +129,8 @@ export class LeaseLocks implements LockService {
   /** ms until `lease` lapses, or undefined when it is free now. */
   private dueIn(lease: unknown): number | undefined {
     if (!isLease(lease) || this.departed.has(lease.holder)) return undefined;
-    const left = lease.expires - Date.now();
+    const expires = Math.max(lease.expires, (this.heard.get(lease.holder) ?? 0) + LEASE_MS);
+    const left = expires - Date.now();
     return left > 0 ? left : undefined;
   }
 
@@ -190,6 +205,10 @@ export class LeaseLocks implements LockService {
     this.channel.onmessage = (event: MessageEvent) => {
       const message = parseMessage(event.data);
       if (!message) return;
+      if (message.t === 'alive') {
+        this.heard.set(message.holder, Date.now());
+        return;
+      }
       if (message.t === 'bye') {
         this.departed.add(message.holder);
         // This context's own holder was said goodbye to (its page is going): it holds nothing now.

@@ -28,6 +28,11 @@ export interface LockService {
   whenReleased(name: string, signal?: AbortSignal): Promise<void>;
   /** Peer `holder` is going away (its page is being hidden): what it holds is free from now. */
   farewell(holder: string): void;
+  /**
+   * This context is alive though too busy to renew anything (one long statement): called from
+   * SQLite's progress handler, so that a leader busy for longer than a lease is not taken for dead.
+   */
+  busy(): void;
 }
 
 export interface HoldOptions {
@@ -71,6 +76,7 @@ function webLocks(manager: LockManager): LockService {
         );
     },
     farewell: () => undefined,
+    busy: () => undefined,
   };
 }
 
@@ -79,6 +85,7 @@ const noLocks: LockService = {
   hold: () => Promise.resolve(),
   whenReleased: () => new Promise<void>(() => undefined),
   farewell: () => undefined,
+  busy: () => undefined,
 };
 
 let chosen: LockService | undefined;

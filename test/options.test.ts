@@ -11,6 +11,7 @@ describe('option checks', () => {
     ['an unknown option', { storages: 'opfs' }, 'storages'],
     ['storage "foo"', { storage: 'foo' }, 'storage'],
     ['storage "OPFS" (wrong case)', { storage: 'OPFS' }, 'storage'],
+    ['storage "idb"', { storage: 'idb' }, 'storage'],
     ['lockTimeout -1', { lockTimeout: -1 }, 'lockTimeout'],
     ['lockTimeout 0', { lockTimeout: 0 }, 'lockTimeout'],
     ['lockTimeout NaN', { lockTimeout: NaN }, 'lockTimeout'],
@@ -63,6 +64,21 @@ describe('storage', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(db.storage).toBe('opfs');
     expect((await db.status()).storage).toBe('opfs');
+    expect(fallback).toBeUndefined();
+  });
+
+  it("'auto' is the default, spelled out", async () => {
+    const db = await open({ storage: 'auto' });
+    expect(db.storage).toBe('opfs');
+  });
+
+  it("'indexeddb' gives IndexedDB even where OPFS exists, with no fallback event (it was asked for)", async () => {
+    const db = await open({ storage: 'indexeddb' });
+    let fallback: unknown;
+    db.addEventListener('fallback', (event) => (fallback = (event as CustomEvent).detail));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(db.storage).toBe('indexeddb');
+    expect((await db.status()).storage).toBe('indexeddb');
     expect(fallback).toBeUndefined();
   });
 

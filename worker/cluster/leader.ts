@@ -1,6 +1,7 @@
 import { expose } from 'comlink';
 import { SqliteError } from '../../src/errors.ts';
 import { PeerGone, PeerWatch } from '../../src/liveness.ts';
+import { lockService } from '../../src/locks.ts';
 import type { Reply } from '../../src/protocol.ts';
 import type { WorkerStatus as Status } from '../../src/protocol.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -42,6 +43,8 @@ export class Leader {
     /** Called when the storage says another leader took it over: this one must stop at once. */
     private readonly onFenced: () => void,
   ) {
+    // Leases (no Web Locks) are renewed by timers, which a long statement holds up: say alive meanwhile.
+    engine.connection.onProgress(() => lockService().busy());
     const log = new RequestLog(engine.connection);
     this.log = log;
     this.epoch = log.open();
