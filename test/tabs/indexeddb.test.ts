@@ -6,8 +6,12 @@
  * acknowledged write kept exactly once across tab closes, crashes and reloads, and a leader
  * stalled past its lease can never write again.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Page } from 'playwright';
+import type { BrowserContext, Page } from 'playwright';
+import { CHROMIUM_ARGS, resolveChromium } from '../support/chromium.ts';
 import type { DatabaseOptions } from 'sqlite-baton';
 import { HARNESS_PATH, useTabs, unique } from '../support/tabs.ts';
 
@@ -216,6 +220,45 @@ describe('IndexedDB on a non-secure origin, leases only', () => {
     expect(statuses.filter((s) => s.role === 'leader')).toHaveLength(1);
     await open[1]!.page.evaluate((t) => window.db.run('INSERT INTO writes (tab, seq) VALUES (?, 0)', [t]), tabsAfter[1]!);
     for (const { page } of open) await page.close();
+  });
+
+  test('a browser restart with the same profile keeps every acknowledged write', async () => {
+    const name = unique('idb-restart');
+    const profile = mkdtempSync(join(tmpdir(), 'sqlite-baton-restart-'));
+    const { chromium } = await import('playwright');
+    const launch = async (): Promise<BrowserContext> =>
+      chromium.launchPersistentContext(profile, {
+        headless: true,
+        executablePath: await resolveChromium(),
+        args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP insecure.test 127.0.0.1'],
+      });
+    const inBrowser = async (context: BrowserContext): Promise<Tab> => {
+      const page = await context.newPage();
+      await page.goto(LEASES.url());
+      await page.waitForFunction(() => window.__harnessReady === true);
+      return { page, tab: await page.evaluate((n) => window.harness.open(n), name) };
+    };
+    try {
+      const first = await launch();
+      const writers = [await inBrowser(first), await inBrowser(first)];
+      await Promise.all(writers.map(({ page, tab }) => page.evaluate((t) => window.harness.write(t, 30, 2), tab)));
+      const { acknowledged, failures } = await stopAll(writers);
+      expect(failures).toEqual([]);
+      // The whole browser goes, as when the user quits it: no tab closes first.
+      await first.close();
+
+      const second = await launch();
+      try {
+        const reader = await inBrowser(second);
+        const kept = await rowsByKey(reader.page);
+        expect(acknowledged).toHaveLength(60);
+        expect(acknowledged.filter((key) => kept.get(key) !== 1)).toEqual([]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(profile, { recursive: true, force: true });
+    }
   });
 
   test('a leader busy in one statement for longer than its lease keeps leading, and the others wait for it', async () => {

@@ -80,6 +80,9 @@ export async function openIndexedDBEngine(name: string, durability: Durability):
     deserialize(sqlite3, db, image);
     changes = trackChanges(sqlite3, db);
     opened = connect(sqlite3, db, durability, false);
+    // One connection owns the file: exclusive locking keeps SQLite from rewriting page 1's change
+    // counter at every commit, one page of the three a single-row write saves.
+    opened.connection.control('PRAGMA locking_mode = EXCLUSIVE');
   } catch (e) {
     db.close();
     store.close();
