@@ -214,9 +214,8 @@ export class Connection {
   }
 
   private columnNames(stmt: number): string[] {
-    const { capi } = this.sqlite3;
     const names: string[] = [];
-    for (let i = 0, n = capi.sqlite3_column_count(stmt); i < n; i++) names.push(capi.sqlite3_column_name(stmt, i) ?? '');
+    for (let i = 0, n = this.sqlite3.capi.sqlite3_column_count(stmt); i < n; i++) names.push(this.values.columnName(stmt, i));
     return names;
   }
 
