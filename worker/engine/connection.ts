@@ -41,6 +41,14 @@ const NOTHING_MORE = /^(?:\s|;|--[^\n]*(?:\n|$)|\/\*(?:[^*]|\*(?!\/))*(?:\*\/|$)
 /** A VACUUM of the main database and nothing else (not VACUUM INTO, which writes another file). */
 const LONE_VACUUM = /^\s*vacuum(?:\s+main)?\s*;?\s*$/i;
 
+/**
+ * A column named __proto__ as an own key of the row. Assigned (`row['__proto__'] = v`), it would
+ * set the row's prototype when `v` is a blob, or be dropped when it is not an object.
+ */
+function setProtoKey(row: Row, value: SqlValue): void {
+  Object.defineProperty(row, '__proto__', { value, enumerable: true, writable: true, configurable: true });
+}
+
 export class Connection {
   private readonly cache = new Map<string, PreparedStatement>();
   /**
@@ -179,14 +187,21 @@ export class Connection {
       // Read after the first step: a cached statement re-prepared after a schema change
       // (ALTER TABLE ADD COLUMN under SELECT *) has its new columns only from then on.
       let names: string[] | undefined;
+      let protoAt = -1;
       for (;;) {
         const rc = x.sqlite3_step(stmt);
         if (rc === SQLITE_DONE) break;
         if (rc !== SQLITE_ROW) this.fail(rc);
         if (maxRows === 0) continue;
-        names ??= this.columnNames(stmt);
+        if (!names) {
+          names = this.columnNames(stmt);
+          protoAt = names.indexOf('__proto__');
+        }
         const row: Row = {};
-        for (let i = 0; i < names.length; i++) row[names[i]!] = this.values.column(stmt, i);
+        for (let i = 0; i < names.length; i++) {
+          if (i === protoAt) setProtoKey(row, this.values.column(stmt, i));
+          else row[names[i]!] = this.values.column(stmt, i);
+        }
         rows.push(row);
         if (rows.length >= maxRows) break;
       }
