@@ -42,6 +42,16 @@ const NOTHING_MORE = /^(?:\s|;|--[^\n]*(?:\n|$)|\/\*(?:[^*]|\*(?!\/))*(?:\*\/|$)
 const LONE_VACUUM = /^\s*vacuum(?:\s+main)?\s*;?\s*$/i;
 
 /**
+ * SQLite reads SQL text up to its first NUL character and silently ignores the rest: refuse such
+ * text rather than run part of it.
+ */
+function refuseNul(sql: string): void {
+  if (sql.includes('\0')) {
+    throw invalidArgument('the SQL text holds a NUL character (U+0000), where SQLite stops reading: pass such a value as a parameter');
+  }
+}
+
+/**
  * A column named __proto__ as an own key of the row. Assigned (`row['__proto__'] = v`), it would
  * set the row's prototype when `v` is a blob, or be dropped when it is not an object.
  */
@@ -96,6 +106,7 @@ export class Connection {
 
   /** Runs one or more statements with no results and no parameters. */
   exec(sql: string): void {
+    refuseNul(sql);
     if (LONE_VACUUM.test(sql)) return this.vacuum();
     try {
       this.db.exec(sql);
@@ -252,6 +263,7 @@ export class Connection {
       return cached;
     }
     this.guards.forgetRefusal();
+    refuseNul(sql);
     if (NOTHING_MORE.test(sql)) throw invalidArgument('sql holds no statement (only comments or semicolons)');
     const stmt = this.db.prepare(sql);
     // oo1 prepares the first statement and silently drops the rest: refuse instead of losing writes.
