@@ -1,6 +1,7 @@
 import type { Database, PreparedStatement, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { SqliteError, invalidArgument } from '../../src/errors.ts';
 import type { Row, RunResult, SqlParams, SqlValue } from '../../src/types.ts';
+import { ChangeCounts } from './change-counts.ts';
 import { SqlGuards } from './sql-guards.ts';
 import { WasmValues, safeInteger } from './wasm-values.ts';
 
@@ -67,6 +68,7 @@ export class Connection {
    */
   private readonly controlCache = new Map<string, PreparedStatement>();
   private readonly guards: SqlGuards;
+  private readonly changeCounts: ChangeCounts;
 
   private readonly values: WasmValues;
   private readonly exports: Exports;
@@ -80,6 +82,15 @@ export class Connection {
     this.exports = sqlite3.wasm.exports as Exports;
     this.dbPointer = Number(db.pointer);
     this.guards = new SqlGuards(sqlite3, db);
+    this.changeCounts = new ChangeCounts(sqlite3, db);
+  }
+
+  /**
+   * Runs the library's own writes (its request record, its epoch), which SQL's changes() and
+   * total_changes() leave out; they must end with a one-row write (change-counts.ts).
+   */
+  libraryWrites<T>(writes: () => T): T {
+    return this.changeCounts.ownWrites(writes);
   }
 
   /** Runs `fn` with a deadline: past `ms`, the statement running is interrupted (INTERRUPTED). */

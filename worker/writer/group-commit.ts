@@ -79,7 +79,6 @@ export class GroupCommit {
     }
     const committing = performance.now();
     try {
-      this.log.prune(Date.now());
       this.conn.control('COMMIT');
     } catch (e) {
       if (!this.conn.autocommit) this.conn.control('ROLLBACK');

@@ -45,12 +45,14 @@ export class RequestLog {
   open(): number {
     this.conn.control('BEGIN IMMEDIATE');
     try {
-      this.conn.exec(this.keyedById() ? MIGRATE_FROM_ID_KEY : SCHEMA);
-      this.conn.query(
-        `INSERT INTO _baton_meta (key, value) VALUES ('epoch', 1)
-         ON CONFLICT (key) DO UPDATE SET value = value + 1`,
-        undefined,
-      );
+      this.conn.libraryWrites(() => {
+        this.conn.exec(this.keyedById() ? MIGRATE_FROM_ID_KEY : SCHEMA);
+        this.conn.query(
+          `INSERT INTO _baton_meta (key, value) VALUES ('epoch', 1)
+           ON CONFLICT (key) DO UPDATE SET value = value + 1`,
+          undefined,
+        );
+      });
       const epoch = this.currentEpoch();
       this.conn.control('COMMIT');
       return epoch;
@@ -67,10 +69,12 @@ export class RequestLog {
   restore(epoch: number): void {
     this.conn.control('BEGIN IMMEDIATE');
     try {
-      this.conn.exec(this.keyedById() ? MIGRATE_FROM_ID_KEY : SCHEMA);
-      this.conn.query(`INSERT INTO _baton_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
-        epoch,
-      ]);
+      this.conn.libraryWrites(() => {
+        this.conn.exec(this.keyedById() ? MIGRATE_FROM_ID_KEY : SCHEMA);
+        this.conn.query(`INSERT INTO _baton_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+          epoch,
+        ]);
+      });
       this.conn.control('COMMIT');
     } catch (e) {
       if (!this.conn.autocommit) this.conn.control('ROLLBACK');
@@ -93,15 +97,19 @@ export class RequestLog {
     return row ? { reply: decodeReply(row.reply as string | null) } : undefined;
   }
 
-  /** Records a request inside the caller's open transaction. */
+  /**
+   * Records a request inside the caller's open transaction. Records no retry can ask for any more
+   * are dropped first, at most every PRUNE_EVERY_MS: in the same write transaction, so cheaply,
+   * and before the insert, so the library's writes end with a one-row insert (change-counts.ts).
+   */
   record(requestId: string, reply: Reply, deadline: number): void {
-    this.conn.query('INSERT INTO _baton_requests (deadline, id, reply) VALUES (?, ?, ?)', [deadline, requestId, encodeReply(reply)]);
-  }
-
-  /** Drops records no retry can ask for any more; called inside a write transaction, cheaply. */
-  prune(now: number): void {
-    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
-    this.lastPrune = now;
-    this.conn.query('DELETE FROM _baton_requests WHERE deadline < ?', [now - KEEP_AFTER_DEADLINE_MS]);
+    this.conn.libraryWrites(() => {
+      const now = Date.now();
+      if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+        this.lastPrune = now;
+        this.conn.query('DELETE FROM _baton_requests WHERE deadline < ?', [now - KEEP_AFTER_DEADLINE_MS]);
+      }
+      this.conn.query('INSERT INTO _baton_requests (deadline, id, reply) VALUES (?, ?, ?)', [deadline, requestId, encodeReply(reply)]);
+    });
   }
 }

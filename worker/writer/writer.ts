@@ -243,7 +243,6 @@ export class Writer {
       case 'commit':
         try {
           this.log.record(request.requestId, undefined, request.deadline);
-          this.log.prune(Date.now());
           this.conn.control('COMMIT');
         } catch (e) {
           if (!this.conn.autocommit) this.conn.control('ROLLBACK');
