@@ -151,6 +151,11 @@ export class Connection {
     }
   }
 
+  /** Rows inserted, updated or deleted since the connection opened, by anyone (SQLite's own count). */
+  get totalChanges(): number {
+    return this.exports.sqlite3_total_changes(this.dbPointer);
+  }
+
   /** True when no statement is open, that is, SQLite is not inside a transaction. */
   get autocommit(): boolean {
     return this.sqlite3.capi.sqlite3_get_autocommit(this.db) !== 0;
