@@ -51,7 +51,9 @@ export class WorkerLink {
   }
 
   call(request: Request): Promise<Reply> {
-    return this.untilAnswered<Reply>((api) => api.call(request), request);
+    // From the second attempt on, an earlier one may have reached a leader (worker-api.ts).
+    let attempts = 0;
+    return this.untilAnswered<Reply>((api) => api.call(request, attempts++ > 0), request);
   }
 
   status(): Promise<Status> {

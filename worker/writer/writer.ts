@@ -4,7 +4,7 @@ import type { Connection } from '../engine/connection.ts';
 import { apply, atomically } from './apply.ts';
 import { GroupCommit, MAX_GROUP } from './group-commit.ts';
 import { Job } from './job.ts';
-import type { RequestLog } from './request-log.ts';
+import { answerFrom, type RequestLog } from './request-log.ts';
 
 /**
  * The writer queue: the one place where statements reach the connection. Requests run in arrival
@@ -28,6 +28,16 @@ export interface WriterHooks {
 function lockTimeout(request: Request): SqliteError {
   return new SqliteError('LOCK_TIMEOUT', `${request.op} waited past its lockTimeout for the writer`);
 }
+
+function tooLateToTell(request: Request): SqliteError {
+  return new SqliteError(
+    'LEADER_UNRESPONSIVE',
+    `${request.op} was retried too long after its deadline for the request record to say whether it was applied`,
+  );
+}
+
+/** Ops whose requests may have been recorded (the writes among them). */
+const STATEMENT_OPS: ReadonlySet<string> = new Set(['exec', 'run', 'all', 'get', 'batch']);
 
 function aborted(): SqliteError {
   return new SqliteError(
@@ -185,8 +195,25 @@ export class Writer {
       const job = this.queue[i]!;
       if (job.request.deadline < now) {
         this.queue.splice(i, 1);
-        job.reject(lockTimeout(job.request));
+        this.expire(job, now);
       }
+    }
+  }
+
+  /**
+   * A request past its deadline is never started. A retry of a write whose first attempt was
+   * applied (its leader or worker went away before answering) is answered from the record,
+   * whatever its deadline; without a record it was not applied and never will be: LOCK_TIMEOUT.
+   */
+  private expire(job: Job, now: number): void {
+    const { request } = job;
+    try {
+      const recorded = STATEMENT_OPS.has(request.op) ? this.log.find(request.requestId, request.deadline) : undefined;
+      if (recorded) job.resolve(answerFrom(recorded));
+      else if (this.log.mayHaveForgotten(request.deadline, now)) job.reject(tooLateToTell(request));
+      else job.reject(lockTimeout(request));
+    } catch (e) {
+      job.reject(e);
     }
   }
 
