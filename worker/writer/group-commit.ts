@@ -1,5 +1,6 @@
 import type { Reply, Request } from '../../src/protocol.ts';
 import type { Connection } from '../engine/connection.ts';
+import { faultHook } from '../fault-hook.ts';
 import { apply, atomically } from './apply.ts';
 import { Gathering } from './gathering.ts';
 import type { Job } from './job.ts';
@@ -58,6 +59,7 @@ export class GroupCommit {
     const jobs = group.slice(first);
     if (jobs.length === 0) return { requeue: [] };
     const done: Array<[Job, Reply]> = [];
+    faultHook?.('before-begin', 'group');
     try {
       this.conn.control('BEGIN');
     } catch (e) {
@@ -68,6 +70,7 @@ export class GroupCommit {
       const job = jobs[i]!;
       try {
         done.push([job, this.applyOnce(job)]);
+        faultHook?.('after-write', 'group');
       } catch (e) {
         job.reject(e);
         if (this.conn.autocommit) {
@@ -77,6 +80,7 @@ export class GroupCommit {
         }
       }
     }
+    faultHook?.('before-commit', 'group');
     const committing = performance.now();
     try {
       this.conn.control('COMMIT');
@@ -85,6 +89,7 @@ export class GroupCommit {
       for (const [job] of done) job.reject(e);
       return { requeue: [] };
     }
+    faultHook?.('after-flush', 'group');
     this.gathering.committed(distinctCallers(jobs), performance.now() - committing);
     for (const [job, reply] of done) job.resolve(reply);
     return { committed: done.length, requeue: [] };

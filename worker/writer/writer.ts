@@ -1,6 +1,7 @@
 import { SqliteError } from '../../src/errors.ts';
 import type { Reply, Request } from '../../src/protocol.ts';
 import type { Connection } from '../engine/connection.ts';
+import { faultHook } from '../fault-hook.ts';
 import { apply, atomically } from './apply.ts';
 import { GroupCommit, MAX_GROUP } from './group-commit.ts';
 import { Job } from './job.ts';
@@ -240,6 +241,7 @@ export class Writer {
   }
 
   private begin(job: Job): void {
+    faultHook?.('before-begin', 'transaction');
     try {
       this.conn.control('BEGIN IMMEDIATE');
     } catch (e) {
@@ -270,12 +272,14 @@ export class Writer {
       case 'commit':
         try {
           this.log.record(request.requestId, undefined, request.deadline);
+          faultHook?.('before-commit', 'transaction');
           this.conn.control('COMMIT');
         } catch (e) {
           if (!this.conn.autocommit) this.conn.control('ROLLBACK');
           this.endTransaction();
           throw e;
         }
+        faultHook?.('after-flush', 'transaction');
         this.commits++;
         this.committedWrites++;
         this.endTransaction();
@@ -289,7 +293,9 @@ export class Writer {
           // batch and exec may hold several statements: all of them apply or none, as outside a
           // transaction (a single statement is undone alone by SQLite itself).
           const several = request.op === 'batch' || request.op === 'exec';
-          return several ? atomically(this.conn, () => apply(this.conn, request)) : apply(this.conn, request);
+          const reply = several ? atomically(this.conn, () => apply(this.conn, request)) : apply(this.conn, request);
+          faultHook?.('after-write', 'transaction');
+          return reply;
         } finally {
           // SQLite may end the transaction itself (OR ROLLBACK, I/O error): then it is over.
           if (this.conn.autocommit) this.endTransaction();
