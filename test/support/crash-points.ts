@@ -13,7 +13,7 @@
 import type { Page } from 'playwright';
 import type { TabsSession } from './tabs.ts';
 import type { CrashCall } from '../tabs/crash.ts';
-import type { ArmedStep } from './fault-injection.ts';
+import type { ArmedStep } from './fault-protocol.ts';
 
 export const CRASH_PATH = '/test/tabs/crash.html';
 

@@ -16,16 +16,7 @@
  */
 import { setFaultHook, type CommitKind, type CommitStep } from '../../worker/fault-hook.ts';
 import { loadSqlite } from '../../worker/engine/engine.ts';
-
-export type ArmedStep = CommitStep | 'between-replies';
-
-export type FaultMessage =
-  | { t: 'arm'; db: string; step: ArmedStep; kind: 'group' | 'transaction'; nth: number }
-  | { t: 'armed'; db: string; worker: string }
-  | { t: 'fired'; db: string; step: ArmedStep; kind: string; nth: number }
-  | { t: 'disarm' };
-
-export const FAULT_CHANNEL = 'sqlite-baton-test:faults';
+import { FAULT_CHANNEL, type FaultMessage } from './fault-protocol.ts';
 /** A worker nobody ends in this long has been forgotten by its test: stop spinning, loudly. */
 const SPIN_LIMIT_MS = 60_000;
 
@@ -40,6 +31,8 @@ let seen = 0;
 let committing = false;
 /** Replies still to let out before ending, once counting began (`between-replies`). */
 let repliesLeft: number | undefined;
+/** COMMITs this worker made, armed or not: only a leader commits, so the soak finds the leader's worker by it. */
+let commits = 0;
 
 channel.onmessage = (event: MessageEvent<FaultMessage>) => {
   const message = event.data;
@@ -69,6 +62,7 @@ function fire(): never {
 }
 
 setFaultHook((step: CommitStep, kind: CommitKind) => {
+  if (step === 'after-flush') commits++;
   const target = armed;
   if (!target) return;
   if (kind === 'storage') {
@@ -104,6 +98,7 @@ self.postMessage = countReplies(self.postMessage.bind(self) as typeof self.postM
 
 /** The memory of this worker: asked of the leader's worker by the soak. */
 (self as unknown as { __batonProbe: unknown }).__batonProbe = {
+  commits: () => commits,
   async memory(): Promise<{ wasmHeapBytes: number; jsHeapBytes: number | null }> {
     const sqlite3 = await loadSqlite();
     const js = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;

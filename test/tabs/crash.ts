@@ -6,7 +6,7 @@
  * worker says it stopped at the armed step, ends that worker if this tab hosts it and was asked to.
  */
 import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
-import { FAULT_CHANNEL, type ArmedStep, type FaultMessage } from '../support/fault-injection.ts';
+import { FAULT_CHANNEL, type ArmedStep, type FaultMessage } from '../support/fault-protocol.ts';
 
 /** One call as this tab saw it; every row it writes carries its `seq` (unique in the test) and a part. */
 export interface CrashCall {
