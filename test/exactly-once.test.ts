@@ -25,14 +25,10 @@ async function queueDepth(leader: Database, depth: number): Promise<void> {
   }
 }
 
-/**
- * Holds the writer with a transaction of the leader's while `queued` is sent by the follower;
- * ends the follower's worker once the write waits at the leader (so its page sends it again,
- * with the same request id), then lets both copies run.
- */
-async function retriedWhileQueued<T>(leader: Database, follower: Database, queued: () => Promise<T>): Promise<PromiseSettledResult<T>> {
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
+/** Holds the writer with a transaction of the leader's; `release()` lets it commit. */
+async function holdWriter(leader: Database): Promise<{ release(): Promise<void> }> {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
   let begun!: () => void;
   const inTransaction = new Promise<void>((r) => (begun = r));
   const transaction = leader.transaction(async () => {
@@ -40,13 +36,26 @@ async function retriedWhileQueued<T>(leader: Database, follower: Database, queue
     await gate;
   });
   await inTransaction;
-  const call = queued();
-  const settled = Promise.allSettled([call]).then(([outcome]) => outcome!);
+  return {
+    release: () => {
+      open();
+      return transaction;
+    },
+  };
+}
+
+/**
+ * Sends `queued` from the follower while the writer is held; ends the follower's worker once the
+ * write waits at the leader (so its page sends it again, with the same request id), then lets
+ * both copies run.
+ */
+async function retriedWhileQueued<T>(leader: Database, follower: Database, queued: () => Promise<T>): Promise<PromiseSettledResult<T>> {
+  const held = await holdWriter(leader);
+  const settled = Promise.allSettled([queued()]).then(([outcome]) => outcome!);
   await queueDepth(leader, 1);
   await follower.terminateWorker();
   await queueDepth(leader, 2);
-  release();
-  await transaction;
+  await held.release();
   return settled;
 }
 
@@ -91,21 +100,12 @@ describe('a retried write', () => {
   it('that was not applied by its deadline is LOCK_TIMEOUT, and is never applied', async () => {
     const { leader, follower } = await pair({ lockTimeout: 1_000 });
     await leader.exec('CREATE TABLE late (x)');
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let begun!: () => void;
-    const inTransaction = new Promise<void>((r) => (begun = r));
-    const transaction = leader.transaction(async () => {
-      begun();
-      await gate;
-    });
-    await inTransaction;
+    const held = await holdWriter(leader);
     const call = follower.run('INSERT INTO late (x) VALUES (1)');
     await queueDepth(leader, 1);
     await follower.terminateWorker();
     expect((await failure(() => call)).code).toBe('LOCK_TIMEOUT');
-    release();
-    await transaction;
+    await held.release();
     expect(await leader.all('SELECT x FROM late')).toEqual([]);
   }, 60_000);
 });
