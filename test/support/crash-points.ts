@@ -81,11 +81,14 @@ export class CrashCluster {
   /** Calls of tabs that were closed, collected just before. */
   private readonly collected: CrashCall[] = [];
   private readonly verified = new Set<number>();
+  private readonly tabs: TabsSession;
+  readonly db: string;
 
-  private constructor(
-    private readonly tabs: TabsSession,
-    readonly db: string,
-  ) {}
+  // Plain fields, not parameter properties: Node runs this file with type stripping only (the soak).
+  private constructor(tabs: TabsSession, db: string) {
+    this.tabs = tabs;
+    this.db = db;
+  }
 
   /** Opens `count` tabs on `db` (the first one leads). */
   static async start(tabs: TabsSession, db: string, count = GROUP_TABS + 1): Promise<CrashCluster> {
