@@ -13,7 +13,10 @@ async function pair(followerOptions?: { lockTimeout: number }): Promise<{ leader
   const name = uniqueName('once');
   const leader = await open({ storage: 'opfs' }, name);
   const follower = await open({ storage: 'opfs', ...followerOptions }, name);
+  // Through its own worker, whose death is what these tests are about (not the direct link).
+  follower.allowDirectPath(false);
   expect((await follower.status()).role).toBe('follower');
+  expect((await follower.status()).path).toBe('forwarded');
   return { leader, follower };
 }
 
