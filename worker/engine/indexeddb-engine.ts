@@ -2,6 +2,7 @@ import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { SqliteError } from '../../src/errors.ts';
 import { randomId } from '../../src/ids.ts';
 import type { Durability } from '../../src/types.ts';
+import { faultHook } from '../fault-hook.ts';
 import { trackChanges, type FileChanges } from './dirty-pages.ts';
 import { connect, loadSqlite, type Engine } from './engine.ts';
 import { deserialize, restoreInto } from './image.ts';
@@ -106,7 +107,10 @@ export async function openIndexedDBEngine(name: string, durability: Durability):
 
   const save = async (file: Uint8Array, pages: number[]): Promise<void> => {
     try {
-      await store.save(token, file, pages, pageSizeOf(file), durability);
+      const saving = store.save(token, file, pages, pageSizeOf(file), durability);
+      faultHook?.('in-save', 'storage');
+      await saving;
+      faultHook?.('after-save', 'storage');
     } catch (e) {
       if (e instanceof StorageTaken) {
         broken = true;
