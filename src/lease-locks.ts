@@ -86,6 +86,8 @@ export class LeaseLocks implements LockService {
   /** Waits (to take or to watch a lease) woken early by any message on the lease channel. */
   private readonly sleepers = new Set<() => void>();
   private renewal: ReturnType<typeof setInterval> | undefined;
+  /** Releases under way (or done), by name. */
+  private readonly letting = new Map<string, Promise<void>>();
 
   async hold(name: string, holder: string, until: Promise<unknown>, options: HoldOptions = {}): Promise<void> {
     this.listen();
@@ -97,7 +99,17 @@ export class LeaseLocks implements LockService {
     }
     this.held.set(name, { holder, onLost: options.onLost });
     this.renewal ??= setInterval(() => void this.renew().catch(() => undefined), RENEW_MS);
-    void until.catch(() => undefined).then(() => this.release(name, holder));
+    this.letting.set(
+      name,
+      until
+        .catch(() => undefined)
+        .then(() => this.release(name, holder))
+        .catch(() => undefined),
+    );
+  }
+
+  letGo(name: string): Promise<void> {
+    return this.letting.get(name) ?? Promise.resolve();
   }
 
   async whenReleased(name: string, signal?: AbortSignal): Promise<void> {

@@ -24,6 +24,12 @@ export interface LockService {
    * the lock is taken away while held (a lapsed lease; never a Web Lock).
    */
   hold(name: string, holder: string, until: Promise<unknown>, options?: HoldOptions): Promise<void>;
+  /**
+   * Resolves once this context has let go of `name` (the `until` it held it with settled, and the
+   * release is recorded): a worker about to end waits for it, so that the next holder takes over
+   * at once instead of when a lease lapses. At once if this context does not hold `name`.
+   */
+  letGo(name: string): Promise<void>;
   /** Resolves when nobody holds `name` any more (at once if nobody does); never, once `signal` aborts. */
   whenReleased(name: string, signal?: AbortSignal): Promise<void>;
   /** Peer `holder` is going away (its page is being hidden): what it holds is free from now. */
@@ -51,18 +57,26 @@ export function peerLockName(db: string, peerId: string): string {
 }
 
 function webLocks(manager: LockManager): LockService {
+  const letting = new Map<string, Promise<void>>();
   return {
     kind: 'web-locks',
     hold(name, _holder, until, options = {}) {
       return new Promise((held, failed) => {
-        manager
-          .request(name, { signal: options.signal }, () => {
-            held();
-            return until.catch(() => undefined);
-          })
-          .catch(failed);
+        const request = manager.request(name, { signal: options.signal }, () => {
+          held();
+          return until.catch(() => undefined);
+        });
+        letting.set(
+          name,
+          request.then(
+            () => undefined,
+            () => undefined,
+          ),
+        );
+        request.catch(failed);
       });
     },
+    letGo: (name) => letting.get(name) ?? Promise.resolve(),
     whenReleased(name, signal) {
       // A shared request is granted only once the exclusive holder is gone; it is given back at once.
       return manager
@@ -83,6 +97,7 @@ function webLocks(manager: LockManager): LockService {
 const noLocks: LockService = {
   kind: 'none',
   hold: () => Promise.resolve(),
+  letGo: () => Promise.resolve(),
   whenReleased: () => new Promise<void>(() => undefined),
   farewell: () => undefined,
   busy: () => undefined,

@@ -78,6 +78,8 @@ export function createWorkerApi(exit: () => void) {
         throw e;
       } finally {
         done();
+        // The page ends this worker next: leases must be released first, not left to lapse.
+        await lockService().letGo(leaderLockName(name));
       }
     },
 

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BrowserContext, Page } from 'playwright';
 import { CHROMIUM_ARGS, resolveChromium } from '../support/chromium.ts';
 import type { DatabaseOptions } from 'sqlite-baton';
+import { leaderOf, rowsByKey, type HarnessTab as Tab } from '../support/harness-tabs.ts';
 import { HARNESS_PATH, useTabs, unique } from '../support/tabs.ts';
 
 const tabs = useTabs({ beforeAll, afterAll }, { hostAliases: ['insecure.test'] });
@@ -38,32 +39,10 @@ const WEB_LOCKS: Origin = {
   locks: 'web-locks',
 };
 
-interface Tab {
-  page: Page;
-  tab: string;
-}
-
 async function openTab(origin: Origin, name: string, options: DatabaseOptions = {}): Promise<Tab> {
   const page = await tabs().openTab(origin.url());
   const tab = await page.evaluate(([n, o]) => window.harness.open(n, o), [name, { ...origin.options, ...options }] as const);
   return { page, tab };
-}
-
-async function leaderOf(open: Tab[]): Promise<Tab> {
-  for (;;) {
-    const statuses = await Promise.all(open.map(({ page }) => page.evaluate(() => window.db.status())));
-    const leader = open.find((_, i) => statuses[i]!.role === 'leader');
-    if (leader) return leader;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Rows per (tab, seq) in the database, read from `reader`. */
-async function rowsByKey(reader: Page): Promise<Map<string, number>> {
-  const rows = await reader.evaluate(() =>
-    window.db.all<{ tab: string; seq: number; n: number }>('SELECT tab, seq, count(*) AS n FROM writes GROUP BY tab, seq'),
-  );
-  return new Map(rows.map((r) => [`${r.tab}/${r.seq}`, r.n]));
 }
 
 /** Stops every tab's writers and collects what each call answered. */
@@ -294,6 +273,8 @@ describe('IndexedDB on a non-secure origin, leases only', () => {
       const until = Date.now() + 9_000;
       while (Date.now() < until);
     });
+    // Awaited below; if the test fails first, its tab closes under the stall.
+    stalled.catch(() => undefined);
     // Reaches the stalled worker only once it runs again: committed there in memory, then refused.
     await stale.page.evaluate((t) => {
       (window as unknown as { write: Promise<unknown> }).write = window.db.run(

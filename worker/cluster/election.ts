@@ -1,5 +1,5 @@
 import { SqliteError } from '../../src/errors.ts';
-import { holdLock, leaderLockName, peerLockName } from '../../src/locks.ts';
+import { holdLock, leaderLockName, lockService, peerLockName } from '../../src/locks.ts';
 import type { WorkerConfig, WorkerEvent } from '../../src/protocol.ts';
 import type { Engine } from '../engine/engine.ts';
 import { ControlChannel, type ControlMessage } from '../../src/channels.ts';
@@ -28,6 +28,8 @@ export type Role =
   | { readonly kind: 'closed' };
 
 const DISCOVER_EVERY_MS = 200;
+/** The longest a closing worker waits for its locks to be released (leases: a record deleted in IndexedDB). */
+const LET_GO_MS = 1_000;
 
 /** The tab id part of a peer id (`<tab>~<incarnation>`): a respawned worker keeps its tab id. */
 export function tabOf(peerId: string): string {
@@ -123,13 +125,24 @@ export class Election {
 
   /**
    * Leaves: the engine is closed before the locks are let go, so the next leader can open the
-   * file at once.
+   * file at once. Resolves once the locks are let go (leases: their records deleted), so the
+   * worker can end right after.
    */
-  close(): void {
-    if (this.current.kind === 'closed') return;
+  close(): Promise<void> {
+    if (this.current.kind === 'closed') return Promise.resolve();
     this.become({ kind: 'closed' });
     this.control?.close();
+    return this.letGo();
+  }
+
+  /** Lets go of this worker's locks and resolves once they are released, or after LET_GO_MS at most. */
+  private letGo(): Promise<void> {
     this.releaseLocks();
+    const locks = lockService();
+    const released = Promise.all(
+      [leaderLockName(this.config.name), peerLockName(this.config.name, this.peerId)].map((n) => locks.letGo(n)),
+    );
+    return Promise.race([released.then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, LET_GO_MS))]);
   }
 
   /**
@@ -198,7 +211,7 @@ export class Election {
     } catch (e) {
       if (this.ended()) return;
       failed(e);
-      this.close();
+      void this.close();
       return;
     }
     // Closed (or fenced) while the file was opening: let go of it at once, for the next leader.
@@ -289,9 +302,8 @@ export class Election {
     if (this.ended()) return;
     this.become({ kind: 'fenced' });
     this.control?.close();
-    this.releaseLocks();
     this.joinFailed(new SqliteError('OPEN_FAILED', 'another tab took the database over while this one was opening it; open it again'));
-    this.onFenced();
+    void this.letGo().then(() => this.onFenced());
   }
 
   private async connect(leaderId: string, epoch: number): Promise<void> {

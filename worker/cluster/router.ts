@@ -77,19 +77,23 @@ export class Router {
     const own = tabOf(this.election.peerId);
     const role = this.election.role;
     if (role.kind === 'leader') return { ...role.leader.status(), tabId: own, leaderId: own };
+    let leaderId: string | null = null;
     if (role.kind === 'follower') {
       try {
         const remote = await role.link.status();
         return { ...remote, role: 'follower', tabId: own, leaderId: tabOf(role.link.leaderId) };
       } catch (e) {
-        if (!(e instanceof PeerGone)) throw e;
+        // A leader that does not answer (frozen, or dead and not known so yet: a lease takes a few
+        // seconds to lapse) does not make status() fail: this tab's own view, without its figures.
+        if (!(e instanceof PeerGone) && !(e instanceof SqliteError && e.code === 'LOCK_TIMEOUT')) throw e;
+        if (!(e instanceof PeerGone)) leaderId = tabOf(role.link.leaderId);
       }
     }
     return {
       role: 'follower',
       storage: this.storage,
       tabId: own,
-      leaderId: null,
+      leaderId,
       epoch: this.election.epoch,
       queueDepth: 0,
       inTransaction: false,
@@ -111,6 +115,6 @@ export class Router {
       await role.link.cancel().catch(() => undefined);
       await Promise.race([Promise.allSettled([...this.forwarded]), new Promise((r) => setTimeout(r, CLOSE_WAIT_MS))]);
     }
-    this.election.close();
+    await this.election.close();
   }
 }
