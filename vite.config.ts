@@ -82,6 +82,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
         { find: /^sqlite-baton$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
         { find: /^sqlite-baton\/drizzle$/, replacement: fileURLToPath(new URL('./src/drizzle/index.ts', import.meta.url)) },
         { find: /^sqlite-baton\/kysely$/, replacement: fileURLToPath(new URL('./src/kysely/index.ts', import.meta.url)) },
+        { find: /^sqlite-baton\/testing$/, replacement: fileURLToPath(new URL('./src/testing.ts', import.meta.url)) },
       ],
     },
     optimizeDeps: {

@@ -20,7 +20,7 @@ export interface DemoApi {
   status(): Promise<Status>;
   figures(): FiguresSnapshot;
   query(sql: string): Promise<Row[]>;
-  /** The "crash this tab" button: `db.terminateWorker()`. */
+  /** The "crash this tab" button: `terminateWorker(db)` of sqlite-baton/testing. */
   crash(): Promise<void>;
 }
 

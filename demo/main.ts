@@ -2,6 +2,7 @@
  * The demo page: opens the database, wires the cards together and exposes `window.__demo`.
  */
 import { openDatabase, type Database } from 'sqlite-baton';
+import { terminateWorker } from 'sqlite-baton/testing';
 import { AllTabs, type TabFigures } from './all-tabs.ts';
 import type { DemoApi } from './automation.ts';
 import { LiveChart } from './chart.ts';
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
   });
   byId('crash').addEventListener('click', () => {
     leader.log(`worker terminated (${leader.role}); the next call starts a new one`, true);
-    void db.terminateWorker().then(() => leader.poll());
+    void terminateWorker(db).then(() => leader.poll());
   });
 
   const api: DemoApi = {
@@ -200,7 +201,7 @@ async function main(): Promise<void> {
     query: (text) => db.all(text),
     crash: async () => {
       leader.log(`worker terminated (${leader.role}); the next call starts a new one`, true);
-      await db.terminateWorker();
+      await terminateWorker(db);
     },
   };
   window.__demo = api;

@@ -156,7 +156,7 @@ async function kill(tabs: TabsSession, victim: Tab, kind: KillKind): Promise<voi
     }
     case 'terminate':
       await within(
-        victim.page.evaluate(() => window.db.terminateWorker()),
+        victim.page.evaluate(() => window.testing.terminateWorker(window.db)),
         5_000,
         undefined,
       );

@@ -9,6 +9,16 @@ import type { TabRouter } from './tab-router.ts';
 
 type Listener<K extends keyof DatabaseEventMap> = (event: DatabaseEventMap[K]) => unknown;
 
+let routerOf: (db: Database) => TabRouter;
+
+/**
+ * A handle's router, for the fault-injection helpers of `sqlite-baton/testing` (src/testing.ts),
+ * which are not part of the Database API.
+ */
+export function internalRouter(db: Database): TabRouter {
+  return routerOf(db);
+}
+
 function deadlock(op: string): SqliteError {
   return new SqliteError(
     'TRANSACTION_DEADLOCK',
@@ -34,6 +44,10 @@ function waitedForOwnTransaction(op: string): SqliteError {
  * memory.
  */
 export class Database extends Verbs implements EventTarget {
+  static {
+    routerOf = (db) => db.router;
+  }
+
   /** Set once `close()` was called. */
   private closing: Promise<void> | undefined;
   private readonly events = new EventTarget();
@@ -178,19 +192,6 @@ export class Database extends Verbs implements EventTarget {
 
   dispatchEvent(event: Event): boolean {
     return this.events.dispatchEvent(event);
-  }
-
-  /** @internal Ends this tab's worker the hard way, as a crash would. For demos and fault tests. */
-  terminateWorker(): Promise<void> {
-    return this.router.worker.terminate();
-  }
-
-  /**
-   * @internal For tests of the forwarded path: `false` sends this tab's calls through its own
-   * worker even when the page could reach the leader directly.
-   */
-  allowDirectPath(allowed: boolean): void {
-    this.router.directAllowed = allowed;
   }
 
   /** @internal Raised by openDatabase and the worker link. */

@@ -3,9 +3,11 @@
  * One worker in the origin owns the OPFS file and serializes every write; the others forward.
  */
 export { openDatabase } from './open-database.ts';
-export { deleteDatabase, readDatabaseFile } from './maintenance.ts';
-export { Database } from './database.ts';
-export { Transaction } from './transaction.ts';
+export { deleteDatabase, readDatabaseFile, type MaintenanceOptions } from './maintenance.ts';
+// Types only: openDatabase is the way in, db.begin()/db.transaction() the way to a transaction.
+export type { Database } from './database.ts';
+export type { Transaction } from './transaction.ts';
+export type { WorkerSource } from './worker-start.ts';
 export { SqliteError, type ErrorCode, type LibraryErrorCode } from './errors.ts';
 export type { DatabaseOptions } from './options.ts';
 export type {

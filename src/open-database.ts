@@ -27,7 +27,7 @@ export async function openDatabase(name: string, options?: DatabaseOptions): Pro
   };
   let started: Awaited<ReturnType<typeof WorkerLink.start>>;
   try {
-    started = await WorkerLink.start({ name, storage: resolved.storage, tabId, durability: resolved.durability }, onEvent);
+    started = await WorkerLink.start({ name, storage: resolved.storage, tabId, durability: resolved.durability }, resolved.worker, onEvent);
   } catch (e) {
     await direct?.close();
     throw e;

@@ -1,5 +1,6 @@
 import { invalidArgument } from './errors.ts';
 import type { Durability, Storage } from './types.ts';
+import { checkWorkerSource, type WorkerSource } from './worker-start.ts';
 
 /** Options of {@link openDatabase}. */
 export interface DatabaseOptions {
@@ -24,6 +25,17 @@ export interface DatabaseOptions {
    * the leader serves every tab, so one runaway query must not freeze them all. Default 10,000.
    */
   queryTimeout?: number;
+  /**
+   * Where this tab's worker comes from, for setups that cannot bundle it (a page without a
+   * bundler, a library loaded from a CDN, a strict CSP): the URL of sqlite-baton's prebuilt
+   * worker (`sqlite-baton/worker`: dist/worker.js, served with dist/sqlite3.wasm next to it, from
+   * the page's own origin), or a function returning a new `Worker` that runs it. Default: the
+   * package's own worker, which bundlers find and emit by themselves.
+   *
+   * @example
+   * const db = await openDatabase('app.db', { worker: '/vendor/sqlite-baton/worker.js' });
+   */
+  worker?: WorkerSource;
 }
 
 export interface ResolvedOptions {
@@ -31,6 +43,7 @@ export interface ResolvedOptions {
   lockTimeout: number;
   durability: Durability;
   queryTimeout: number;
+  worker: WorkerSource | undefined;
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
@@ -40,7 +53,7 @@ const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
  */
 const MAX_LOCK_TIMEOUT_MS = 2 ** 31 - 1;
 const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
-const KNOWN = new Set(['storage', 'lockTimeout', 'durability', 'queryTimeout']);
+const KNOWN = new Set(['storage', 'lockTimeout', 'durability', 'queryTimeout', 'worker']);
 
 /** Checks every option up front; throws INVALID_ARGUMENT naming the bad field and the good values. */
 export function resolveOptions(name: unknown, options: unknown): ResolvedOptions {
@@ -48,7 +61,13 @@ export function resolveOptions(name: unknown, options: unknown): ResolvedOptions
     throw invalidArgument('name must be a non-empty string of at most 200 characters');
   }
   if (options === undefined) {
-    return { storage: 'auto', lockTimeout: DEFAULT_LOCK_TIMEOUT_MS, durability: 'full', queryTimeout: DEFAULT_QUERY_TIMEOUT_MS };
+    return {
+      storage: 'auto',
+      lockTimeout: DEFAULT_LOCK_TIMEOUT_MS,
+      durability: 'full',
+      queryTimeout: DEFAULT_QUERY_TIMEOUT_MS,
+      worker: undefined,
+    };
   }
   if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
   const o = options as DatabaseOptions & Record<string, unknown>;
@@ -69,10 +88,12 @@ export function resolveOptions(name: unknown, options: unknown): ResolvedOptions
   if (o.durability !== undefined && o.durability !== 'full' && o.durability !== 'relaxed') {
     throw invalidArgument(`options.durability must be 'full' or 'relaxed', got ${JSON.stringify(o.durability)}`);
   }
+  if (o.worker !== undefined) checkWorkerSource('options.worker', o.worker);
   return {
     storage: o.storage ?? 'auto',
     lockTimeout: o.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_MS,
     durability: o.durability ?? 'full',
     queryTimeout: o.queryTimeout ?? DEFAULT_QUERY_TIMEOUT_MS,
+    worker: o.worker,
   };
 }

@@ -106,3 +106,16 @@ export interface DatabaseEventMap {
   leaderchange: CustomEvent<LeaderChange>;
   fallback: CustomEvent<Fallback>;
 }
+
+/*
+ * `db[Symbol.asyncDispose]` (and `Symbol.dispose` on handles) for apps whose TypeScript `lib` has
+ * no `esnext.disposable` (the Vite templates' ES2023, for one) and no @types/node to bring it:
+ * the two symbols declared as @types/node used to declare them, which merges with TypeScript's
+ * own declaration where the app has it. The one place the public types declare globals.
+ */
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+    readonly asyncDispose: unique symbol;
+  }
+}

@@ -107,7 +107,7 @@ test('a write retried after its worker died is answered from the request log, no
   await leader.page.waitForFunction(async () => (await window.db.status()).queueDepth === 1);
   // The follower's worker dies with the write queued at the leader; its page retries the write
   // with the same request id through a new worker, so the leader's queue holds it twice.
-  await follower.page.evaluate(() => window.db.terminateWorker());
+  await follower.page.evaluate(() => window.testing.terminateWorker(window.db));
   await leader.page.waitForFunction(async () => (await window.db.status()).queueDepth === 2);
   await leader.page.evaluate(() => window.harness.release!(true));
 
@@ -128,7 +128,7 @@ test('a dead worker is replaced once, however many calls were in flight', async 
   await follower.page.evaluate(() => window.harness.usePath('forwarded'));
   const held = await follower.page.evaluate(async (t) => {
     const calls = Array.from({ length: 5 }, (_, i) => window.db.run('INSERT INTO writes (tab, seq) VALUES (?, ?)', [t, i]));
-    await window.db.terminateWorker();
+    await window.testing.terminateWorker(window.db);
     await Promise.all(calls);
     const { held: locks = [] } = await navigator.locks.query();
     // The tab's workers' liveness locks (`<tab>~<n>`), not its page's (`<tab>~page`).
@@ -147,7 +147,7 @@ test('status() after the worker died starts a new one and answers', async () => 
   await openTab(name);
   const follower = await openTab(name);
   const status = await follower.page.evaluate(async () => {
-    await window.db.terminateWorker();
+    await window.testing.terminateWorker(window.db);
     return window.db.status();
   });
   expect(status).toMatchObject({ role: 'follower', tabId: follower.tab });

@@ -5,6 +5,7 @@
  * and it keeps the outcome of every call, with times, for the Node side to collect.
  */
 import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
+import * as testing from 'sqlite-baton/testing';
 
 /** One write as this tab saw it. `end` is unset while the call is pending. */
 export interface SoakWrite {
@@ -22,6 +23,7 @@ declare global {
     __harnessReady?: boolean;
     soak: typeof soak;
     db: Database;
+    testing: typeof testing;
   }
 }
 
@@ -94,4 +96,5 @@ const soak = {
 };
 
 window.soak = soak;
+window.testing = testing;
 window.__harnessReady = true;

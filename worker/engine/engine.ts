@@ -1,6 +1,7 @@
-import sqlite3InitModule, { type Database, type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
+import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import type { Durability, Storage } from '../../src/types.ts';
 import { Connection } from './connection.ts';
+import { initSqlite } from './sqlite-init.ts';
 
 /**
  * The engine seam: where the one connection comes from. The OPFS engine and the in-memory engine
@@ -22,7 +23,7 @@ let sqlite3Promise: Promise<Sqlite3Static> | undefined;
 
 /** Loads and instantiates sqlite-wasm once per worker. */
 export function loadSqlite(): Promise<Sqlite3Static> {
-  sqlite3Promise ??= sqlite3InitModule();
+  sqlite3Promise ??= initSqlite();
   return sqlite3Promise;
 }
 
