@@ -14,7 +14,7 @@ import { playwright } from '@vitest/browser-playwright';
 import { CHROMIUM_ARGS, resolveChromium } from './test/support/chromium.ts';
 
 /** Pages under these paths get cross-origin isolation (SharedArrayBuffer); nothing else does. */
-const ISOLATED_PREFIXES = ['/demo/naive', '/bench/isolated'];
+const ISOLATED_PREFIXES = ['/demo/naive', '/bench/isolated', '/test/tabs/isolated/'];
 
 function isIsolatedPath(path: string): boolean {
   return ISOLATED_PREFIXES.some((prefix) => path.startsWith(prefix));
