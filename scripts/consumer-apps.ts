@@ -13,7 +13,12 @@ export interface ConsumerApp {
   /** Which `tsc` the build runs: the shared install's `typescript` is 5.9 (ts-loader and Next.js need its API); 7 is `typescript-7`. */
   readonly typescript?: '7';
   /** How the built app is served: a static server rooted at `root` (relative to the app folder, or the work directory for '..'), or `next start`. */
-  readonly serve: { readonly static: string; readonly page: string } | 'next start';
+  readonly serve: { readonly static: string; readonly page: string } | 'next start' | 'vite dev';
+  /**
+   * What is checked in Chromium: the notes check of scripts/consumer-check.ts (the default), or
+   * Vite HMR replacing the module that opens the database (scripts/consumer-hmr.ts, with 'vite dev').
+   */
+  readonly check?: 'notes' | 'hmr';
 }
 
 export const CONSUMER_APPS: readonly ConsumerApp[] = [
@@ -25,4 +30,5 @@ export const CONSUMER_APPS: readonly ConsumerApp[] = [
   { name: 'next-turbopack', dir: 'next', script: 'build', serve: 'next start' },
   { name: 'next-webpack', dir: 'next', script: 'build:webpack', serve: 'next start' },
   { name: 'static-page', dir: 'static-page', script: '', serve: { static: '..', page: '/static-page/' } },
+  { name: 'vite-hmr', dir: 'vite-hmr', script: '', serve: 'vite dev', check: 'hmr' },
 ];

@@ -115,10 +115,26 @@ function freePort(): Promise<number> {
   });
 }
 
+export interface AppServer {
+  url: string;
+  stop: () => void;
+  output: () => string;
+}
+
 /** `next start` until its page answers; returns the URL and how to stop it. */
-export async function startNext(dir: string): Promise<{ url: string; stop: () => void; output: () => string }> {
+export function startNext(dir: string): Promise<AppServer> {
+  return startAppServer('next start', dir, ['run', 'start', '--', '--hostname', '127.0.0.1', '--port']);
+}
+
+/** The app's own dev server (`npm run dev`, Vite's with HMR on) until its page answers. */
+export function startDevServer(dir: string): Promise<AppServer> {
+  return startAppServer('npm run dev', dir, ['run', 'dev', '--', '--host', '127.0.0.1', '--strictPort', '--port']);
+}
+
+/** `npm <args> <port>` in the app's folder, in its own process group, until its page answers. */
+async function startAppServer(what: string, dir: string, args: string[]): Promise<AppServer> {
   const port = await freePort();
-  const child = spawn('npm', ['run', 'start', '--', '--port', String(port), '--hostname', '127.0.0.1'], {
+  const child = spawn('npm', [...args, String(port)], {
     cwd: dir,
     env,
     detached: true,
@@ -137,11 +153,11 @@ export async function startNext(dir: string): Promise<{ url: string; stop: () =>
   const url = `http://127.0.0.1:${port}/`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}):\n${output}`);
     if ((await fetch(url).catch(() => undefined))?.ok) return { url, stop, output: () => output };
     if (Date.now() > deadline) {
       stop();
-      throw new Error(`next start did not answer within 60 s:\n${output}`);
+      throw new Error(`${what} did not answer within 60 s:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

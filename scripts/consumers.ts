@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { launchChromium } from '../test/support/chromium.ts';
 import { CONSUMER_APPS } from './consumer-apps.ts';
 import { checkConsumer } from './consumer-check.ts';
+import { checkHmr } from './consumer-hmr.ts';
 import { installPackage, installTools, prepareApp, run, startNext, tail, work } from './consumer-workspace.ts';
 import { serveStatic } from './static-server.ts';
 
@@ -52,7 +53,11 @@ async function main(): Promise<void> {
           if (built.code !== 0) throw new Error(`npm run ${app.script} failed (exit ${built.code}):\n${tail(built.output)}`);
         }
         const started = performance.now();
-        if (app.serve === 'next start') {
+        if (app.check === 'hmr') {
+          await checkHmr(browser, dir);
+        } else if (app.serve === 'vite dev') {
+          throw new Error('only the HMR check runs on the dev server');
+        } else if (app.serve === 'next start') {
           const next = await startNext(dir);
           try {
             await checkConsumer(browser, next.url);

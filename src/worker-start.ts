@@ -46,6 +46,16 @@ function describe(value: unknown): string {
   return Object.prototype.toString.call(value);
 }
 
+/**
+ * Where the default worker is when no bundler moved it. A bundler rewrites the worker's URL to
+ * its own copy, which the page cannot read back. Not written as `new URL(path, import.meta.url)`:
+ * bundlers that fold constants (Turbopack) would emit the worker file a second time for it.
+ */
+function unbundledWorkerUrl(): string {
+  const here = String(import.meta.url);
+  return new URL(OWN_WORKER_PATH, here.slice(0, here.lastIndexOf('/') + 1)).href;
+}
+
 /** The URL a relative worker URL is resolved against: the page's base URL, as for `new Worker(url)`. */
 function baseUrl(): string {
   return globalThis.document?.baseURI ?? globalThis.location.href;
@@ -56,9 +66,7 @@ export function startWorker(source: WorkerSource | undefined, name: string): Sta
   let worker: Worker;
   try {
     if (source === undefined) {
-      // Bundlers cannot tell this page where they put the worker; without one, it is here.
-      const here = import.meta.url;
-      script = `sqlite-baton's own worker (without a bundler ${new URL(OWN_WORKER_PATH, here).href}; a bundler serves its own copy)`;
+      script = `sqlite-baton's own worker (dist/worker.js: ${unbundledWorkerUrl()}, unless a bundler moved it)`;
       worker = new Worker(new URL('../worker/entry.ts', import.meta.url), { type: 'module', name });
     } else if (typeof source === 'function') {
       script = "the `worker` option's function";
