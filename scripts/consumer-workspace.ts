@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
@@ -92,10 +92,11 @@ export async function installPackage(tarball?: string): Promise<void> {
   await cp(join(source, 'shared'), join(work, 'shared'), { recursive: true });
 }
 
-export async function prepareApp(app: Pick<ConsumerApp, 'name' | 'dir' | 'typescript'>): Promise<string> {
+export async function prepareApp(app: Pick<ConsumerApp, 'name' | 'dir' | 'typescript' | 'tsconfig'>): Promise<string> {
   const dir = join(work, app.name);
   await rm(dir, { recursive: true, force: true });
   await cp(join(source, app.dir), dir, { recursive: true });
+  if (app.tsconfig) await rename(join(dir, app.tsconfig), join(dir, 'tsconfig.json'));
   if (app.typescript === '7') {
     // The app's own `tsc`, as if its package.json's "typescript": "~7.0.2" were installed for it alone.
     await mkdir(join(dir, 'node_modules/.bin'), { recursive: true });

@@ -18,6 +18,7 @@ import { launchChromium } from '../test/support/chromium.ts';
 import { CONSUMER_APPS } from './consumer-apps.ts';
 import { checkConsumer } from './consumer-check.ts';
 import { checkHmr } from './consumer-hmr.ts';
+import { checkStartupErrors } from './consumer-startup-errors.ts';
 import { installPackage, installTools, prepareApp, run, startNext, tail, work } from './consumer-workspace.ts';
 import { serveStatic } from './static-server.ts';
 
@@ -67,7 +68,8 @@ async function main(): Promise<void> {
         } else {
           const server = await serveStatic(join(dir, app.serve.static));
           try {
-            await checkConsumer(browser, server.origin + app.serve.page);
+            const url = server.origin + app.serve.page;
+            await (app.check === 'startup-errors' ? checkStartupErrors(browser, url) : checkConsumer(browser, url));
           } finally {
             await server.close();
           }

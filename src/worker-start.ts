@@ -103,7 +103,7 @@ export function startWorker(source: WorkerSource | undefined, name: string): Sta
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).replace(/\.$/, '');
 }
 
 /** A worker must come from the page's own origin: the usual mistake when the library is loaded from a CDN. */
