@@ -23,10 +23,16 @@ export async function initSqlite(): Promise<Sqlite3Static> {
     // "Aborted(...)" RuntimeError): a missing file, an HTML page served in its place, another build.
     throw new SqliteError(
       'OPEN_FAILED',
-      `sqlite-wasm could not load ${wasmDescription()}: ${e instanceof Error ? e.message : String(e)}. ` +
+      `sqlite-wasm could not load ${wasmDescription()}: ${reason(e)}. ` +
         "Serve sqlite-baton's dist/sqlite3.wasm (as application/wasm) next to its dist/worker.js, or let the bundler emit it",
     );
   }
+}
+
+/** Emscripten's abort message without its advice to rebuild sqlite-wasm, which is no use to an app. */
+function reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*Build with -sASSERTIONS for more info\.?$/, '').replace(/\.$/, '');
 }
 
 /**
