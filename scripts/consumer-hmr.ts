@@ -1,6 +1,7 @@
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright';
+import { watchProblems } from './consumer-check.ts';
 import { startDevServer } from './consumer-workspace.ts';
 
 /**
@@ -37,11 +38,7 @@ export async function checkHmr(browser: Browser, dir: string): Promise<void> {
   await cp(join(dir, '../node_modules/sqlite-baton'), join(dir, 'node_modules/sqlite-baton'), { recursive: true });
   const server = await startDevServer(dir);
   const context = await browser.newContext();
-  const problems: string[] = [];
-  context.on('weberror', (error) => problems.push(`page error: ${error.error().message}`));
-  context.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
+  const problems = watchProblems(context);
   try {
     const page = await context.newPage();
     await page.goto(server.url);
@@ -71,7 +68,6 @@ export async function checkHmr(browser: Browser, dir: string): Promise<void> {
     await page.evaluate(() => window.hmr.add('version 2'));
     const bodies = await page.evaluate(() => window.hmr.bodies());
     if (bodies.join() !== 'version 1,version 2') throw new Error(`read back ${JSON.stringify(bodies)}`);
-    if (problems.length > 0) throw new Error(problems.join('\n'));
   } catch (error) {
     const detail = problems.length > 0 ? `\n  ${problems.join('\n  ')}` : '';
     throw new Error(`${error instanceof Error ? error.message : String(error)}${detail}`, { cause: error });
