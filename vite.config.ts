@@ -68,13 +68,30 @@ function isolateNaiveDemo(): Plugin {
   };
 }
 
+/**
+ * Tests that end the leader at chosen steps of a commit (test/tabs/crash-points.test.ts, the soak)
+ * set SQLITE_BATON_FAULTS=1 before they start the dev server: the worker entry then loads
+ * test/support/fault-injection.ts first, which installs the hook of worker/fault-hook.ts. Nothing
+ * else loads it, and a build never does.
+ */
+function faultInjection(): Plugin {
+  return {
+    name: 'sqlite-baton:fault-injection',
+    apply: 'serve',
+    transform(code, id) {
+      if (process.env.SQLITE_BATON_FAULTS !== '1' || !id.split('?')[0]!.endsWith('/worker/entry.ts')) return undefined;
+      return `import '/test/support/fault-injection.ts';\n${code}`;
+    },
+  };
+}
+
 export default defineConfig(async (): Promise<ViteUserConfig> => {
   // Only Vitest needs a browser; the demo server (and tabs.ts, which launches its own) do not.
   const executablePath = process.env.VITEST ? await resolveChromium() : undefined;
 
   return {
     root: fileURLToPath(new URL('.', import.meta.url)),
-    plugins: [isolateNaiveDemo()],
+    plugins: [isolateNaiveDemo(), faultInjection()],
     resolve: {
       // Exactly `sqlite-baton` (a bare `'sqlite-baton': ...` key would also rewrite `sqlite-baton/x`),
       // and each subpath entry to its own source.
@@ -89,8 +106,9 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       // Vite's default (every .html under the root) minus the consumer apps of test/consumers/,
       // whose pages import their own builds and packages this install does not have.
       entries: ['**/*.html', '!test/consumers/**'],
-      // sqlite-wasm loads its .wasm relative to its own module URL; pre-bundling breaks that.
-      exclude: ['@sqlite.org/sqlite-wasm'],
+      // sqlite-wasm loads its .wasm relative to its own module URL; pre-bundling breaks that. So do
+      // the bench's peers wa-sqlite and PGlite (their .wasm and PGlite's .data file).
+      exclude: ['@sqlite.org/sqlite-wasm', '@journeyapps/wa-sqlite', '@electric-sql/pglite'],
       // Pre-bundle comlink up front: it is imported from worker modules, which the start-up scan
       // does not follow; found later, it would make Vite re-optimize and reload open pages mid-test.
       // The ORMs of the adapter tests likewise: found mid-run, they would reload the page under a test.

@@ -45,7 +45,10 @@ const OPFS_LOCK_FAILURE = /xLock\(\) async error|GetSyncHandleError/;
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const configFile = fileURLToPath(new URL('../../vite.config.ts', import.meta.url));
 
-export async function startSession(options: { profile?: 'disk' | 'memory' } = {}): Promise<BenchSession> {
+export async function startSession(
+  // env: added to the browser's environment (the slow-flush profile's LD_PRELOAD shim).
+  options: { profile?: 'disk' | 'memory'; env?: Record<string, string> } = {},
+): Promise<BenchSession> {
   const profile = options.profile ?? 'disk';
   let server: ViteDevServer | undefined;
   let context: BrowserContext | undefined;
@@ -86,6 +89,7 @@ export async function startSession(options: { profile?: 'disk' | 'memory' } = {}
         headless: true,
         executablePath: await resolveChromium(),
         args: CHROMIUM_ARGS,
+        ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
       });
     } else {
       const browser = await launchChromium();

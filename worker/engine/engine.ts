@@ -21,7 +21,10 @@ export interface Engine {
 
 let sqlite3Promise: Promise<Sqlite3Static> | undefined;
 
-/** Loads and instantiates sqlite-wasm once per worker. */
+/**
+ * Loads and instantiates sqlite-wasm once per worker (sqlite-init.ts): its console output
+ * silenced, its unused VFSes off, a failure to load its wasm reported as OPEN_FAILED.
+ */
 export function loadSqlite(): Promise<Sqlite3Static> {
   sqlite3Promise ??= initSqlite();
   return sqlite3Promise;

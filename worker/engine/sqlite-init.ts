@@ -6,13 +6,23 @@ import { SqliteError } from '../../src/errors.ts';
  * sqlite3.wasm told as what it is.
  */
 
+const quiet = () => undefined;
+
 /**
- * sqlite-wasm installs its `opfs` and `opfs-wl` VFSes at init wherever SharedArrayBuffer exists
- * (cross-origin isolated pages): each starts an "async proxy" worker, which the built worker does
- * not ship (build/sqlite-wasm-trim.ts), so it would warn "Ignoring inability to install 'opfs'".
- * The library uses `opfs-sahpool` only. sqlite-wasm reads this global once, at init, and deletes it.
+ * sqlite-wasm's settings, read once at init from this global (which it then deletes):
+ *  - `disable`: sqlite-wasm installs its `opfs` and `opfs-wl` VFSes wherever SharedArrayBuffer
+ *    exists (cross-origin isolated pages), each starting an "async proxy" worker that the built
+ *    worker does not ship (build/sqlite-wasm-trim.ts). The library uses `opfs-sahpool` only.
+ *  - its console hooks, silenced from the start: library code does not log (oo1 warns of every
+ *    failed step, which the library turns into a SqliteError for the caller anyway).
  */
-const API_CONFIG = { disable: { vfs: { opfs: true, 'opfs-vfs': true, 'opfs-wl': true } } };
+const API_CONFIG = {
+  disable: { vfs: { opfs: true, 'opfs-vfs': true, 'opfs-wl': true } },
+  log: quiet,
+  warn: quiet,
+  error: quiet,
+  debug: quiet,
+};
 
 export async function initSqlite(): Promise<Sqlite3Static> {
   (globalThis as { sqlite3ApiConfig?: unknown }).sqlite3ApiConfig = API_CONFIG;
