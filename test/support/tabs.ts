@@ -135,3 +135,16 @@ export function useTabs(
 export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/**
+ * Resolves once `check` (run in Node, typically a `page.evaluate` of an async page function)
+ * returns true; throws after `timeout` ms naming `what`. Playwright's `page.waitForFunction` does
+ * not await a predicate that returns a promise: the promise itself is truthy, so it returns at once.
+ */
+export async function until(check: () => Promise<boolean>, what: string, timeout = 20_000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
