@@ -19,6 +19,8 @@ export interface StartTabsOptions {
   path?: string;
   /** Milliseconds openTab() waits for `window.__harnessReady === true`. Default 30 s. */
   readyTimeout?: number;
+  /** Folders outside the project the dev server may serve (as `/@fs/<path>`), e.g. another build of the library. */
+  serve?: string[];
 }
 
 export interface TabsSession {
@@ -69,6 +71,7 @@ export async function startTabs(opts: StartTabsOptions = {}): Promise<TabsSessio
         watch: null,
         // Without this Vite 8 still reloads open pages when a source file changes mid-run.
         hmr: false,
+        ...(opts.serve ? { fs: { allow: [projectRoot, ...opts.serve] } } : {}),
       },
     });
     await server.listen();

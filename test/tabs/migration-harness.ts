@@ -99,6 +99,8 @@ const harness = {
     harness.held = await harness.db!.begin();
   },
   releaseWriter: () => harness.held!.commit(),
+  /** A statement inside the transaction `holdWriter` began. */
+  heldRun: (sql: string) => settle(harness.held!.run(sql)),
 
   openGate: () => releaseGate(),
   terminateWorker: () => harness.db!.terminateWorker(),
