@@ -137,3 +137,32 @@ test('a tab of a newer protocol has the older leader hand over: its open transac
   expect(await older.evaluate(() => window.migrations.run("INSERT INTO t VALUES ('again')"))).toMatchObject({ ok: true });
   for (const page of [older, follower]) await page.close();
 });
+
+test('forged announces of another version and a forged handover change nothing: the claims are checked against the locks', async () => {
+  const name = unique('skew-forged');
+  const leader = await openCurrent(name);
+  const follower = await openCurrent(name);
+  const [leaderId, followerId] = await Promise.all(
+    [leader, follower].map(async (page) => (await page.evaluate(() => window.migrations.status())).tabId),
+  );
+  const attacker = await tabs().openTab();
+  // A live worker that is not the leader (the follower's) claims to lead in protocol 9, over and
+  // over; a peer that does not exist asks the leader to hand over.
+  await attacker.evaluate(
+    ([n, l, f]) => {
+      const control = new BroadcastChannel(`sqlite-baton:${n}`);
+      const forge = () => {
+        control.postMessage({ v: 9, t: 'announce', from: `${f}~0`, epoch: 1 });
+        control.postMessage({ v: 9, t: 'handover', from: 'ghost~0', to: `${l}~0`, epoch: 1 });
+      };
+      forge();
+      setInterval(forge, 20);
+    },
+    [name, leaderId, followerId] as const,
+  );
+  const late = await openCurrent(name);
+  expect(await late.evaluate(() => window.migrations.run('CREATE TABLE t (x)'))).toMatchObject({ ok: true });
+  expect((await late.evaluate(() => window.migrations.status())).leaderId).toBe(leaderId);
+  expect((await leader.evaluate(() => window.migrations.status())).role).toBe('leader');
+  for (const page of [leader, follower, attacker, late]) await page.close();
+});
