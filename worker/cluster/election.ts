@@ -1,10 +1,10 @@
 import { SqliteError } from '../../src/errors.ts';
-import { PeerWatch } from '../../src/liveness.ts';
 import { holdLock, leaderLockName, peerLockName } from '../../src/locks.ts';
 import type { WorkerConfig, WorkerEvent } from '../../src/protocol.ts';
 import type { Engine } from '../engine/engine.ts';
 import { ControlChannel, HANDOVER_SINCE, protocolVersion, type ControlMessage } from '../../src/channels.ts';
 import { LeaderLink } from '../../src/leader-link.ts';
+import { ForeignLeader } from './foreign-leader.ts';
 import { Leader } from './leader.ts';
 import { holdsLeaderLock, isLivePeer } from './lock-holders.ts';
 
@@ -20,9 +20,8 @@ import { holdsLeaderLock, isLivePeer } from './lock-holders.ts';
  * (leaderchange) and wakes whoever waits for a leader.
  *
  * A leader may speak another version of the cross-tab protocol (a tab of another release of the
- * library): its announce says so. An older leader that knows how (HANDOVER_SINCE) is asked to
- * step down so that this newer worker can lead; otherwise, and when this worker is the older one,
- * its calls reject PROTOCOL_MISMATCH at once, until that leader goes away.
+ * library): its announce says so (foreign-leader.ts). A leader asked by a newer tab to hand over
+ * steps down for it.
  */
 
 export type Role =
@@ -35,19 +34,6 @@ export type Role =
   | { readonly kind: 'closed' };
 
 const DISCOVER_EVERY_MS = 200;
-/** How long calls wait for an older leader asked to hand over before they reject PROTOCOL_MISMATCH. */
-const HANDOVER_WAIT_MS = 5_000;
-
-/** A leader that speaks another protocol version: it cannot be called, only waited out. */
-interface ForeignLeader {
-  readonly peerId: string;
-  readonly version: number;
-  readonly watch: PeerWatch;
-  /** True once it is not expected to make way: calls reject PROTOCOL_MISMATCH. */
-  blocking: boolean;
-  timer?: ReturnType<typeof setTimeout>;
-}
-
 /** The tab id part of a peer id (`<tab>~<incarnation>`): a respawned worker keeps its tab id. */
 export function tabOf(peerId: string): string {
   return peerId.split('~')[0]!;
@@ -339,34 +325,17 @@ export class Election {
     void this.meetForeign(peerId, version, epoch).finally(() => this.meeting.delete(peerId));
   }
 
-  /**
-   * A leader of another version announced itself. An older one that knows how is asked to hand
-   * over, and calls wait a while for it; otherwise they reject PROTOCOL_MISMATCH until it is gone.
-   */
+  /** A leader of another version announced itself: once its claim is checked, calls wait for it to make way, or refuse. */
   private async meetForeign(peerId: string, version: number, epoch: number): Promise<void> {
     // Anyone can post an announce: only the holder of the leader lock leads.
     if (!(await holdsLeaderLock(this.config.name, peerId))) return;
     if (this.current.kind !== 'electing' || this.foreign) return;
-    const makesWay = version >= HANDOVER_SINCE && version < protocolVersion();
-    const foreign: ForeignLeader = {
-      peerId,
-      version,
-      watch: new PeerWatch(this.config.name, peerId, 'the leader of another version went away'),
-      blocking: !makesWay,
-    };
-    this.foreign = foreign;
-    foreign.watch.gone.catch(() => {
+    const foreign = new ForeignLeader(this.config.name, peerId, version, epoch, this.control, this.peerId, (gone) => {
       if (this.foreign !== foreign) return;
-      this.forgetForeign();
+      if (gone) this.forgetForeign();
       this.wake();
     });
-    if (makesWay) {
-      this.control?.post({ t: 'handover', from: this.peerId, to: peerId, epoch });
-      foreign.timer = setTimeout(() => {
-        foreign.blocking = true;
-        this.wake();
-      }, HANDOVER_WAIT_MS);
-    }
+    this.foreign = foreign;
     this.wake();
   }
 
@@ -374,8 +343,7 @@ export class Election {
     const foreign = this.foreign;
     if (!foreign) return;
     this.foreign = undefined;
-    clearTimeout(foreign.timer);
-    foreign.watch.end();
+    foreign.end();
   }
 
   private async connect(leaderId: string, epoch: number): Promise<void> {
