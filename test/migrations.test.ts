@@ -274,6 +274,17 @@ describe('two handles of one file in this page (each its own worker, as two tabs
     expect(await old.all('SELECT name FROM person')).toEqual([{ name: 'still here' }]);
   });
 
+  it('a version change no notice announced is told to the app at the first refused call', async () => {
+    const name = uniqueName('unannounced');
+    const old = await open({ storage: 'opfs', migrations: [PERSON] }, name);
+    const heard = new Promise<unknown>((resolve) => old.addEventListener('versionchange', (event) => resolve(event.detail)));
+    // The schema version moves without a migrating tab to post a notice.
+    const plain = await open({ storage: 'opfs' }, name);
+    await plain.exec('PRAGMA user_version = 2');
+    expect((await failure(() => old.get('SELECT 1'))).code).toBe('SCHEMA_CHANGED');
+    expect(await heard).toEqual({ oldVersion: 1, newVersion: 2 });
+  });
+
   it('a handle without migrations is never refused', async () => {
     const name = uniqueName('no-migrations');
     const plain = await open({ storage: 'opfs' }, name);
