@@ -7,6 +7,7 @@ export { deleteDatabase, readDatabaseFile } from './maintenance.ts';
 export { Database } from './database.ts';
 export { Transaction } from './transaction.ts';
 export { SqliteError, type ErrorCode, type LibraryErrorCode } from './errors.ts';
+export { migrationsFromDrizzleKit, type MigrationJournal, type MigrationSqlFiles } from './migrations/drizzle-kit.ts';
 export type { DatabaseOptions } from './options.ts';
 export type {
   BatchOptions,
@@ -15,14 +16,18 @@ export type {
   DatabaseEventMap,
   Durability,
   Fallback,
+  FunctionMigration,
   LeaderChange,
+  Migration,
   QueryOptions,
   QueryResult,
   Row,
   RowMode,
   RunResult,
+  SqlMigration,
   SqlParams,
   SqlValue,
   Status,
   Storage,
+  VersionChange,
 } from './types.ts';
