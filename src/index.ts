@@ -9,6 +9,7 @@ export type { Database } from './database.ts';
 export type { Transaction } from './transaction.ts';
 export type { WorkerSource } from './worker-start.ts';
 export { SqliteError, type ErrorCode, type LibraryErrorCode } from './errors.ts';
+export { migrationsFromDrizzleKit, type MigrationJournal, type MigrationSqlFiles } from './migrations/drizzle-kit.ts';
 export type { DatabaseOptions } from './options.ts';
 export type {
   BatchOptions,
@@ -17,14 +18,18 @@ export type {
   DatabaseEventMap,
   Durability,
   Fallback,
+  FunctionMigration,
   LeaderChange,
+  Migration,
   QueryOptions,
   QueryResult,
   Row,
   RowMode,
   RunResult,
+  SqlMigration,
   SqlParams,
   SqlValue,
   Status,
   Storage,
+  VersionChange,
 } from './types.ts';

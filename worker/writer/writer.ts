@@ -6,6 +6,7 @@ import { apply, atomically } from './apply.ts';
 import { GroupCommit, MAX_GROUP } from './group-commit.ts';
 import { Job } from './job.ts';
 import { answerFrom, type RequestLog } from './request-log.ts';
+import { SchemaGate } from './schema-gate.ts';
 
 /**
  * The writer queue: the one place where statements reach the connection. Requests run in arrival
@@ -56,6 +57,7 @@ export class Writer {
   // lets requests that arrived during a flush gather into the next group.
   private readonly tick = new MessageChannel();
   private readonly groups: GroupCommit;
+  private readonly gate: SchemaGate;
 
   /** COMMITs so far (of a group or a transaction), and the write calls they carried. */
   commits = 0;
@@ -68,6 +70,7 @@ export class Writer {
   ) {
     this.tick.port1.onmessage = () => this.drainOnce();
     this.groups = new GroupCommit(conn, log, () => this.schedule());
+    this.gate = new SchemaGate(conn);
   }
 
   /** Requests waiting for the writer. */
@@ -107,6 +110,12 @@ export class Writer {
   private enqueue(callerId: string, request: Request, work?: () => Reply): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const job = new Job(callerId, request, resolve, reject, work);
+      // Already refused now, it would be refused after its wait too (see rejectStale).
+      const refused = this.state.kind === 'open' ? this.gate.refusal(request) : undefined;
+      if (refused) {
+        reject(refused);
+        return;
+      }
       // A read that finds the writer idle runs now: nothing is waiting for it to keep order with,
       // and a turn through the tick costs more than the read (a point read takes a few µs).
       if (this.queue.length === 0 && this.state.kind === 'open' && !job.work && job.readsOnly(this.conn)) {
@@ -162,6 +171,7 @@ export class Writer {
       return;
     }
     this.rejectExpired();
+    this.rejectStale();
     const head = this.queue[0];
     if (!head) return;
     if (head.request.op === 'begin') this.begin(this.queue.shift()!);
@@ -176,6 +186,7 @@ export class Writer {
         this.committedWrites += committed;
       }
     }
+    this.gate.changed();
     if (this.queue.length > 0) this.schedule();
   }
 
@@ -215,6 +226,20 @@ export class Writer {
       else job.reject(lockTimeout(request));
     } catch (e) {
       job.reject(e);
+    }
+  }
+
+  /**
+   * Refuses the waiting requests of tabs whose code knows an older schema than the file's: asked
+   * before every step, so none runs after a migration that committed while it waited.
+   */
+  private rejectStale(): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const job = this.queue[i]!;
+      const refused = this.gate.refusal(job.request);
+      if (!refused) continue;
+      this.queue.splice(i, 1);
+      job.reject(refused);
     }
   }
 
@@ -282,6 +307,7 @@ export class Writer {
         faultHook?.('after-flush', 'transaction');
         this.commits++;
         this.committedWrites++;
+        this.gate.changed();
         this.endTransaction();
         return undefined;
       case 'rollback':
