@@ -22,8 +22,8 @@ export async function openDatabase(name: string, options?: DatabaseOptions): Pro
   let direct = resolved.storage !== 'memory' && typeof navigator.locks === 'object' ? await DirectRoute.start(name, tabId) : undefined;
   let db: Database | undefined;
   const onEvent = (event: WorkerEvent) => {
-    direct?.follow(event.leaderPeerId, event.epoch, event.role);
-    db?.emitEvent('leaderchange', { leaderId: event.leaderId, epoch: event.epoch, role: event.role });
+    if (event.type === 'leaderchange') direct?.follow(event.leaderPeerId, event.epoch, event.role);
+    db?.fromWorker(event);
   };
   let started: Awaited<ReturnType<typeof WorkerLink.start>>;
   try {

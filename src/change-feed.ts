@@ -1,0 +1,80 @@
+import { changeChannelName, parseChangeNotice, type ChangeNotice } from './change-notice.ts';
+import type { ChangeDetail } from './types.ts';
+import type { Watch } from './watch.ts';
+
+/**
+ * This page's end of the change notices (change-notice.ts): it hears them on the database's
+ * change channel (a private in-memory database's come from its own worker instead), raises the
+ * `change` event and tells each live query.
+ *
+ * It keeps track of the stream: the first commit number of the current epoch from which every
+ * notice was heard. A gap, or a new epoch, means commits may have gone unheard, and each watch
+ * reads again once. The channel is opened before a watch's first read is sent, so every commit
+ * after that read is heard. A forged notice (any same-origin script can post) only restarts the
+ * stream there: the next real one then looks like a gap, which costs each watch one more read,
+ * never a missed change, because each watch compares notices with what its own read saw.
+ */
+export class ChangeFeed {
+  private channel: BroadcastChannel | undefined;
+  private readonly watches = new Set<Watch>();
+  /** The last notice heard (its epoch and number), and the first number of that epoch since which all were heard. */
+  private heard: { epoch: number; seq: number; since: number } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly db: string,
+    /** False for a private database, whose notices come from its worker. */
+    private readonly shared: boolean,
+    private readonly emit: (detail: ChangeDetail) => void,
+  ) {}
+
+  /** Starts hearing notices; called before anything that needs them (a watch's first read, a change listener). */
+  listen(): void {
+    if (this.channel || !this.shared || this.closed) return;
+    this.channel = new BroadcastChannel(changeChannelName(this.db));
+    this.channel.onmessage = (event: MessageEvent) => this.receive(event.data);
+  }
+
+  add(watch: Watch): void {
+    this.watches.add(watch);
+  }
+
+  drop(watch: Watch): void {
+    this.watches.delete(watch);
+  }
+
+  /** A notice, from the channel or (private database) from the worker; anything malformed is dropped. */
+  receive(data: unknown): void {
+    const notice = parseChangeNotice(data);
+    if (!notice || this.closed) return;
+    const missed = this.follow(notice);
+    const since = this.heard!.since;
+    this.emit({ tables: [...notice.tables], epoch: notice.epoch, seq: notice.seq, missed });
+    for (const watch of [...this.watches]) watch.notice(notice, since);
+  }
+
+  /** This tab's worker follows a new leader (a leaderchange event). */
+  leaderChanged(epoch: number): void {
+    for (const watch of [...this.watches]) watch.leaderChanged(epoch);
+  }
+
+  /** Stops hearing; the watches stop with it. */
+  close(): void {
+    this.closed = true;
+    this.channel?.close();
+    for (const watch of [...this.watches]) watch.stop();
+  }
+
+  /** Moves the stream on to `notice`; true when notices before it may have gone unheard. */
+  private follow(notice: ChangeNotice): boolean {
+    const last = this.heard;
+    if (last && notice.epoch === last.epoch && notice.seq === last.seq + 1) {
+      last.seq = notice.seq;
+      return false;
+    }
+    // The first notice heard (this page hears every commit from when it started listening), a
+    // new leader, or a gap (a forged notice looks like one too).
+    this.heard = { epoch: notice.epoch, seq: notice.seq, since: notice.seq };
+    return last !== undefined;
+  }
+}

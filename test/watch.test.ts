@@ -1,0 +1,230 @@
+/**
+ * db.watch and the change event in one tab, over OPFS and over a private in-memory database:
+ * the first delivery, deliveries only when the rows differ, keyed diffs, errors, stopping.
+ * (Across tabs: test/tabs/live.test.ts.)
+ */
+import { describe, expect, it } from 'vitest';
+import { SqliteError, type ChangeDetail, type Database, type Row, type RowsDiff } from 'sqlite-baton';
+import { open } from './support/open.ts';
+
+/** Everything a watch delivered, and a way to wait for the next delivery. */
+function recorder<T = Row>() {
+  const deliveries: Array<{ rows: T[]; diff: RowsDiff<T> | undefined }> = [];
+  const errors: unknown[] = [];
+  let wake: (() => void) | undefined;
+  return {
+    deliveries,
+    errors,
+    listener: (rows: T[], diff: RowsDiff<T> | undefined) => {
+      deliveries.push({ rows, diff });
+      wake?.();
+    },
+    onError: (error: unknown) => {
+      errors.push(error);
+      wake?.();
+    },
+    /** Resolves once `deliveries.length + errors.length` reaches `count`. */
+    async until(count: number, ms = 5_000): Promise<void> {
+      const deadline = Date.now() + ms;
+      while (deliveries.length + errors.length < count) {
+        if (Date.now() > deadline) throw new Error(`only ${deliveries.length} deliveries and ${errors.length} errors, not ${count}`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+    },
+  };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 150));
+
+describe.each(['opfs', 'memory'] as const)('db.watch on %s', (storage) => {
+  async function withTodos(): Promise<Database> {
+    const db = await open({ storage });
+    await db.exec('CREATE TABLE todos (id INTEGER PRIMARY KEY, title TEXT, done INTEGER DEFAULT 0); CREATE TABLE other (v)');
+    return db;
+  }
+
+  it('delivers the current rows at once, then each new result after a commit, and nothing for unrelated writes', async () => {
+    const db = await withTodos();
+    await db.run("INSERT INTO todos (title) VALUES ('a')");
+    const r = recorder();
+    const stop = db.watch('SELECT id, title FROM todos WHERE done = 0 ORDER BY id', [], r.listener, { onError: r.onError });
+    await r.until(1);
+    expect(r.deliveries[0]!.rows).toEqual([{ id: 1, title: 'a' }]);
+    expect(r.deliveries[0]!.diff).toBeUndefined();
+
+    await db.run("INSERT INTO todos (title) VALUES ('b')");
+    await r.until(2);
+    expect(r.deliveries[1]!.rows).toEqual([
+      { id: 1, title: 'a' },
+      { id: 2, title: 'b' },
+    ]);
+    // Another table, and a write to the table that leaves the result as it was.
+    await db.run('INSERT INTO other VALUES (1)');
+    await db.run("UPDATE todos SET title = 'a' WHERE id = 1");
+    await db.run("INSERT INTO todos (title, done) VALUES ('c', 1)");
+    await settle();
+    expect(r.deliveries).toHaveLength(2);
+    await db.run('UPDATE todos SET done = 1 WHERE id = 1');
+    await r.until(3);
+    expect(r.deliveries[2]!.rows).toEqual([{ id: 2, title: 'b' }]);
+    expect(r.errors).toEqual([]);
+    stop();
+  });
+
+  it('compares values exactly: bigint and blob columns, and a blob that changed by one byte', async () => {
+    const db = await open({ storage });
+    await db.exec('CREATE TABLE v (id INTEGER PRIMARY KEY, big INTEGER, data BLOB)');
+    await db.run('INSERT INTO v VALUES (1, ?, ?)', [2n ** 60n, new Uint8Array([1, 2, 3])]);
+    const r = recorder();
+    db.watch('SELECT big, data FROM v', undefined, r.listener);
+    await r.until(1);
+    expect(r.deliveries[0]!.rows).toEqual([{ big: 2n ** 60n, data: new Uint8Array([1, 2, 3]) }]);
+    await db.run('UPDATE v SET data = ? WHERE id = 1', [new Uint8Array([1, 2, 3])]);
+    await settle();
+    expect(r.deliveries).toHaveLength(1);
+    await db.run('UPDATE v SET data = ? WHERE id = 1', [new Uint8Array([1, 2, 4])]);
+    await r.until(2);
+    await db.run('UPDATE v SET big = ? WHERE id = 1', [2n ** 60n + 1n]);
+    await r.until(3);
+    expect(r.deliveries[2]!.rows).toEqual([{ big: 2n ** 60n + 1n, data: new Uint8Array([1, 2, 4]) }]);
+  });
+
+  it('keyed: added, removed and changed by key, and unchanged rows are the objects delivered before', async () => {
+    const db = await withTodos();
+    await db.batch([1, 2, 3].map((i) => ({ sql: 'INSERT INTO todos (id, title) VALUES (?, ?)', params: [i, `t${i}`] })));
+    const r = recorder<{ id: number; title: string }>();
+    db.watch<{ id: number; title: string }>('SELECT id, title FROM todos ORDER BY id', [], r.listener, { key: 'id', onError: r.onError });
+    await r.until(1);
+    expect(r.deliveries[0]!.diff).toEqual({ added: r.deliveries[0]!.rows, removed: [], changed: [] });
+    await db.batch([
+      { sql: 'DELETE FROM todos WHERE id = 1' },
+      { sql: "UPDATE todos SET title = 'T2' WHERE id = 2" },
+      { sql: "INSERT INTO todos (id, title) VALUES (4, 't4')" },
+    ]);
+    await r.until(2);
+    const [first, second] = r.deliveries;
+    expect(second!.diff).toEqual({ added: [{ id: 4, title: 't4' }], removed: [{ id: 1, title: 't1' }], changed: [{ id: 2, title: 'T2' }] });
+    expect(second!.rows.map((row) => row.id)).toEqual([2, 3, 4]);
+    // Row 3 did not change: the very object of the first delivery.
+    expect(second!.rows[1]).toBe(first!.rows[2]);
+    expect(r.errors).toEqual([]);
+  });
+
+  it('a key function, and a key that is not unique reaches onError', async () => {
+    const db = await withTodos();
+    await db.run("INSERT INTO todos (title) VALUES ('same'), ('same')");
+    const byTitle = recorder();
+    db.watch('SELECT title FROM todos', [], byTitle.listener, { key: (row) => row.title!, onError: byTitle.onError });
+    await byTitle.until(1);
+    expect(byTitle.deliveries).toEqual([]);
+    expect((byTitle.errors[0] as SqliteError).code).toBe('INVALID_ARGUMENT');
+    const byId = recorder();
+    db.watch('SELECT id, title FROM todos', [], byId.listener, { key: (row) => Number(row.id) * 10, onError: byId.onError });
+    await byId.until(1);
+    expect(byId.deliveries[0]!.diff!.added).toHaveLength(2);
+  });
+
+  it('errors reach onError once, the watch recovers when the table appears, and nothing is an unhandled rejection', async () => {
+    const db = await open({ storage });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (event: PromiseRejectionEvent) => unhandled.push(event.reason);
+    window.addEventListener('unhandledrejection', onUnhandled);
+    try {
+      const r = recorder();
+      db.watch('SELECT v FROM later', [], r.listener, { onError: r.onError });
+      await r.until(1);
+      expect(r.errors[0]).toBeInstanceOf(SqliteError);
+      expect((r.errors[0] as SqliteError).code).toBe('SQLITE_ERROR');
+      await db.exec('CREATE TABLE unrelated (v)');
+      await db.run('INSERT INTO unrelated VALUES (1)');
+      await settle();
+      // The same failure again is not reported again.
+      expect(r.errors).toHaveLength(1);
+      await db.exec('CREATE TABLE later (v)');
+      await r.until(2);
+      expect(r.deliveries[0]!.rows).toEqual([]);
+      await db.run('INSERT INTO later VALUES (7)');
+      await r.until(3);
+      expect(r.deliveries[1]!.rows).toEqual([{ v: 7 }]);
+      // A statement that writes is refused, through onError too.
+      const writing = recorder();
+      db.watch('INSERT INTO later VALUES (8) RETURNING v', [], writing.listener, { onError: writing.onError });
+      await writing.until(1);
+      expect((writing.errors[0] as SqliteError).code).toBe('INVALID_ARGUMENT');
+      await settle();
+      expect(unhandled).toEqual([]);
+      expect(await db.all('SELECT v FROM later')).toEqual([{ v: 7 }]);
+    } finally {
+      window.removeEventListener('unhandledrejection', onUnhandled);
+    }
+  });
+
+  it('stopping (the function, Symbol.dispose, an AbortSignal, close) ends deliveries', async () => {
+    const db = await withTodos();
+    const a = recorder();
+    const b = recorder();
+    const c = recorder();
+    const stopA = db.watch('SELECT count(*) AS n FROM todos', [], a.listener);
+    const controller = new AbortController();
+    db.watch('SELECT count(*) AS n FROM todos', [], c.listener, { signal: controller.signal });
+    {
+      using _b = db.watch('SELECT count(*) AS n FROM todos', [], b.listener);
+      await b.until(1);
+    }
+    await a.until(1);
+    await c.until(1);
+    stopA();
+    stopA();
+    controller.abort();
+    await db.run("INSERT INTO todos (title) VALUES ('x')");
+    await settle();
+    expect([a.deliveries.length, b.deliveries.length, c.deliveries.length]).toEqual([1, 1, 1]);
+    const already = new AbortController();
+    already.abort();
+    const d = recorder();
+    db.watch('SELECT 1', [], d.listener, { signal: already.signal });
+    await settle();
+    expect(d.deliveries).toEqual([]);
+  });
+
+  it('bad arguments throw INVALID_ARGUMENT at once', async () => {
+    const db = await withTodos();
+    expect(() => db.watch('', [], () => undefined)).toThrow(SqliteError);
+    expect(() => db.watch('SELECT 1', [undefined as never], () => undefined)).toThrow(/parameter 1/);
+    expect(() => db.watch('SELECT 1', [], 'nope' as never)).toThrow(/listener/);
+    expect(() => db.watch('SELECT 1', [], () => undefined, { key: 3 as never })).toThrow(/key/);
+  });
+
+  it('the change event: the tables each commit changed, numbered, in the committing tab too; import() names every table', async () => {
+    const db = await withTodos();
+    const details: ChangeDetail[] = [];
+    db.addEventListener('change', (event) => details.push(event.detail));
+    await db.run("INSERT INTO todos (title) VALUES ('a')");
+    await db.run('UPDATE todos SET done = 0 WHERE id = 99');
+    await db.batch([{ sql: 'INSERT INTO other VALUES (1)' }, { sql: "INSERT INTO todos (title) VALUES ('b')" }]);
+    await db.transaction(async (tx) => {
+      await tx.run('INSERT INTO other VALUES (2)');
+    });
+    await db
+      .transaction(async (tx) => {
+        await tx.run('INSERT INTO todos (title) VALUES (?)', ['rolled back']);
+        throw new Error('no');
+      })
+      .catch(() => undefined);
+    const image = await db.export();
+    await db.exec('CREATE TABLE extra (v)');
+    await db.import(image);
+    await settle();
+    const seq0 = details[0]!.seq;
+    expect(details.map((d) => ({ ...d, tables: [...d.tables].sort(), seq: d.seq - seq0 }))).toEqual([
+      { tables: ['todos'], epoch: details[0]!.epoch, seq: 0, missed: false },
+      { tables: ['other', 'todos'], epoch: details[0]!.epoch, seq: 1, missed: false },
+      { tables: ['other'], epoch: details[0]!.epoch, seq: 2, missed: false },
+      { tables: ['extra'], epoch: details[0]!.epoch, seq: 3, missed: false },
+      { tables: ['extra', 'other', 'todos'], epoch: details[0]!.epoch, seq: 4, missed: false },
+    ]);
+  });
+});
