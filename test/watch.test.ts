@@ -228,3 +228,82 @@ describe.each(['opfs', 'memory'] as const)('db.watch on %s', (storage) => {
     ]);
   });
 });
+
+describe('change notices heard on the channel', () => {
+  /** Watch runs (reads) and deliveries, counted through the internal hook db.watch is built on. */
+  function counted(db: Database, sql: string) {
+    const seen = { runs: 0, deliveries: [] as Row[][], errors: [] as unknown[] };
+    db.startWatch(sql, [], {
+      listener: (rows) => seen.deliveries.push(rows),
+      onError: (e) => seen.errors.push(e),
+      onRun: () => seen.runs++,
+    });
+    return seen;
+  }
+
+  it('a gap in seq makes every watch read once; malformed and forged notices never crash it nor hide a real change', async () => {
+    const name = `forged-${Date.now().toString(36)}`;
+    const db = await open({ storage: 'opfs' }, name);
+    await db.exec('CREATE TABLE t (v); CREATE TABLE other (v)');
+    const details: ChangeDetail[] = [];
+    db.addEventListener('change', (event) => details.push(event.detail));
+    const seen = counted(db, 'SELECT count(*) AS n FROM t');
+    await db.run('INSERT INTO t VALUES (1)');
+    await settle();
+    expect(seen.deliveries.at(-1)).toEqual([{ n: 1 }]);
+    const { epoch, seq } = details.at(-1)!;
+    const runs = seen.runs;
+
+    const forger = new BroadcastChannel(`sqlite-baton:${name}:changes`);
+    try {
+      for (const junk of [
+        null,
+        'change',
+        { v: 2, t: 'change', epoch, seq: seq + 1 },
+        { v: 2, t: 'change', epoch, seq: seq + 1, tables: 't' },
+        { v: 2, t: 'change', epoch, seq: -1, tables: ['t'] },
+        { v: 2, t: 'change', epoch: 0, seq: seq + 1, tables: ['t'] },
+        { v: 2, t: 'change', epoch, seq: 1.5, tables: ['t'] },
+        { v: 2, t: 'change', epoch, seq: seq + 1, tables: [1] },
+        { v: 99, t: 'change', epoch, seq: seq + 1, tables: ['t'] },
+        { v: 2, t: 'other', epoch, seq: seq + 1, tables: ['t'] },
+      ]) {
+        forger.postMessage(junk);
+      }
+      await settle();
+      expect({ runs: seen.runs, events: details.length }).toEqual({ runs, events: 1 });
+
+      // A notice of an unrelated table, numbered past one this tab never heard: the watch reads once.
+      forger.postMessage({ v: 2, t: 'change', epoch, seq: seq + 2, tables: ['other'] });
+      await settle();
+      expect(seen.runs).toBe(runs + 1);
+      expect(details.at(-1)).toMatchObject({ seq: seq + 2, missed: true });
+      expect(seen.deliveries).toHaveLength(2);
+
+      // Forged numbers far ahead, and a forged new epoch: real changes after them still arrive.
+      forger.postMessage({ v: 2, t: 'change', epoch, seq: 1e12, tables: ['t'] });
+      await settle();
+      await db.run('INSERT INTO t VALUES (2)');
+      await settle();
+      expect(seen.deliveries.at(-1)).toEqual([{ n: 2 }]);
+      forger.postMessage({ v: 2, t: 'change', epoch: epoch + 1000, seq: 0, tables: [] });
+      await settle();
+      await db.run('INSERT INTO t VALUES (3)');
+      await settle();
+      expect(seen.deliveries.at(-1)).toEqual([{ n: 3 }]);
+      expect(seen.errors).toEqual([]);
+    } finally {
+      forger.close();
+    }
+  });
+
+  it('close() stops every watch of the handle', async () => {
+    const db = await open({ storage: 'opfs' });
+    await db.exec('CREATE TABLE t (v)');
+    const seen = counted(db, 'SELECT count(*) AS n FROM t');
+    await settle();
+    await db.close();
+    expect(() => db.watch('SELECT 1', [], () => undefined)).toThrow(/closed/);
+    expect({ runs: seen.runs, errors: seen.errors }).toEqual({ runs: 1, errors: [] });
+  });
+});
