@@ -1,4 +1,5 @@
 import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
+import { tableChangeHook, type TableChangeHook } from './table-change-hook.ts';
 
 /**
  * Which tables the open transaction has written, exactly: from SQLite's preupdate hook (one call
@@ -12,11 +13,12 @@ import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
  *    forgets everything, through SQLite's rollback hook.
  * What is left at COMMIT is what the commit changed ({@link take}).
  *
- * The hook runs for every row (100,000 calls for a 100,000-row batch), so it allocates nothing
- * per row: SQLite passes the table's name as the address of its schema entry, which is stable
- * while the schema is, so names are decoded once per table and kept by address; a run of rows of
- * one table costs one comparison each. The cache is dropped whenever the schema may have changed
- * (DDL, ROLLBACK TO, a rollback, a new transaction), since an address may then name another table.
+ * The hook runs for every row (100,000 calls for a 100,000-row batch), so it stays in wasm and
+ * calls into JS only when the table changes (table-change-hook.ts). SQLite passes the table's
+ * name as the address of its schema entry, which is stable while the schema is, so names are
+ * decoded once per table and kept by address. The cache is dropped whenever the schema may have
+ * changed (DDL, ROLLBACK TO, a rollback, a new transaction), since an address may then name
+ * another table.
  */
 
 /** SQLite's own tables and the library's (`_baton_requests`, `_baton_meta`) are nobody's change. */
@@ -34,11 +36,11 @@ export class WrittenTables {
   private readonly savepoints: string[] = [];
   /** Names by the address SQLite gives for them; null for an internal table. */
   private readonly names = new Map<number, string | null>();
-  /** The address of the last table the hook saw: its name is already kept (or internal). */
-  private lastTable = 0;
   /** Tables first written by the statement now running, in case SQLite undoes that statement. */
   private readonly byStatement: string[] = [];
-  private readonly hook: number;
+  /** Calls onTable at the first row of each run of rows of one table; its last table's name is kept (or internal). */
+  private readonly filter: TableChangeHook;
+  private hook: number;
   private readonly pointer: number;
 
   constructor(
@@ -47,10 +49,9 @@ export class WrittenTables {
   ) {
     const { wasm, capi } = sqlite3;
     this.pointer = Number(db.pointer);
-    // void(void *ctx, sqlite3 *db, int op, const char *zDb, const char *zTable, i64 key1, i64 key2)
-    this.hook = wasm.installFunction('vppippjj', (_ctx: number, _db: number, _op: number, _zDb: number, zTable: number) =>
-      this.onRow(zTable),
-    );
+    this.filter = tableChangeHook((table) => this.onTable(table));
+    // A wasm function is installed as it is (the signature is for a JS function).
+    this.hook = wasm.installFunction(this.filter.hook, 'vppippjj');
     (wasm.exports as unknown as Exports).sqlite3_preupdate_hook(this.pointer, this.hook, 0);
     capi.sqlite3_rollback_hook(
       db,
@@ -62,9 +63,7 @@ export class WrittenTables {
     );
   }
 
-  private onRow(table: number): void {
-    if (table === this.lastTable) return;
-    this.lastTable = table;
+  private onTable(table: number): void {
     let name = this.names.get(table);
     if (name === undefined) {
       const decoded = this.sqlite3.wasm.cstrToJs(table) ?? '';
@@ -85,7 +84,7 @@ export class WrittenTables {
   statementUndone(): void {
     for (const name of this.byStatement) this.written.delete(name);
     this.byStatement.length = 0;
-    this.lastTable = 0;
+    this.filter.reset();
   }
 
   /** A transaction begins: nothing is written yet, and the schema may differ from the last time. */
@@ -129,6 +128,7 @@ export class WrittenTables {
     this.written.clear();
     this.savepoints.length = 0;
     this.byStatement.length = 0;
+    this.filter.reset();
     return tables;
   }
 
@@ -142,12 +142,14 @@ export class WrittenTables {
 
   /** Stops the hook, before the connection closes. */
   close(): void {
+    if (this.hook === 0) return;
     (this.sqlite3.wasm.exports as unknown as Exports).sqlite3_preupdate_hook(this.pointer, 0, 0);
     this.sqlite3.wasm.uninstallFunction(this.hook);
+    this.hook = 0;
   }
 
   private forgetNames(): void {
     this.names.clear();
-    this.lastTable = 0;
+    this.filter.reset();
   }
 }
