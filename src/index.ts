@@ -7,6 +7,7 @@ export { deleteDatabase, readDatabaseFile } from './maintenance.ts';
 export { Database } from './database.ts';
 export { Transaction } from './transaction.ts';
 export { SqliteError, type ErrorCode, type LibraryErrorCode } from './errors.ts';
+export { liveQuery, type LiveQuery, type LiveQueryOptions, type LiveState } from './live-query.ts';
 export type { DatabaseOptions } from './options.ts';
 export type {
   BatchOptions,
