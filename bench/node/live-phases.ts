@@ -2,10 +2,12 @@
  * Live queries (issue 13, point 8): how soon another tab's watch listener has a commit's rows,
  * at idle and while 8 tabs write; and what 100 idle watches cost the 8 tabs' write rate.
  *
- * The commit happens somewhere between the writing tab's db.run call and its acknowledgement,
- * so each delivery is timed from both: "call -> listener" bounds the latency from above (it also
- * holds the write's own trip to the leader and, under load, its wait in the queue), "ack ->
- * listener" from below (the notice goes out before the reply, so it can even be negative).
+ * The commit happens in the leader's worker, between the writing tab's db.run call and its
+ * acknowledgement; the writes are made in the leader's own tab, so the acknowledgement is one hop
+ * (worker to its page) after the commit returned. Each delivery is timed three ways: from the call
+ * (an upper bound: it also holds the write's trip, its flush and, under load, its wait in the
+ * queue), from the ack (a lower bound: the notice goes out before the reply), and from the commit,
+ * estimated as the ack less half that tab's page-worker round trip (its ping, measured here).
  */
 import type { Page } from 'playwright';
 import type { ProbeWrite } from '../live-page.ts';
@@ -30,7 +32,7 @@ const live = {
 const DELIVERY_WAIT_MS = 5_000;
 
 /** Each probe write's delivery in the watching tab, timed from the write's call and from its ack. */
-async function timeProbes(ctx: RunContext, prefix: string, writes: ProbeWrite[], watcher: Page): Promise<void> {
+async function timeProbes(ctx: RunContext, prefix: string, writes: ProbeWrite[], watcher: Page, hopMs: number): Promise<void> {
   const last = writes.at(-1)!.value;
   const until = Date.now() + DELIVERY_WAIT_MS;
   let seen = await live.seen(watcher);
@@ -41,6 +43,7 @@ async function timeProbes(ctx: RunContext, prefix: string, writes: ProbeWrite[],
   const deliveredAt = new Map(seen.map((s) => [s.value, s.at]));
   const fromCall: number[] = [];
   const fromAck: number[] = [];
+  const fromCommit: number[] = [];
   let missed = 0;
   for (const write of writes) {
     // A later value delivered first covers this one too (one read after a burst): time it by that.
@@ -51,12 +54,15 @@ async function timeProbes(ctx: RunContext, prefix: string, writes: ProbeWrite[],
     }
     fromCall.push(at - write.called);
     fromAck.push(at - write.acked);
+    fromCommit.push(at - (write.acked - hopMs));
   }
   const skipped = writes.filter((w) => !deliveredAt.has(w.value)).length;
   set(ctx, 'B', `${prefix}.call.p50`, quantile(fromCall, 0.5));
   set(ctx, 'B', `${prefix}.call.p99`, quantile(fromCall, 0.99));
   set(ctx, 'B', `${prefix}.ack.p50`, quantile(fromAck, 0.5));
   set(ctx, 'B', `${prefix}.ack.p99`, quantile(fromAck, 0.99));
+  set(ctx, 'B', `${prefix}.commit.p50`, quantile(fromCommit, 0.5));
+  set(ctx, 'B', `${prefix}.commit.p99`, quantile(fromCommit, 0.99));
   set(ctx, 'B', `${prefix}.count`, fromCall.length);
   // Values the listener never got on their own: a newer commit came before the watch read again.
   set(ctx, 'B', `${prefix}.coalesced`, skipped - missed);
@@ -99,8 +105,11 @@ export async function liveLatencyPhase(ctx: RunContext): Promise<void> {
     await live.schema(leader, 0);
     const [watcher] = await followers(ctx, tabs, name, 1, 'live watcher');
     await live.watchProbe(watcher!);
+    // The reply's hop from the leader's worker to its page: half a round trip of db.status().
+    const hopMs = (await api.ping(leader, ctx.sizes.pings)).p50 / 2;
+    set(ctx, 'B', 'live.hop.ms', hopMs);
     const probes = ctx.sizes.liveProbes;
-    await timeProbes(ctx, 'live.idle', await live.probe(leader, 1, probes, ctx.sizes.liveGapMs), watcher!);
+    await timeProbes(ctx, 'live.idle', await live.probe(leader, 1, probes, ctx.sizes.liveGapMs), watcher!, hopMs);
 
     const loaders = [leader, ...(await followers(ctx, tabs, name, 7, 'live loader'))];
     const options = loopOptions(ctx, 600_000);
@@ -114,7 +123,7 @@ export async function liveLatencyPhase(ctx: RunContext): Promise<void> {
     }
     const results = await Promise.all(loops);
     noteErrors(ctx, 'live latency under load', results);
-    await timeProbes(ctx, 'live.load', writes, watcher!);
+    await timeProbes(ctx, 'live.load', writes, watcher!, hopMs);
     for (const page of tabs) await api.close(page).catch(() => undefined);
   });
 }

@@ -259,10 +259,10 @@ function rows(): Row[] {
     ['8 tabs writing', 'live.load'],
   ] as const) {
     for (const [from, q] of [
+      ['commit', 'p50'],
+      ['commit', 'p99'],
       ['call', 'p50'],
-      ['call', 'p99'],
       ['ack', 'p50'],
-      ['ack', 'p99'],
     ] as const) {
       list.push({
         label: `live query⁹, ${label}: ${from} -> other tab's listener ${q}`,
@@ -448,17 +448,20 @@ export function targetsOf(medians: Medians): Target[] {
       : { name: "follower's point read p50", goal: 'within 0.3 ms', measured: 'not measured', met: null },
   );
   {
-    // Issue 13, point 8. The commit lies between the write's call and its ack: judged on the call (an upper bound).
+    // Issue 13, point 8: from the commit, estimated from the write's ack (see live-phases.ts).
+    const commit = figure(medians, 'B', 'live.idle.commit.p50');
     const call = figure(medians, 'B', 'live.idle.call.p50');
     const ack = figure(medians, 'B', 'live.idle.ack.p50');
     const name = "live query: another tab's listener after a commit, idle";
     targets.push(
-      call !== undefined && ack !== undefined
+      commit !== undefined && call !== undefined && ack !== undefined
         ? {
             name,
             goal: 'p50 within 2 ms of the commit',
-            measured: `p50 ${call.toFixed(2)} ms from the write's call (upper bound), ${ack.toFixed(2)} ms from its ack (lower bound)`,
-            met: call <= 2,
+            measured:
+              `p50 ${commit.toFixed(2)} ms from the commit (its ack less the reply's hop); ` +
+              `bounds: ${ack.toFixed(2)} ms from the ack, ${call.toFixed(2)} ms from the write's call (which also holds its flush)`,
+            met: commit <= 2,
           }
         : { name, goal: 'p50 within 2 ms of the commit', measured: 'not measured', met: null },
     );
@@ -685,9 +688,10 @@ export function formatTable(report: Report): string {
     '  "meanwhile": the writes that started during it, with their whole wait.',
     '⁸ PGlite on IndexedDB copies its changed files to IndexedDB after every query, reads included (~0.3 s each here): a few',
     '  writes and reads only. "?": PGlite does not report its commits. "-": not part of this run (quick or --only).',
-    "⁹ a watch in a follower tab on a row the leader's tab updates, one write at a time 20 ms apart; the commit lies between the",
-    "  write's call and its ack, so the delay to the listener is timed from both (an upper and a lower bound). The 100 idle watches",
-    '  read rows nobody writes, spread over the 8 writing tabs; the no-watch round runs first, in the same tabs.',
+    '⁹ a watch in a follower tab on a row the leader\'s tab updates, one write at a time 20 ms apart. "commit": from the commit\'s',
+    '  return in the leader\'s worker, estimated as the write\'s ack less the reply\'s hop (half a ping of that tab); "call" and "ack":',
+    "  from the write's call (which also holds its flush) and from its ack. The 100 idle watches read rows nobody writes, spread",
+    '  over the 8 writing tabs; the no-watch round runs first, in the same tabs.',
     "peers: D naive opfs VFS per tab; E SQLocal; F wa-sqlite + OPFSCoopSyncVFS + a Web Lock per call (PowerSync's web setup);",
     '  G PGlite multi-tab worker on OPFS (opfs-ahp), G_idb the same on IndexedDB; H Dexie over IndexedDB, strict durability.',
     '',
