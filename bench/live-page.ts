@@ -91,6 +91,8 @@ export function installLivePage(db: () => Database): void {
     seen: () => seen,
     stopWatches() {
       for (const stop of stops.splice(0)) stop();
+      idleRuns = 0;
+      idleWatches = 0;
     },
   };
 }

@@ -5,7 +5,8 @@ import type { Watch } from './watch.ts';
 /**
  * This page's end of the change notices (change-notice.ts): it hears them on the database's
  * change channel (a private in-memory database's come from its own worker instead), raises the
- * `change` event and tells each live query.
+ * `change` event and tells each live query. It listens only while someone needs it (a watch, a
+ * `change` listener): every notice wakes each listening page, which costs the writers CPU.
  *
  * It keeps track of the stream: the first commit number of the current epoch from which every
  * notice was heard. A gap, or a new epoch, means commits may have gone unheard, and each watch
@@ -20,6 +21,8 @@ export class ChangeFeed {
   /** The last notice heard (its epoch and number), and the first number of that epoch since which all were heard. */
   private heard: { epoch: number; seq: number; since: number } | undefined;
   private closed = false;
+  /** `change` listeners added and not removed. */
+  private readonly listeners = new Set<unknown>();
 
   constructor(
     private readonly db: string,
@@ -28,19 +31,42 @@ export class ChangeFeed {
     private readonly emit: (detail: ChangeDetail) => void,
   ) {}
 
-  /** Starts hearing notices; called before anything that needs them (a watch's first read, a change listener). */
-  listen(): void {
+  /** A watch starts: hearing begins now, before its first read is sent. */
+  add(watch: Watch): void {
+    this.watches.add(watch);
+    this.listen();
+  }
+
+  drop(watch: Watch): void {
+    this.watches.delete(watch);
+    this.stopIfUnused();
+  }
+
+  /**
+   * A `change` listener was added or removed. One removed another way (`once`, a signal) is not
+   * seen, and keeps the page listening: the safe side.
+   */
+  listener(listener: unknown, added: boolean): void {
+    if (added) {
+      this.listeners.add(listener);
+      this.listen();
+    } else if (this.listeners.delete(listener)) {
+      this.stopIfUnused();
+    }
+  }
+
+  private listen(): void {
     if (this.channel || !this.shared || this.closed) return;
     this.channel = new BroadcastChannel(changeChannelName(this.db));
     this.channel.onmessage = (event: MessageEvent) => this.receive(event.data);
   }
 
-  add(watch: Watch): void {
-    this.watches.add(watch);
-  }
-
-  drop(watch: Watch): void {
-    this.watches.delete(watch);
+  private stopIfUnused(): void {
+    if (!this.channel || this.watches.size > 0 || this.listeners.size > 0) return;
+    this.channel.close();
+    this.channel = undefined;
+    // What is heard next starts a new stream: nothing can be said of what came between.
+    this.heard = undefined;
   }
 
   /** A notice, from the channel or (private database) from the worker; anything malformed is dropped. */
@@ -62,6 +88,7 @@ export class ChangeFeed {
   close(): void {
     this.closed = true;
     this.channel?.close();
+    this.channel = undefined;
     for (const watch of [...this.watches]) watch.stop();
   }
 

@@ -131,7 +131,6 @@ export class Database extends Verbs implements EventTarget {
     if (signal?.aborted) return unwatch;
     signal?.addEventListener('abort', stop, { once: true });
     // Listening first: every commit after the first read is then heard.
-    this.feed.listen();
     this.feed.add(watch);
     watch.start();
     return unwatch;
@@ -230,8 +229,8 @@ export class Database extends Verbs implements EventTarget {
   ): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void {
-    // Change notices are heard only from the first listener (or watch) on.
-    if (type === 'change') this.feed.listen();
+    // Change notices are heard only while a listener (or a watch) needs them.
+    if (type === 'change' && listener) this.feed.listener(listener, true);
     this.events.addEventListener(type, listener, options);
   }
 
@@ -243,6 +242,7 @@ export class Database extends Verbs implements EventTarget {
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void {
     this.events.removeEventListener(type, listener, options);
+    if (type === 'change' && listener) this.feed.listener(listener, false);
   }
 
   dispatchEvent(event: Event): boolean {

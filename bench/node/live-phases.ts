@@ -13,7 +13,7 @@ import type { Page } from 'playwright';
 import type { ProbeWrite } from '../live-page.ts';
 import { quantile } from '../shared/stats.ts';
 import type { LoopOptions, LoopResult } from '../shared/workloads.ts';
-import { api, openTab, phase, set, unique, type RunContext } from './phases.ts';
+import { api, openTab, phase, set, unique, withCpu, type RunContext } from './phases.ts';
 import { PAGES } from './plan.ts';
 
 const live = {
@@ -128,7 +128,12 @@ export async function liveLatencyPhase(ctx: RunContext): Promise<void> {
   });
 }
 
-/** 8 tabs writing single rows, first with no watch open, then with 100 idle watches spread over them. */
+/**
+ * 8 tabs writing single rows, with no watch open and with 100 idle watches spread over them, in
+ * turns (none, 100, none, 100: the machine is shared, so each figure is the median of its turns).
+ * Stopped, the watches leave their pages deaf to the notices again, so a "none" turn after a
+ * "100" one costs what the first did. Also the browser's CPU per write in each case.
+ */
 export async function liveThroughputPhase(ctx: RunContext): Promise<void> {
   await phase(ctx, 'B 8 tabs writing with 0 and 100 idle watches', async (tabs) => {
     const name = unique('live-idle');
@@ -138,32 +143,54 @@ export async function liveThroughputPhase(ctx: RunContext): Promise<void> {
     const watches = ctx.sizes.idleWatches;
     await live.schema(leader, watches);
     const writers = [leader, ...(await followers(ctx, tabs, name, 7, 'idle writer'))];
-    const round = async (label: string, ms: number): Promise<number> => {
-      const results = await Promise.all(writers.map((page, i) => api.loop(page, `${label}${i}`, loopOptions(ctx, ms))));
+    const round = async (label: string, ms: number): Promise<{ rate: number; cpu: number | undefined; groupSize: number | undefined }> => {
+      const before = await api.commitCounts(leader);
+      const [results, cpu] = await withCpu(ctx, () =>
+        Promise.all(writers.map((page, i) => api.loop(page, `${label}${i}`, loopOptions(ctx, ms)))),
+      );
+      const after = await api.commitCounts(leader);
       noteErrors(ctx, `8 tabs writing, ${label}`, results);
-      return (results.reduce((sum, r) => sum + r.acked, 0) / ms) * 1000;
+      const writes = results.reduce((sum, r) => sum + r.latencies.length, 0);
+      return {
+        rate: (results.reduce((sum, r) => sum + r.acked, 0) / ms) * 1000,
+        cpu: cpu && writes > 0 ? cpu.total / writes : undefined,
+        groupSize:
+          before && after && after.commits > before.commits ? (after.writes - before.writes) / (after.commits - before.commits) : undefined,
+      };
     };
-    // Warm-up, so that neither measured round pays for the first one's start.
+    const open = async () => {
+      // Spread over the writing tabs, each its own rows of `quiet`, which nobody writes.
+      let from = 0;
+      for (const [i, page] of writers.entries()) {
+        const count = Math.floor(watches / writers.length) + (i < watches % writers.length ? 1 : 0);
+        await live.idleWatches(page, from, count);
+        from += count;
+      }
+    };
+    // Warm-up, so that no measured turn pays for the first one's start.
     await round('warm', 1_000);
-    const before = await api.commitCounts(leader);
-    set(ctx, 'B', 'live.tabs8.watch0.rate', await round('w0-', ctx.sizes.tabsMs));
-    // Spread over the writing tabs, each its own rows of `quiet`, which nobody writes.
-    let from = 0;
-    for (const [i, page] of writers.entries()) {
-      const count = Math.floor(watches / writers.length) + (i < watches % writers.length ? 1 : 0);
-      await live.idleWatches(page, from, count);
-      from += count;
+    const turns: Record<'none' | 'idle', Array<Awaited<ReturnType<typeof round>>>> = { none: [], idle: [] };
+    let rereads = 0;
+    for (let turn = 0; turn < 2; turn++) {
+      turns.none.push(await round(`w0-${turn}-`, ctx.sizes.tabsMs));
+      await open();
+      turns.idle.push(await round(`w${watches}-${turn}-`, ctx.sizes.tabsMs));
+      rereads += (await Promise.all(writers.map((page) => live.idleRereads(page)))).reduce((a, b) => a + b, 0);
+      for (const page of writers) await live.stopWatches(page);
     }
-    const middle = await api.commitCounts(leader);
-    set(ctx, 'B', `live.tabs8.watch${watches}.rate`, await round(`w${watches}-`, ctx.sizes.tabsMs));
-    const after = await api.commitCounts(leader);
-    const rereads = (await Promise.all(writers.map((page) => live.idleRereads(page)))).reduce((a, b) => a + b, 0);
+    const middle = (values: Array<number | undefined>) => {
+      const known = values.filter((v): v is number => v !== undefined);
+      return known.length > 0 ? quantile(known, 0.5) : null;
+    };
+    for (const [kind, metric] of [
+      ['none', 'watch0'],
+      ['idle', `watch${watches}`],
+    ] as const) {
+      set(ctx, 'B', `live.tabs8.${metric}.rate`, middle(turns[kind].map((t) => t.rate)));
+      set(ctx, 'B', `live.tabs8.${metric}.cpu`, middle(turns[kind].map((t) => t.cpu)));
+      set(ctx, 'B', `live.tabs8.${metric}.groupSize`, middle(turns[kind].map((t) => t.groupSize)));
+    }
     set(ctx, 'B', 'live.idle.rereads', rereads);
-    if (before && middle && after && middle.commits > before.commits && after.commits > middle.commits) {
-      set(ctx, 'B', 'live.tabs8.watch0.groupSize', (middle.writes - before.writes) / (middle.commits - before.commits));
-      set(ctx, 'B', `live.tabs8.watch${watches}.groupSize`, (after.writes - middle.writes) / (after.commits - middle.commits));
-    }
-    for (const page of writers) await live.stopWatches(page).catch(() => undefined);
     for (const page of tabs) await api.close(page).catch(() => undefined);
   });
 }
