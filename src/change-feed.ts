@@ -18,8 +18,14 @@ import type { Watch } from './watch.ts';
 export class ChangeFeed {
   private channel: BroadcastChannel | undefined;
   private readonly watches = new Set<Watch>();
-  /** The last notice heard (its epoch and number), and the first number of that epoch since which all were heard. */
-  private heard: { epoch: number; seq: number; since: number } | undefined;
+  /**
+   * The stream heard since listening began: its epoch, the last notice's number (none yet: the
+   * epoch is the one known when listening began), and the first number of that epoch from which
+   * every notice was heard.
+   */
+  private heard: { epoch: number; seq: number | undefined; since: number } | undefined;
+  /** The newest leader epoch this tab's worker told of. */
+  private epoch = 0;
   private closed = false;
   /** `change` listeners added and not removed. */
   private readonly listeners = new Set<unknown>();
@@ -56,7 +62,10 @@ export class ChangeFeed {
   }
 
   private listen(): void {
-    if (this.channel || !this.shared || this.closed) return;
+    if (this.closed || (this.shared && this.channel)) return;
+    // Listening now, under the epoch known now: a notice of another epoch means a new leader.
+    if (!this.heard && this.epoch > 0) this.heard = { epoch: this.epoch, seq: undefined, since: 0 };
+    if (!this.shared || this.channel) return;
     this.channel = new BroadcastChannel(changeChannelName(this.db));
     this.channel.onmessage = (event: MessageEvent) => this.receive(event.data);
   }
@@ -81,6 +90,7 @@ export class ChangeFeed {
 
   /** This tab's worker follows a new leader (a leaderchange event). */
   leaderChanged(epoch: number): void {
+    this.epoch = Math.max(this.epoch, epoch);
     for (const watch of [...this.watches]) watch.leaderChanged(epoch);
   }
 
@@ -95,12 +105,14 @@ export class ChangeFeed {
   /** Moves the stream on to `notice`; true when notices before it may have gone unheard. */
   private follow(notice: ChangeNotice): boolean {
     const last = this.heard;
-    if (last && notice.epoch === last.epoch && notice.seq === last.seq + 1) {
+    if (last && notice.epoch === last.epoch && (last.seq === undefined || notice.seq === last.seq + 1)) {
+      // The first notice since listening began (every commit since then is heard), or the next one.
+      if (last.seq === undefined) last.since = notice.seq;
       last.seq = notice.seq;
       return false;
     }
-    // The first notice heard (this page hears every commit from when it started listening), a
-    // new leader, or a gap (a forged notice looks like one too).
+    // A new leader, a gap (a forged notice looks like one too), or a first notice under an epoch
+    // this tab did not know yet.
     this.heard = { epoch: notice.epoch, seq: notice.seq, since: notice.seq };
     return last !== undefined;
   }

@@ -21,9 +21,12 @@ export async function openDatabase(name: string, options?: DatabaseOptions): Pro
   // A private in-memory database has no leader to reach; nor has a context without Web Locks.
   let direct = resolved.storage !== 'memory' && typeof navigator.locks === 'object' ? await DirectRoute.start(name, tabId) : undefined;
   let db: Database | undefined;
+  /** The worker's view of the leader as it opened, before the Database exists to hear of it. */
+  let first: WorkerEvent | undefined;
   const onEvent = (event: WorkerEvent) => {
     if (event.type === 'leaderchange') direct?.follow(event.leaderPeerId, event.epoch, event.role);
-    db?.fromWorker(event);
+    if (db) db.fromWorker(event);
+    else if (event.type === 'leaderchange') first = event;
   };
   let started: Awaited<ReturnType<typeof WorkerLink.start>>;
   try {
@@ -38,6 +41,8 @@ export async function openDatabase(name: string, options?: DatabaseOptions): Pro
     direct = undefined;
   }
   db = new Database(name, info.storage, new TabRouter(link, direct), resolved);
+  // Nobody listens yet; the live queries learn the epoch they start under.
+  if (first) db.fromWorker(first);
   if (info.fallbackReason !== undefined) {
     const reason = info.fallbackReason;
     const target = db;
