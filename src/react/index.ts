@@ -43,6 +43,6 @@ export function useQuery<T = Row>(
   const key = paramsKey(params);
   const keyKind = typeof options?.key === 'function' ? 'function' : options?.key;
   // params is read through `key`; the store reads options through the ref, at each run.
-  const store = useMemo(() => (db ? new LiveStore<T>(db, sql, params, () => latest.current) : undefined), [db, sql, params, keyKind]);
+  const store = useMemo(() => (db ? new LiveStore<T>(db, sql, params, () => latest.current) : undefined), [db, sql, key, keyKind]);
   return useSyncExternalStore(store?.subscribe ?? nothing, store?.getSnapshot ?? waiting, store?.getSnapshot ?? waiting) as LiveState<T>;
 }

@@ -1,6 +1,6 @@
 /**
  * Live queries across real tabs (issue 13, point 3): each semantic of db.watch and the change
- * event, with the writes made in another tab than the watch.
+ * event, with the writes made in another tab than the watch; then sqlite-baton/react's useQuery.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Page } from 'playwright';
@@ -37,7 +37,7 @@ async function until(page: Page, id: string, check: string, timeout = 10_000): P
 
 const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
 
-test("a commit that fails (quota) notifies nothing; each one that returned, once, in another tab", async () => {
+test('a commit that fails (quota) notifies nothing; each one that returned, once, in another tab', async () => {
   const name = unique('live-quota');
   const a = await openTab(name);
   const b = await openTab(name);
@@ -76,7 +76,7 @@ test("a commit that fails (quota) notifies nothing; each one that returned, once
   expect((await state(b.page, 'n')).errors).toEqual([]);
 });
 
-test('a failed write in a group, a failed batch, a rolled-back transaction and a dead tab\'s transaction notify nothing', async () => {
+test("a failed write in a group, a failed batch, a rolled-back transaction and a dead tab's transaction notify nothing", async () => {
   const name = unique('live-rollback');
   const a = await openTab(name);
   const b = await openTab(name);
@@ -308,4 +308,74 @@ test('a stopped watch reads nothing more, whatever is written', async () => {
   await settle();
   const stopped = await state(b.page, 'stopped');
   expect({ runs: stopped.runs, deliveries: stopped.deliveries.length }).toEqual({ runs: 1, deliveries: 1 });
+});
+
+const LIST = 'SELECT id, title FROM todos WHERE done = ? ORDER BY id';
+
+/** A tab of the React page (test/tabs/react-harness.ts: the harness plus a React 19 app). */
+async function openReactTab(name: string): Promise<Page> {
+  const page = await tabs().openTab('/test/tabs/react.html');
+  await page.evaluate((n) => window.harness.open(n), name);
+  return page;
+}
+
+function shows(page: Page, text: string): Promise<unknown> {
+  return page.waitForFunction((t) => window.reactHarness.text() === t, text, { timeout: 10_000 });
+}
+
+// sqlite-baton/react in real Chromium with React 19: the list follows another tab's writes with no
+// code of the app's own beyond the hook.
+test("a React list in tab B follows tab A's writes, parameters included; unmounted, it renders no more", async () => {
+  const errorsBefore = tabs().pageErrors.length;
+  const name = unique('react');
+  const a = await openReactTab(name);
+  const b = await openReactTab(name);
+  await a.evaluate(() =>
+    window.db.exec(
+      "CREATE TABLE todos (id INTEGER PRIMARY KEY, title TEXT, done INTEGER DEFAULT 0); INSERT INTO todos (title) VALUES ('milk')",
+    ),
+  );
+  await b.evaluate((sql) => window.reactHarness.mount(sql), LIST);
+  await shows(b, 'milk');
+
+  await a.evaluate(() => window.db.run("INSERT INTO todos (title) VALUES ('bread')"));
+  await shows(b, 'milk,bread');
+  await a.evaluate(() => window.db.run("UPDATE todos SET done = 1 WHERE title = 'milk'"));
+  await shows(b, 'bread');
+  // Another parameter: the same component shows the other rows, and keeps following.
+  await b.evaluate(() => window.reactHarness.showDone(1));
+  await shows(b, 'milk');
+  await a.evaluate(() => window.db.run("UPDATE todos SET done = 1 WHERE title = 'bread'"));
+  await shows(b, 'milk,bread');
+
+  // Renders stay few: a new params array at each render does not restart the query.
+  const renders = await b.evaluate(() => window.reactHarness.renders);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await b.evaluate(() => window.reactHarness.renders)).toBe(renders);
+
+  await b.evaluate(() => window.reactHarness.unmount());
+  await a.evaluate(() => window.db.run("INSERT INTO todos (title, done) VALUES ('eggs', 1)"));
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await b.evaluate(() => window.reactHarness.renders)).toBe(renders);
+  expect(await b.evaluate(() => window.reactHarness.text())).toBe('');
+  expect(tabs().pageErrors.slice(errorsBefore)).toEqual([]);
+});
+
+test('the hook shows loading without a database, an error until the table exists, then the rows', async () => {
+  const errorsBefore = tabs().pageErrors.length;
+  const name = unique('react-error');
+  const a = await openReactTab(name);
+  const b = await openReactTab(name);
+  await b.evaluate((sql) => window.reactHarness.mount(sql, false), LIST);
+  await shows(b, 'loading');
+  await b.evaluate(() => window.reactHarness.unmount());
+  await b.evaluate((sql) => window.reactHarness.mount(sql), LIST);
+  await shows(b, 'error SQLITE_ERROR');
+  await a.evaluate(() =>
+    window.db.exec(
+      "CREATE TABLE todos (id INTEGER PRIMARY KEY, title TEXT, done INTEGER DEFAULT 0); INSERT INTO todos (title) VALUES ('tea')",
+    ),
+  );
+  await shows(b, 'tea');
+  expect(tabs().pageErrors.slice(errorsBefore)).toEqual([]);
 });
