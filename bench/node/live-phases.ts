@@ -95,14 +95,20 @@ function noteErrors(ctx: RunContext, what: string, loops: LoopResult[]): number 
   return errors;
 }
 
+/** A leader tab on a new database with the bench's tables, and `quietRows` rows nobody writes. */
+async function openLeader(ctx: RunContext, tabs: Page[], label: string, quietRows: number): Promise<{ leader: Page; name: string }> {
+  const name = unique(label);
+  const leader = await openTab(ctx, tabs, PAGES.baton, `${label} leader`);
+  if ((await api.open(leader, name)).role !== 'leader') throw new Error('the first tab should lead');
+  await api.run(leader, 'schema');
+  await live.schema(leader, quietRows);
+  return { leader, name };
+}
+
 /** Commit to another tab's listener: idle (one probe write at a time), then while 8 tabs write. */
 export async function liveLatencyPhase(ctx: RunContext): Promise<void> {
   await phase(ctx, "B live query: commit to another tab's listener", async (tabs) => {
-    const name = unique('live-latency');
-    const leader = await openTab(ctx, tabs, PAGES.baton, 'live leader');
-    if ((await api.open(leader, name)).role !== 'leader') throw new Error('the first tab should lead');
-    await api.run(leader, 'schema');
-    await live.schema(leader, 0);
+    const { leader, name } = await openLeader(ctx, tabs, 'live-latency', 0);
     const [watcher] = await followers(ctx, tabs, name, 1, 'live watcher');
     await live.watchProbe(watcher!);
     // The reply's hop from the leader's worker to its page: half a round trip of db.status().
@@ -136,12 +142,8 @@ export async function liveLatencyPhase(ctx: RunContext): Promise<void> {
  */
 export async function liveThroughputPhase(ctx: RunContext): Promise<void> {
   await phase(ctx, 'B 8 tabs writing with 0 and 100 idle watches', async (tabs) => {
-    const name = unique('live-idle');
-    const leader = await openTab(ctx, tabs, PAGES.baton, 'idle leader');
-    if ((await api.open(leader, name)).role !== 'leader') throw new Error('the first tab should lead');
-    await api.run(leader, 'schema');
     const watches = ctx.sizes.idleWatches;
-    await live.schema(leader, watches);
+    const { leader, name } = await openLeader(ctx, tabs, 'live-idle', watches);
     const writers = [leader, ...(await followers(ctx, tabs, name, 7, 'idle writer'))];
     const round = async (label: string, ms: number): Promise<{ rate: number; cpu: number | undefined; groupSize: number | undefined }> => {
       const before = await api.commitCounts(leader);

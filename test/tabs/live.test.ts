@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Page } from 'playwright';
+import { withShrunkQuota, writeBlobsUntilFull } from '../support/quota.ts';
 import { useTabs, unique } from '../support/tabs.ts';
 
 const tabs = useTabs({ beforeAll, afterAll }, { path: '/test/tabs/live.html' });
@@ -47,26 +48,7 @@ test('a commit that fails (quota) notifies nothing; each one that returned, once
     window.live.watch('n', 'SELECT count(*) AS n FROM blobs');
   });
   await until(b.page, 'n', '(rows) => rows[0].n === 0');
-  const cdp = await tabs().context.newCDPSession(a.page);
-  const usage = await a.page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: tabs().baseUrl, quotaSize: usage + 3 * 1024 * 1024 });
-  let outcome: { acknowledged: number; code: string | undefined };
-  try {
-    outcome = await a.page.evaluate(async () => {
-      let acknowledged = 0;
-      for (let i = 0; i < 200; i++) {
-        try {
-          await window.db.run('INSERT INTO blobs (b) VALUES (randomblob(256 * 1024))');
-          acknowledged++;
-        } catch (e) {
-          return { acknowledged, code: (e as { code?: string }).code };
-        }
-      }
-      return { acknowledged, code: 'none' };
-    });
-  } finally {
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: tabs().baseUrl });
-  }
+  const outcome = await withShrunkQuota(tabs(), a.page, 3 * 1024 * 1024, () => writeBlobsUntilFull(a.page));
   expect(outcome.code).toBe('QUOTA_EXCEEDED');
   await until(b.page, 'n', `(rows) => rows[0].n === ${outcome.acknowledged}`);
   await settle();
