@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION } from './channels.ts';
+import { protocolVersion } from './channels.ts';
 
 /**
  * The change notice: after each commit that changed at least one table, the leader's worker
@@ -15,7 +15,8 @@ import { PROTOCOL_VERSION } from './channels.ts';
  */
 
 export interface ChangeNotice {
-  v: typeof PROTOCOL_VERSION;
+  /** The cross-tab protocol version (channels.ts); a notice of another version is not understood. */
+  v: number;
   t: 'change';
   epoch: number;
   seq: number;
@@ -31,14 +32,14 @@ export function changeChannelName(db: string): string {
 }
 
 export function changeNotice(epoch: number, seq: number, tables: string[]): ChangeNotice {
-  return { v: PROTOCOL_VERSION, t: 'change', epoch, seq, tables };
+  return { v: protocolVersion(), t: 'change', epoch, seq, tables };
 }
 
 /** The notice in `data`, or undefined when it is not a well-formed one. */
 export function parseChangeNotice(data: unknown): ChangeNotice | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const { v, t, epoch, seq, tables } = data as Record<string, unknown>;
-  if (v !== PROTOCOL_VERSION || t !== 'change') return undefined;
+  if (v !== protocolVersion() || t !== 'change') return undefined;
   if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 1) return undefined;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
   if (!Array.isArray(tables) || tables.length > MAX_TABLES || !tables.every((name) => typeof name === 'string')) return undefined;

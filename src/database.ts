@@ -1,6 +1,7 @@
 import { ChangeFeed } from './change-feed.ts';
 import { SqliteError, invalidArgument } from './errors.ts';
 import { randomId } from './ids.ts';
+import type { SchemaVersion } from './migrations/schema-version.ts';
 import type { ResolvedOptions } from './options.ts';
 import { checkParams, checkSql } from './params.ts';
 import type { Op, Request, ReplyOf, RequestBody, WorkerEvent } from './protocol.ts';
@@ -37,7 +38,7 @@ function waitedForOwnTransaction(op: string): SqliteError {
  *
  * It is an EventTarget with typed events (see {@link DatabaseEventMap}): `leaderchange` when this
  * tab's view of the leader changes; `fallback` when OPFS was not available and the data lives in
- * memory.
+ * memory; `versionchange` when another tab migrated the database past this tab's migrations.
  */
 export class Database extends Verbs implements EventTarget {
   /** Set once `close()` was called. */
@@ -80,6 +81,8 @@ export class Database extends Verbs implements EventTarget {
     readonly storage: Storage,
     private readonly router: TabRouter,
     private readonly options: ResolvedOptions,
+    /** Set when opened with `migrations`: the version this tab's requests carry. */
+    private readonly schema?: SchemaVersion,
   ) {
     super();
     // A private (in-memory) database's notices come from its worker: no other tab shares it.
@@ -213,8 +216,11 @@ export class Database extends Verbs implements EventTarget {
 
   /** Closes this handle: the worker ends and, if it led, the next tab takes over the file. */
   close(): Promise<void> {
-    if (!this.closing) this.feed.close();
-    this.closing ??= this.router.close();
+    if (!this.closing) {
+      this.feed.close();
+      this.schema?.close();
+      this.closing = this.router.close();
+    }
     return this.closing;
   }
 
@@ -262,6 +268,12 @@ export class Database extends Verbs implements EventTarget {
     this.router.directAllowed = allowed;
   }
 
+  /** @internal The database's schema version, read by a request that carries none (never refused SCHEMA_CHANGED). */
+  async readSchemaVersion(): Promise<number> {
+    const row = await this.dispatch({ op: 'get', sql: 'SELECT user_version AS v FROM pragma_user_version' }, false);
+    return Number(row?.v ?? 0);
+  }
+
   /** @internal Raised by openDatabase and the worker link. */
   emitEvent<K extends keyof DatabaseEventMap>(type: K, detail: DatabaseEventMap[K]['detail']): void {
     this.events.dispatchEvent(new CustomEvent(type, { detail }));
@@ -294,17 +306,28 @@ export class Database extends Verbs implements EventTarget {
     });
   }
 
-  /** Sends one request to the worker, with the ids and deadline every call gets. */
-  private dispatch<O extends Op>(body: RequestBody<O>): Promise<ReplyOf<O>> {
+  /**
+   * Sends one request to the worker, with the ids and deadline every call gets and, unless
+   * `stamped` is false, the schema version this tab knows.
+   */
+  private dispatch<O extends Op>(body: RequestBody<O>, stamped = true): Promise<ReplyOf<O>> {
     if (this.closing) return Promise.reject(closedError());
+    const schemaVersion = stamped ? this.schema?.stamp() : undefined;
     const request = {
       ...body,
       requestId: randomId(16),
       deadline: Date.now() + this.options.lockTimeout,
       queryTimeout: this.options.queryTimeout,
+      ...(schemaVersion === undefined ? {} : { schemaVersion }),
     } as Request;
     // The worker answers each op with its own reply type (protocol.ts `Replies`).
-    return this.router.call(request) as Promise<ReplyOf<O>>;
+    const reply = this.router.call(request) as Promise<ReplyOf<O>>;
+    if (schemaVersion === undefined) return reply;
+    return reply.catch((e: unknown) => {
+      // The leader refused it: another tab migrated. Make sure the app hears of it.
+      if (e instanceof SqliteError && e.code === 'SCHEMA_CHANGED') this.schema?.check();
+      throw e;
+    });
   }
 }
 

@@ -8,6 +8,7 @@ export { Database } from './database.ts';
 export { Transaction } from './transaction.ts';
 export { SqliteError, type ErrorCode, type LibraryErrorCode } from './errors.ts';
 export { liveQuery, type LiveQuery, type LiveQueryOptions, type LiveState } from './live-query.ts';
+export { migrationsFromDrizzleKit, type MigrationJournal, type MigrationSqlFiles } from './migrations/drizzle-kit.ts';
 export type { DatabaseOptions } from './options.ts';
 export type {
   BatchOptions,
@@ -17,13 +18,16 @@ export type {
   DatabaseEventMap,
   Durability,
   Fallback,
+  FunctionMigration,
   LeaderChange,
+  Migration,
   QueryOptions,
   QueryResult,
   Row,
   RowMode,
   RowsDiff,
   RunResult,
+  SqlMigration,
   SqlParams,
   SqlValue,
   Status,
@@ -31,4 +35,5 @@ export type {
   Unwatch,
   WatchListener,
   WatchOptions,
+  VersionChange,
 } from './types.ts';

@@ -20,6 +20,12 @@ interface RequestBase {
   txId?: string;
   /** How long the request may run in the leader before it is interrupted, in ms. */
   queryTimeout?: number;
+  /**
+   * The schema version (applied migrations) the calling tab's code knows. The leader refuses the
+   * request (SCHEMA_CHANGED) when the database is at a newer one. Absent: not checked (a tab
+   * without migrations, one that continues on newer schemas, or the migration run itself).
+   */
+  schemaVersion?: number;
 }
 
 /** What each op carries besides the fields every request has. */
@@ -112,6 +118,8 @@ export interface WorkerConfig {
   /** This tab's id, stable for the life of the Database object. */
   tabId: string;
   durability: Durability;
+  /** The cross-tab protocol version the page speaks (channels.ts): its worker speaks the same. */
+  protocolVersion: number;
 }
 
 /** How the open went, for the page. */
@@ -119,6 +127,8 @@ export interface OpenInfo {
   storage: Storage;
   /** Set when OPFS was not available and memory was used instead. */
   fallbackReason?: string;
+  /** Set when the leader speaks another version of the cross-tab protocol, which this tab cannot talk to. */
+  leaderProtocol?: number;
 }
 
 /**

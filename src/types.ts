@@ -1,4 +1,5 @@
 /** The public value and result types of sqlite-baton. The wire format is in protocol.ts. */
+import type { Transaction } from './transaction.ts';
 
 /** A value SQLite can store. Integers beyond 2^53 come back as bigint, blobs as Uint8Array. */
 export type SqlValue = null | number | bigint | string | boolean | Uint8Array;
@@ -167,9 +168,51 @@ declare global {
   }
 }
 
+/**
+ * A migration in SQL, run as one `exec` (several statements allowed) inside the run's transaction.
+ * Its checksum is the SHA-256 of `sql` (line endings counted as `\n`): changing the text of an
+ * applied migration is refused with MIGRATION_CHANGED.
+ */
+export interface SqlMigration {
+  /** Unique in the list; recorded in `_baton_migrations`. Never rename an applied migration. */
+  name: string;
+  sql: string;
+}
+
+/**
+ * A migration in code: `up` runs inside the run's transaction and must make every change through
+ * `tx` (a `db` call would wait for the migration itself). A function's source text changes with
+ * every minifier and bundler, so it is not checksummed: give `checksum` (any string you change
+ * when the migration's meaning changes) to have edits of an applied migration refused.
+ */
+export interface FunctionMigration {
+  name: string;
+  up(tx: Transaction): Promise<void> | void;
+  checksum?: string;
+}
+
+/** One step of `openDatabase`'s `migrations` list. */
+export type Migration = SqlMigration | FunctionMigration;
+
+/**
+ * Detail of the `versionchange` event: another tab migrated the database past the version this
+ * tab's code knows. Versions count applied migrations (`PRAGMA user_version`).
+ */
+export interface VersionChange {
+  /** The schema version this tab's code knows (the length of its migration list). */
+  oldVersion: number;
+  /** The database's version now. */
+  newVersion: number;
+}
+
 /** The events of a {@link Database}, by type. */
 export interface DatabaseEventMap {
   leaderchange: CustomEvent<LeaderChange>;
   fallback: CustomEvent<Fallback>;
   change: CustomEvent<ChangeDetail>;
+  /**
+   * Another tab migrated the database (this one was opened with `migrations`): unless opened with
+   * `onVersionChange: 'continue'`, this handle's calls now reject SCHEMA_CHANGED. Reload the tab.
+   */
+  versionchange: CustomEvent<VersionChange>;
 }

@@ -8,7 +8,8 @@
  * after the step runs, until its page terminates it (or the test closes or crashes the tab).
  *
  * Steps come from worker/fault-hook.ts, plus one this module counts itself: `between-replies`,
- * after the `nth` reply of a group (or transaction) has left the worker and before the next
+ * after the `nth` message of replies of a group (or transaction) has left the worker (the replies
+ * to one tab travel together) and before the next
  * one: replies are posted in microtasks after the commit's synchronous code, so only the posting
  * itself marks the moment.
  *
@@ -79,17 +80,26 @@ setFaultHook((step: CommitStep, kind: CommitKind) => {
   if (step === target.step && ++seen === target.nth) fire();
 });
 
-/** A comlink reply, sent to the page (its own port) or to a follower (inside an rpc envelope). */
-function isReply(data: unknown): boolean {
-  const body = (data as { t?: unknown; body?: unknown } | null)?.t === 'rpc' ? (data as { body: unknown }).body : data;
-  const type = (body as { type?: unknown; id?: unknown } | null)?.type;
+/** A comlink reply (a plain value, or an error through the `throw` handler). */
+function isReply(body: unknown): boolean {
+  const type = (body as { type?: unknown } | null)?.type;
   return typeof (body as { id?: unknown } | null)?.id === 'string' && (type === 'RAW' || type === 'HANDLER');
+}
+
+/**
+ * Whether a posted message carries replies: messages of one turn travel as one (src/message-batch.ts),
+ * as a batch to the page on its own port or as an rpc envelope's bodies to a follower.
+ */
+function carriesReplies(data: unknown): boolean {
+  const d = data as { t?: unknown; bodies?: unknown; batch?: unknown } | null;
+  const bodies = d?.t === 'rpc' ? d.bodies : d?.batch;
+  return Array.isArray(bodies) && bodies.some(isReply);
 }
 
 function countReplies<T extends (...args: never[]) => void>(post: T): T {
   return function (this: unknown, ...args: Parameters<T>) {
     post.apply(this, args);
-    if (repliesLeft !== undefined && isReply(args[0]) && --repliesLeft === 0) fire();
+    if (repliesLeft !== undefined && carriesReplies(args[0]) && --repliesLeft === 0) fire();
   } as T;
 }
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Page } from 'playwright';
-import { useTabs, unique } from '../support/tabs.ts';
+import { until, useTabs, unique } from '../support/tabs.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
 
@@ -104,11 +104,11 @@ test('a write retried after its worker died is answered from the request log, no
   await follower.page.evaluate((t) => {
     (window as unknown as { pending: Promise<unknown> }).pending = window.db.run('INSERT INTO writes (tab, seq) VALUES (?, 1)', [t]);
   }, follower.tab);
-  await leader.page.waitForFunction(async () => (await window.db.status()).queueDepth === 1);
+  await until(async () => (await leader.page.evaluate(() => window.db.status())).queueDepth === 1, 'requests queued at the leader');
   // The follower's worker dies with the write queued at the leader; its page retries the write
   // with the same request id through a new worker, so the leader's queue holds it twice.
   await follower.page.evaluate(() => window.db.terminateWorker());
-  await leader.page.waitForFunction(async () => (await window.db.status()).queueDepth === 2);
+  await until(async () => (await leader.page.evaluate(() => window.db.status())).queueDepth === 2, 'requests queued at the leader');
   await leader.page.evaluate(() => window.harness.release!(true));
 
   const result = await follower.page.evaluate(() => (window as unknown as { pending: Promise<unknown> }).pending);

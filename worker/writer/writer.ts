@@ -6,6 +6,7 @@ import { apply, atomically } from './apply.ts';
 import { GroupCommit, MAX_GROUP } from './group-commit.ts';
 import { Job } from './job.ts';
 import { answerFrom, type RequestLog } from './request-log.ts';
+import { SchemaGate } from './schema-gate.ts';
 
 /**
  * The writer queue: the one place where statements reach the connection. Requests run in arrival
@@ -65,6 +66,7 @@ export class Writer {
   // lets requests that arrived during a flush gather into the next group.
   private readonly tick = new MessageChannel();
   private readonly groups: GroupCommit;
+  private readonly gate: SchemaGate;
 
   /** COMMITs so far (of a group or a transaction), and the write calls they carried. */
   commits = 0;
@@ -86,6 +88,7 @@ export class Writer {
       () => this.schedule(),
       () => this.announceCommit(),
     );
+    this.gate = new SchemaGate(conn);
   }
 
   /**
@@ -140,6 +143,12 @@ export class Writer {
   private enqueue(callerId: string, request: Request, work?: () => Reply): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const job = new Job(callerId, request, resolve, reject, work);
+      // Already refused now, it would be refused after its wait too (see rejectStale).
+      const refused = this.state.kind === 'open' ? this.gate.refusal(request) : undefined;
+      if (refused) {
+        reject(refused);
+        return;
+      }
       // A live query's read waits for no write: it reads the committed state, whatever is queued,
       // and says which commit that is. Only an open transaction (uncommitted rows) holds it back.
       if (request.op === 'snapshot' && this.state.kind === 'open') {
@@ -201,6 +210,7 @@ export class Writer {
       return;
     }
     this.rejectExpired();
+    this.rejectStale();
     this.runWaitingSnapshots();
     const head = this.queue[0];
     if (!head) return;
@@ -216,6 +226,7 @@ export class Writer {
         this.committedWrites += committed;
       }
     }
+    this.gate.changed();
     if (this.queue.length > 0) this.schedule();
   }
 
@@ -255,6 +266,20 @@ export class Writer {
       else job.reject(lockTimeout(request));
     } catch (e) {
       job.reject(e);
+    }
+  }
+
+  /**
+   * Refuses the waiting requests of tabs whose code knows an older schema than the file's: asked
+   * before every step, so none runs after a migration that committed while it waited.
+   */
+  private rejectStale(): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const job = this.queue[i]!;
+      const refused = this.gate.refusal(job.request);
+      if (!refused) continue;
+      this.queue.splice(i, 1);
+      job.reject(refused);
     }
   }
 
@@ -346,6 +371,7 @@ export class Writer {
         this.announceCommit();
         this.commits++;
         this.committedWrites++;
+        this.gate.changed();
         this.endTransaction();
         return undefined;
       case 'rollback':
