@@ -38,7 +38,8 @@ function waitedForOwnTransaction(op: string): SqliteError {
  *
  * It is an EventTarget with typed events (see {@link DatabaseEventMap}): `leaderchange` when this
  * tab's view of the leader changes; `fallback` when OPFS was not available and the data lives in
- * memory; `versionchange` when another tab migrated the database past this tab's migrations.
+ * memory; `versionchange` when another tab migrated the database past this tab's migrations;
+ * `change` after each commit, from any tab, with the tables it changed (live queries: {@link Database.watch}).
  */
 export class Database extends Verbs implements EventTarget {
   /** Set once `close()` was called. */
