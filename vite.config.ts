@@ -100,6 +100,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
         { find: /^sqlite-baton\/drizzle$/, replacement: fileURLToPath(new URL('./src/drizzle/index.ts', import.meta.url)) },
         { find: /^sqlite-baton\/kysely$/, replacement: fileURLToPath(new URL('./src/kysely/index.ts', import.meta.url)) },
         { find: /^sqlite-baton\/testing$/, replacement: fileURLToPath(new URL('./src/testing.ts', import.meta.url)) },
+        { find: /^sqlite-baton\/react$/, replacement: fileURLToPath(new URL('./src/react/index.ts', import.meta.url)) },
       ],
     },
     optimizeDeps: {
@@ -121,6 +122,9 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
         'drizzle-orm/sqlite-proxy',
         'kysely',
         'kysely/migration',
+        // The React binding's tests render with React 19.
+        'react',
+        'react-dom/client',
       ],
     },
     worker: {

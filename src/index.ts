@@ -9,12 +9,14 @@ export type { Database } from './database.ts';
 export type { Transaction } from './transaction.ts';
 export type { WorkerSource } from './worker-start.ts';
 export { SqliteError, type ErrorCode, type LibraryErrorCode } from './errors.ts';
+export { liveQuery, type LiveQuery, type LiveQueryOptions, type LiveState } from './live-query.ts';
 export { migrationsFromDrizzleKit, type MigrationJournal, type MigrationSqlFiles } from './migrations/drizzle-kit.ts';
 export type { DatabaseOptions } from './options.ts';
 export type {
   BatchOptions,
   BatchResult,
   BatchStatement,
+  ChangeDetail,
   DatabaseEventMap,
   Durability,
   Fallback,
@@ -25,11 +27,15 @@ export type {
   QueryResult,
   Row,
   RowMode,
+  RowsDiff,
   RunResult,
   SqlMigration,
   SqlParams,
   SqlValue,
   Status,
   Storage,
+  Unwatch,
+  WatchListener,
+  WatchOptions,
   VersionChange,
 } from './types.ts';

@@ -29,9 +29,12 @@ export async function openDatabase(name: string, options?: DatabaseOptions): Pro
   // A private in-memory database has no leader to reach; nor has a context without Web Locks.
   let direct = resolved.storage !== 'memory' && typeof navigator.locks === 'object' ? await DirectRoute.start(name, tabId) : undefined;
   let db: Database | undefined;
+  /** The worker's view of the leader as it opened, before the Database exists to hear of it. */
+  let first: WorkerEvent | undefined;
   const onEvent = (event: WorkerEvent) => {
-    direct?.follow(event.leaderPeerId, event.epoch, event.role);
-    db?.emitEvent('leaderchange', { leaderId: event.leaderId, epoch: event.epoch, role: event.role });
+    if (event.type === 'leaderchange') direct?.follow(event.leaderPeerId, event.epoch, event.role);
+    if (db) db.fromWorker(event);
+    else if (event.type === 'leaderchange') first = event;
   };
   let link: WorkerLink;
   let info: Awaited<ReturnType<typeof WorkerLink.start>>['info'];
@@ -61,6 +64,8 @@ export async function openDatabase(name: string, options?: DatabaseOptions): Pro
       emit: (detail) => db?.emitEvent('versionchange', detail),
     });
   db = new Database(name, info.storage, new TabRouter(link, direct), resolved, schema);
+  // Nobody listens yet; the live queries learn the epoch they start under.
+  if (first) db.fromWorker(first);
   if (migrations && schema) {
     try {
       const outcome = await runMigrations(db, migrations, {

@@ -103,6 +103,72 @@ export interface Fallback {
 }
 
 /**
+ * Detail of the `change` event: a commit, from any tab, changed these tables. Raised in every
+ * tab, the committing one included, once the commit is durable.
+ */
+export interface ChangeDetail {
+  /** The tables (and views, for DDL) the commit changed, as SQLite names them; every table after an `import()`. */
+  tables: string[];
+  /** The leader's epoch at the commit. */
+  epoch: number;
+  /** The commit's number under that leader: 1, 2, ... (0: the leader has just opened, and changed nothing). */
+  seq: number;
+  /**
+   * True when this tab may have missed commits before this one (a gap in `seq`, or a new leader,
+   * whose predecessor may have died between a commit and its notice): treat every table as changed.
+   */
+  missed: boolean;
+}
+
+/** What changed between two deliveries of a keyed live query (`{ key }`), matched by key. */
+export interface RowsDiff<T = Row> {
+  added: T[];
+  removed: T[];
+  /** The new versions of rows whose key was there before with other values. */
+  changed: T[];
+}
+
+/** Called with a live query's rows: first the current result, then each result that differs from the last one. */
+export type WatchListener<T = Row> = (rows: T[], diff: RowsDiff<T> | undefined) => void;
+
+/** Options of `db.watch`. */
+export interface WatchOptions<T = Row> {
+  /**
+   * Called when a run of the query fails (a SqliteError: the table does not exist yet, the SQL
+   * is wrong, the listener threw...). The watch goes on, and runs again after the next change
+   * anywhere in the database. The same failure twice in a row is reported once. Without it,
+   * failures are reported like an exception in an event listener (`reportError`).
+   */
+  onError?: (error: unknown) => void;
+  /**
+   * A column name, or a function giving each row's key: the listener then also gets a
+   * {@link RowsDiff}, and rows that did not change are the objects delivered before.
+   */
+  key?: string | ((row: T) => SqlValue);
+  /** Stops the watch when aborted. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Stops a live query: no more reads, no more calls of its listener or its `onError`. Safe to
+ * call more than once. Also `using stop = db.watch(...)`.
+ */
+export interface Unwatch {
+  (): void;
+  [Symbol.dispose](): void;
+}
+
+declare global {
+  interface SymbolConstructor {
+    /**
+     * The explicit resource management symbol (`using`), declared here so that this package's
+     * types need no `esnext.disposable` lib; the same declaration as TypeScript's own.
+     */
+    readonly dispose: unique symbol;
+  }
+}
+
+/**
  * A migration in SQL, run as one `exec` (several statements allowed) inside the run's transaction.
  * Its checksum is the SHA-256 of `sql` (line endings counted as `\n`): changing the text of an
  * applied migration is refused with MIGRATION_CHANGED.
@@ -143,6 +209,7 @@ export interface VersionChange {
 export interface DatabaseEventMap {
   leaderchange: CustomEvent<LeaderChange>;
   fallback: CustomEvent<Fallback>;
+  change: CustomEvent<ChangeDetail>;
   /**
    * Another tab migrated the database (this one was opened with `migrations`): unless opened with
    * `onVersionChange: 'continue'`, this handle's calls now reject SCHEMA_CHANGED. Reload the tab.

@@ -3,6 +3,7 @@
  * what was acknowledged stays, and the database reopens with integrity_check ok.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { withShrunkQuota, writeBlobsUntilFull } from '../support/quota.ts';
 import { useTabs } from '../support/tabs.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
@@ -12,26 +13,10 @@ test('writes past a shrunken quota reject with QUOTA_EXCEEDED and nothing acknow
   const name = `quota-${Date.now().toString(36)}`;
   await page.evaluate((n) => window.harness.open(n), name);
   await page.evaluate(() => window.db.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)'));
-  const cdp = await tabs().context.newCDPSession(page);
-  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: tabs().baseUrl, quotaSize: usage + 3 * 1024 * 1024 });
-
-  const outcome = await page.evaluate(async () => {
-    let acknowledged = 0;
-    for (let i = 0; i < 200; i++) {
-      try {
-        await window.db.run('INSERT INTO blobs (b) VALUES (randomblob(256 * 1024))');
-        acknowledged++;
-      } catch (e) {
-        return { acknowledged, code: (e as { code?: string }).code, message: String((e as Error).message) };
-      }
-    }
-    return { acknowledged, code: 'none', message: '' };
-  });
+  const outcome = await withShrunkQuota(tabs(), page, 3 * 1024 * 1024, () => writeBlobsUntilFull(page));
   expect(outcome.code).toBe('QUOTA_EXCEEDED');
   expect(outcome.acknowledged).toBeGreaterThan(0);
 
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: tabs().baseUrl });
   const after = await page.evaluate(async (n) => {
     await window.db.close();
     const db = await window.baton.openDatabase(n);

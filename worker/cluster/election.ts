@@ -4,8 +4,9 @@ import type { WorkerConfig, WorkerEvent } from '../../src/protocol.ts';
 import type { Engine } from '../engine/engine.ts';
 import { ControlChannel, HANDOVER_SINCE, protocolVersion, type ControlMessage } from '../../src/channels.ts';
 import { LeaderLink } from '../../src/leader-link.ts';
+import type { ChangeNotice } from '../../src/change-notice.ts';
 import { ForeignLeader } from './foreign-leader.ts';
-import { Leader } from './leader.ts';
+import { Leader, changeChannel } from './leader.ts';
 import { holdsLeaderLock, isLivePeer } from './lock-holders.ts';
 
 /**
@@ -75,7 +76,9 @@ export class Election {
     const election = new Election(config, openEngine, emit, onFenced);
     await holdLock(peerLockName(config.name, config.peerId), election.lifetime);
     if (!shared) {
-      election.current = { kind: 'leader', leader: new Leader(config.name, config.peerId, await openEngine()) };
+      // A private database: its change notices are for this tab's page alone.
+      const changes = { post: (notice: ChangeNotice) => emit({ type: 'change', notice }), close: () => undefined };
+      election.current = { kind: 'leader', leader: new Leader(config.name, config.peerId, await openEngine(), changes) };
       return election;
     }
     await election.runForLeader();
@@ -214,7 +217,7 @@ export class Election {
             engine.close();
             return;
           }
-          const leader = new Leader(name, this.peerId, engine);
+          const leader = new Leader(name, this.peerId, engine, changeChannel(name));
           this.become({ kind: 'leader', leader });
           this.control?.post({ t: 'announce', from: this.peerId, epoch: leader.epoch });
           await this.lifetime;

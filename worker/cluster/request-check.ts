@@ -35,6 +35,7 @@ export function checkRequest(value: unknown): asserts value is Request {
     case 'run':
     case 'all':
     case 'get':
+    case 'snapshot':
       checkSql(r.sql);
       checkParams(r.params);
       return;
