@@ -5,13 +5,22 @@
  * non-secure origin, `{ storage: 'auto' }` gets IndexedDB with leases).
  */
 import { openDatabase, type DatabaseOptions } from 'sqlite-baton';
+import type { Database } from 'sqlite-baton';
+import { installLivePage } from './live-page.ts';
 import { installBenchPage } from './shared/bench-page.ts';
 import { epochNow, type Statement } from './shared/workloads.ts';
 
 const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 
+let opened: Database | undefined;
+installLivePage(() => {
+  if (!opened) throw new Error('bench.open() first');
+  return opened;
+});
+
 installBenchPage(async (name, options, events) => {
   const db = await openDatabase(name, { storage: 'opfs', ...(options as DatabaseOptions) });
+  opened = db;
   db.addEventListener('leaderchange', (event) => {
     events.push({ type: 'leaderchange', at: epochNow(), detail: (event as CustomEvent).detail });
   });

@@ -202,7 +202,7 @@ export async function kill(tabs: TabsSession, victim: Tab, kind: KillKind): Prom
     }
     case 'terminate':
       await within(
-        victim.page.evaluate(() => window.db.terminateWorker()),
+        victim.page.evaluate(() => window.testing.terminateWorker(window.db)),
         5_000,
         undefined,
       );

@@ -1,5 +1,5 @@
 import { completed, openIndexedDB, requested } from './idb-requests.ts';
-import type { HoldOptions, LockService } from './locks.ts';
+import type { HoldOptions, LockHolder, LockService } from './locks.ts';
 
 /**
  * Locks as leases in IndexedDB, for contexts without Web Locks (a non-secure origin has none, but
@@ -123,6 +123,12 @@ export class LeaseLocks implements LockService {
       // Read again once the lease is due to lapse, or sooner if its holder says something.
       await sleep(due + 20, this.sleepers, signal);
     }
+  }
+
+  async heldBy(name: string): Promise<LockHolder | undefined> {
+    const tx = (await this.db()).transaction(STORE, 'readonly');
+    const lease = await requested(tx.objectStore(STORE).get(name));
+    return isLease(lease) && this.dueIn(lease) !== undefined ? { holder: lease.holder } : undefined;
   }
 
   busy(): void {

@@ -39,7 +39,15 @@ export interface LockService {
    * SQLite's progress handler, so that a leader busy for longer than a lease is not taken for dead.
    */
   busy(): void;
+  /**
+   * Who holds `name` now, as this kind of lock can tell: a lease names its holder; a Web Lock only
+   * the client (context) holding it, so a caller compares it with another lock's. Undefined: free.
+   */
+  heldBy(name: string): Promise<LockHolder | undefined>;
 }
+
+/** The holder of a lock: the peer id a lease was taken for, or the Web Locks client id. */
+export type LockHolder = { readonly holder: string } | { readonly clientId: string };
 
 export interface HoldOptions {
   signal?: AbortSignal;
@@ -91,6 +99,11 @@ function webLocks(manager: LockManager): LockService {
     },
     farewell: () => undefined,
     busy: () => undefined,
+    async heldBy(name) {
+      const { held = [] } = await manager.query();
+      const clientId = held.find((lock) => lock.name === name)?.clientId;
+      return clientId === undefined ? undefined : { clientId };
+    },
   };
 }
 
@@ -101,6 +114,7 @@ const noLocks: LockService = {
   whenReleased: () => new Promise<void>(() => undefined),
   farewell: () => undefined,
   busy: () => undefined,
+  heldBy: () => Promise.resolve(undefined),
 };
 
 let chosen: LockService | undefined;

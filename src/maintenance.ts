@@ -2,6 +2,7 @@ import { wrap } from 'comlink';
 import { installErrorTransfer } from './error-transfer.ts';
 import { invalidArgument } from './errors.ts';
 import { batchedEndpoint } from './message-batch.ts';
+import { checkWorkerSource, startWorker, type WorkerSource } from './worker-start.ts';
 import type { WorkerApi } from '../worker/worker-api.ts';
 
 /**
@@ -14,22 +15,28 @@ import type { WorkerApi } from '../worker/worker-api.ts';
 
 /** Options of {@link readDatabaseFile} and {@link deleteDatabase}. */
 export interface MaintenanceOptions {
+  /** How long to wait for the database to be closed in every tab, in ms. Default 5,000. */
   lockTimeout?: number;
+  /** Which store holds it: 'auto' (default) looks where openDatabase's 'auto' would have put it. */
   storage?: 'auto' | 'opfs' | 'indexeddb';
+  /** Where the worker that does it comes from, as for openDatabase (see `DatabaseOptions.worker`). */
+  worker?: WorkerSource;
 }
 
 const STORAGES: ReadonlySet<unknown> = new Set(['auto', 'opfs', 'indexeddb']);
 
 async function maintain(name: string, action: 'read' | 'delete', options: MaintenanceOptions = {}): Promise<Uint8Array | undefined> {
-  const { lockTimeout = 5_000, storage = 'auto' } = options;
   if (typeof name !== 'string' || name.length === 0) throw invalidArgument('name must be a non-empty string');
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
+  const { lockTimeout = 5_000, storage = 'auto', worker: source } = options;
   if (!(typeof lockTimeout === 'number' && lockTimeout > 0)) throw invalidArgument('lockTimeout must be a positive number of milliseconds');
   if (!STORAGES.has(storage)) throw invalidArgument(`storage must be 'auto', 'opfs' or 'indexeddb', got ${JSON.stringify(storage)}`);
+  if (source !== undefined) checkWorkerSource('options.worker', source);
   installErrorTransfer();
   // sqlite-wasm's OPFS pool needs sync access handles, which exist only in dedicated workers.
-  const worker = new Worker(new URL('../worker/entry.ts', import.meta.url), { type: 'module', name: `sqlite-baton maintenance ${name}` });
+  const { worker, failed } = startWorker(source, `sqlite-baton maintenance ${name}`);
   try {
-    return await wrap<WorkerApi>(batchedEndpoint(worker)).maintain(name, action, lockTimeout, storage);
+    return await Promise.race([wrap<WorkerApi>(batchedEndpoint(worker)).maintain(name, action, lockTimeout, storage), failed]);
   } finally {
     worker.terminate();
   }

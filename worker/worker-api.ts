@@ -1,4 +1,5 @@
 import { transfer } from 'comlink';
+import { speakProtocolVersion } from '../src/channels.ts';
 import { SqliteError } from '../src/errors.ts';
 import { randomId } from '../src/ids.ts';
 import { leaderLockName, lockService } from '../src/locks.ts';
@@ -28,6 +29,8 @@ export function createWorkerApi(exit: () => void) {
     /** Decides the storage, joins the election (unless private) and resolves once this worker can serve. */
     async open(config: WorkerConfig & { peerId: string }, onEvent: (event: WorkerEvent) => void): Promise<OpenInfo> {
       if (router) throw new SqliteError('INVALID_ARGUMENT', 'this worker already has a database open');
+      // The page's version: the same build unless a test claims another (channels.ts).
+      if (Number.isSafeInteger(config.protocolVersion) && config.protocolVersion > 0) speakProtocolVersion(config.protocolVersion);
       const choice = chooseStorage(config.storage);
       const { name, durability } = config;
       const openEngine: () => Promise<Engine> =
@@ -38,7 +41,8 @@ export function createWorkerApi(exit: () => void) {
             : () => openMemoryEngine(durability);
       const election = await Election.join(config, openEngine, choice.storage !== 'memory', (event) => void onEvent(event), exit);
       router = new Router(election, choice.storage);
-      return choice;
+      const leaderProtocol = election.mismatch;
+      return leaderProtocol === undefined ? choice : { ...choice, leaderProtocol };
     },
 
     /**

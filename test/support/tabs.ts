@@ -21,6 +21,8 @@ export interface StartTabsOptions {
   readyTimeout?: number;
   /** Host names resolved to 127.0.0.1, e.g. to reach the dev server from a non-secure origin. */
   hostAliases?: readonly string[];
+  /** Folders outside the project the dev server may serve (as `/@fs/<path>`), e.g. another build of the library. */
+  serve?: string[];
 }
 
 export interface TabsSession {
@@ -71,6 +73,7 @@ export async function startTabs(opts: StartTabsOptions = {}): Promise<TabsSessio
         watch: null,
         // Without this Vite 8 still reloads open pages when a source file changes mid-run.
         hmr: false,
+        ...(opts.serve ? { fs: { allow: [projectRoot, ...opts.serve] } } : {}),
       },
     });
     await server.listen();
@@ -140,4 +143,17 @@ export function useTabs(
 /** A database name no other test uses. */
 export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * Resolves once `check` (run in Node, typically a `page.evaluate` of an async page function)
+ * returns true; throws after `timeout` ms naming `what`. Playwright's `page.waitForFunction` does
+ * not await a predicate that returns a promise: the promise itself is truthy, so it returns at once.
+ */
+export async function until(check: () => Promise<boolean>, what: string, timeout = 20_000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

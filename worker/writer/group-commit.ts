@@ -38,6 +38,8 @@ export class GroupCommit {
     wake: () => void,
     /** The writer's step after a commit: `answer` once the engine saved it, else `fail` (writer.ts). */
     private readonly afterCommit: (answer: () => void, fail: (error: unknown) => void) => void,
+    /** Called once a group's COMMIT returned and was saved, before its callers are answered (change notices). */
+    private readonly committed: () => void,
   ) {
     this.gathering = new Gathering(wake);
   }
@@ -97,6 +99,7 @@ export class GroupCommit {
       () => {
         // The commit's cost as a writer waiting behind it sees it: the flush, or the IndexedDB save.
         this.gathering.committed(distinctCallers(jobs), performance.now() - committing);
+        this.committed();
         for (const [job, reply] of done) job.resolve(reply);
       },
       (e) => {
