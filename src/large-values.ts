@@ -15,6 +15,15 @@
 
 /** From this size on, a Uint8Array crosses a BroadcastChannel as a Blob. */
 export const BLOB_FROM_BYTES = 4 * 1024 * 1024;
+let blobFrom = BLOB_FROM_BYTES;
+
+/**
+ * Bench-only: this realm sends every value inside its messages, as before Blobs were used (for
+ * the "before" figures in the same run). The library never calls it.
+ */
+export function copyLargeValues(): void {
+  blobFrom = Number.POSITIVE_INFINITY;
+}
 /** From this size on, a reply's buffer is transferred to the page rather than copied. */
 const TRANSFER_FROM_BYTES = 64 * 1024;
 /**
@@ -43,7 +52,7 @@ function put(target: Record<string, unknown> | unknown[], key: string | number, 
 export function blobsForLargeValues(message: unknown, depth = 0): unknown {
   if (message instanceof Uint8Array) {
     // A view of shared memory cannot make a Blob; it is copied as it always was.
-    if (message.byteLength < BLOB_FROM_BYTES || !(message.buffer instanceof ArrayBuffer)) return message;
+    if (message.byteLength < blobFrom || !(message.buffer instanceof ArrayBuffer)) return message;
     return new Blob([message as Uint8Array<ArrayBuffer>]);
   }
   if (depth >= MAX_DEPTH) return message;

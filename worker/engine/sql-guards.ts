@@ -53,6 +53,9 @@ export class SqlGuards {
   /** When the statement now running must stop (ms since epoch); checked by the progress handler. */
   private stopAt = Number.POSITIVE_INFINITY;
   private interruptedAfter: number | undefined;
+  /** When a read that may move to the reader worker stops here (read-handoff.ts). */
+  private yieldAt = Number.POSITIVE_INFINITY;
+  private yielded = false;
   /** True while a statement of an interactive transaction runs on its own: savepoints are the user's then. */
   private savepointsAllowed = false;
   /** Set when the statement being prepared is a savepoint statement the authorizer let through. */
@@ -76,7 +79,11 @@ export class SqlGuards {
       1000,
       () => {
         this.whileRunning();
-        return Date.now() > this.stopAt ? 1 : 0;
+        const now = Date.now();
+        if (now > this.stopAt) return 1;
+        if (now <= this.yieldAt) return 0;
+        this.yielded = true;
+        return 1;
       },
       0,
     );
@@ -242,15 +249,23 @@ export class SqlGuards {
     }
   }
 
-  /** Runs `fn` with a deadline: past `ms`, the statement running is interrupted (INTERRUPTED). */
-  timed<T>(ms: number | undefined, fn: () => T): T {
-    if (ms === undefined) return fn();
-    this.stopAt = Date.now() + ms;
+  /**
+   * Runs `fn` with a deadline: past `ms`, the statement running is interrupted (INTERRUPTED).
+   * With `yieldAfter`, a read: past that many ms it is stopped sooner, with {@link ReadYielded}.
+   */
+  timed<T>(ms: number | undefined, fn: () => T, yieldAfter?: number): T {
+    if (ms === undefined && yieldAfter === undefined) return fn();
+    const now = Date.now();
+    this.stopAt = ms === undefined ? Number.POSITIVE_INFINITY : now + ms;
     this.interruptedAfter = ms;
+    this.yieldAt = yieldAfter === undefined ? Number.POSITIVE_INFINITY : now + yieldAfter;
+    this.yielded = false;
     try {
       return fn();
     } finally {
       this.stopAt = Number.POSITIVE_INFINITY;
+      this.yieldAt = Number.POSITIVE_INFINITY;
+      this.yielded = false;
     }
   }
 
@@ -262,13 +277,31 @@ export class SqlGuards {
       this.refusal = undefined;
       return refusal;
     }
-    if ((resultCode & 0xff) === capi.SQLITE_INTERRUPT && Date.now() > this.stopAt) {
-      return new SqliteError(
-        'INTERRUPTED',
-        `the call ran longer than its queryTimeout (${this.interruptedAfter} ms) and was interrupted; it applied nothing`,
-        resultCode,
-      );
+    if ((resultCode & 0xff) === capi.SQLITE_INTERRUPT && this.yielded && Date.now() <= this.stopAt) {
+      this.yielded = false;
+      return new ReadYielded(resultCode);
     }
+    if ((resultCode & 0xff) === capi.SQLITE_INTERRUPT && Date.now() > this.stopAt) return interrupted(this.interruptedAfter, resultCode);
     return undefined;
+  }
+}
+
+/** INTERRUPTED: the call ran past its queryTimeout of `ms`. */
+export function interrupted(ms: number | undefined, resultCode: number): SqliteError {
+  return new SqliteError(
+    'INTERRUPTED',
+    `the call ran longer than its queryTimeout (${ms} ms) and was interrupted; it applied nothing`,
+    resultCode,
+  );
+}
+
+/**
+ * A read stopped on the leader's connection to run in the reader worker instead (read-handoff.ts).
+ * A read stopped by the progress handler has changed nothing, and leaves any open transaction as
+ * it was. The writer catches it; were it ever to reach a caller, it says what happened.
+ */
+export class ReadYielded extends SqliteError {
+  constructor(resultCode: number) {
+    super('INTERRUPTED', 'the read was stopped on the leader to run in its reader worker; it applied nothing', resultCode);
   }
 }
