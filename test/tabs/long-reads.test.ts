@@ -161,3 +161,20 @@ test("a long read of a TEMP table (which only the leader's connection has) still
   expect(row).toEqual({ v: 'kept', n });
   await leader.page.close();
 });
+
+test('after a pragma that changes what a read returns, long reads keep to the connection it was set on', async () => {
+  const name = unique('pragma-read');
+  const leader = await openTab(name);
+  const n = await countFor(leader.page, 1_000);
+  const row = await leader.page.evaluate(async (count) => {
+    await window.db.exec("CREATE TABLE words (w TEXT); INSERT INTO words VALUES ('Apple')");
+    await window.db.exec('PRAGMA case_sensitive_like = ON');
+    return window.db.get<{ matches: number; n: number }>(
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) SELECT (SELECT count(*) FROM words WHERE w LIKE 'apple') AS matches, (SELECT count(*) FROM c) AS n",
+      [count],
+    );
+  }, n);
+  // Case-sensitive, as set: 'Apple' is not LIKE 'apple' (another connection would say it is).
+  expect(row).toEqual({ matches: 0, n });
+  await leader.page.close();
+});

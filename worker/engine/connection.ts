@@ -122,6 +122,11 @@ export class Connection {
     return safeInteger(this.exports.sqlite3_last_insert_rowid(this.dbPointer));
   }
 
+  /** True once a user set a pragma that may change what a read returns (sql-guards.ts), which no other connection has. */
+  get readSettingsChanged(): boolean {
+    return this.guards.readSettingsChanged;
+  }
+
   /** True when this connection has TEMP tables, views or triggers (which no other connection sees). */
   hasTempSchema(): boolean {
     return this.query('SELECT 1 FROM temp.sqlite_schema LIMIT 1', undefined).rows.length > 0;

@@ -17,6 +17,51 @@ import { SqliteError, invalidArgument } from '../../src/errors.ts';
 /** Pragmas the library owns: changing them would break its durability or locking promises. */
 const OWNED_PRAGMAS = new Set(['journal_mode', 'locking_mode', 'synchronous', 'writable_schema', 'trusted_schema']);
 
+/**
+ * Pragmas that, set, change nothing of what a read returns: the settings of the leader's connection
+ * that its reader worker's connection may lack (read-handoff.ts). Any other pragma set keeps reads
+ * on the leader's connection.
+ */
+const READ_NEUTRAL_PRAGMAS = new Set([
+  // Pragmas whose argument names what to read, not a setting.
+  'collation_list',
+  'compile_options',
+  'database_list',
+  'foreign_key_check',
+  'foreign_key_list',
+  'function_list',
+  'index_info',
+  'index_list',
+  'index_xinfo',
+  'module_list',
+  'pragma_list',
+  'table_info',
+  'table_list',
+  'table_xinfo',
+  // Settings that change nothing a read returns.
+  'analysis_limit',
+  'application_id',
+  'auto_vacuum',
+  'automatic_index',
+  'busy_timeout',
+  'cache_size',
+  'cache_spill',
+  'defer_foreign_keys',
+  'foreign_keys',
+  'ignore_check_constraints',
+  'incremental_vacuum',
+  'integrity_check',
+  'optimize',
+  'quick_check',
+  'recursive_triggers',
+  'secure_delete',
+  'temp_store',
+  'threads',
+  'user_version',
+  'wal_autocheckpoint',
+  'wal_checkpoint',
+]);
+
 /** Largest value (string or blob) and SQL text one call may make SQLite build. */
 const MAX_VALUE_BYTES = 256 * 1024 * 1024;
 const MAX_SQL_BYTES = 64 * 1024 * 1024;
@@ -60,6 +105,11 @@ export class SqlGuards {
   private savepointsAllowed = false;
   /** Set when the statement being prepared is a savepoint statement the authorizer let through. */
   private preparedSavepoint = false;
+  /**
+   * Set once a user set a pragma that may change what a read returns (`case_sensitive_like`, ...):
+   * another connection would not have it, so reads no longer leave this one (read-handoff.ts).
+   */
+  readSettingsChanged = false;
   /** Called from the progress handler while a statement runs (connection.ts `onProgress`). */
   whileRunning: () => void = () => undefined;
   /** True between {@link startObserving} and {@link stopObserving}; what was seen, if anything. */
@@ -97,6 +147,14 @@ export class SqlGuards {
     const { capi } = this.sqlite3;
     if (this.observing) this.observe(action, arg1, arg2, inner);
     if (this.library) return 0;
+    if (
+      action === capi.SQLITE_PRAGMA &&
+      typeof arg2 === 'string' &&
+      typeof arg1 === 'string' &&
+      !READ_NEUTRAL_PRAGMAS.has(arg1.toLowerCase())
+    ) {
+      this.readSettingsChanged = true;
+    }
     // Transaction control belongs to the writer: a user's COMMIT would end a transaction that
     // holds other tabs' writes.
     if (action === capi.SQLITE_SAVEPOINT) {

@@ -15,8 +15,8 @@ import { ReaderLink } from './reader-link.ts';
  * it sees every commit made before it was handed over and none after, a consistent snapshot;
  * the leader goes on committing into the WAL meanwhile.
  *
- * What exists on the leader's connection only, its TEMP schema, the reader cannot see: while
- * there is one, reads stay on the leader.
+ * What exists on the leader's connection only, its TEMP schema and the pragmas a user set there
+ * (`case_sensitive_like`, ...), the reader cannot see: while there is one, reads stay on the leader.
  *
  * One freeze at a time: while the reader reads, another long read is handed over
  * only if nothing was committed since the freeze (it would not see that commit); otherwise it
@@ -81,8 +81,8 @@ export class ReadHandoff {
    * statements, outside any transaction. Rejects with ReaderGone if the reader fails.
    */
   run(request: Request, ranMs: number): Promise<Reply> | undefined {
-    // TEMP tables, views and triggers live in the leader's connection only.
-    if (!this.accepts(request) || this.conn.hasTempSchema()) return undefined;
+    // TEMP tables, views and triggers, and pragmas set by a user, live in the leader's connection only.
+    if (!this.accepts(request) || this.conn.readSettingsChanged || this.conn.hasTempSchema()) return undefined;
     if (!this.freeze.frozen) {
       if (!this.freeze.freeze()) return undefined;
       this.generation++;
