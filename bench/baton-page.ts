@@ -1,8 +1,10 @@
 /**
  * B and C: sqlite-baton called from this tab, through its public API. The first tab to open a
  * database leads (B); the others follow and forward to it (C). No COOP/COEP here, as in an app.
+ * On OPFS unless the runner asks for another storage (B_idb: `{ storage: 'indexeddb' }`; on the
+ * non-secure origin, `{ storage: 'auto' }` gets IndexedDB with leases).
  */
-import { openDatabase } from 'sqlite-baton';
+import { openDatabase, type DatabaseOptions } from 'sqlite-baton';
 import type { Database } from 'sqlite-baton';
 import { installLivePage } from './live-page.ts';
 import { installBenchPage } from './shared/bench-page.ts';
@@ -16,8 +18,8 @@ installLivePage(() => {
   return opened;
 });
 
-installBenchPage(async (name, _options, events) => {
-  const db = await openDatabase(name, { storage: 'opfs' });
+installBenchPage(async (name, options, events) => {
+  const db = await openDatabase(name, { storage: 'opfs', ...(options as DatabaseOptions) });
   opened = db;
   db.addEventListener('leaderchange', (event) => {
     events.push({ type: 'leaderchange', at: epochNow(), detail: (event as CustomEvent).detail });
@@ -38,6 +40,10 @@ installBenchPage(async (name, _options, events) => {
       const journal = await db.get<{ journal_mode: string }>('PRAGMA journal_mode');
       const sync = await db.get<{ synchronous: number }>('PRAGMA synchronous');
       const level = Number(sync?.synchronous);
+      if (db.storage === 'indexeddb') {
+        const durability = (options as DatabaseOptions).durability === 'relaxed' ? 'relaxed' : 'strict';
+        return { vfs: 'memdb + IndexedDB', journalMode: String(journal?.journal_mode), synchronous: `durability=${durability}` };
+      }
       return { vfs: 'opfs-sahpool', journalMode: String(journal?.journal_mode), synchronous: SYNCHRONOUS[level] ?? String(level) };
     },
     role: async () => (await db.status()).role,

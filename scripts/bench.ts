@@ -4,7 +4,8 @@
  * Measures, side by side in one headless Chromium, raw sqlite-wasm (A), sqlite-baton from a leader
  * tab (B) and a follower tab (C), and the peers: the naive one-connection-per-tab setup (D),
  * SQLocal (E), wa-sqlite as PowerSync runs it (F), PGlite's multi-tab worker (G: OPFS, G_idb:
- * IndexedDB) and Dexie (H); then what one tab's 50 MB value or 3-second read costs the others,
+ * IndexedDB) and Dexie (H), and sqlite-baton on IndexedDB (B_idb, beside OPFS and Dexie on the same
+ * origin, failover with Web Locks and with leases); then what one tab's 50 MB value or 3-second read costs the others,
  * and live queries (commit to another tab's listener; 100 idle watches against 8 writing tabs);
  * then the write workloads again in a private window (in-memory OPFS) and in a slow-flush profile
  * (file syncs slowed to ~5 ms, as on macOS). Prints one table, writes bench/results/latest.json
@@ -21,6 +22,7 @@ import {
   batonPhase,
   coldOpenPhase,
   failoverPhase,
+  indexedDBPhase,
   perTabPhase,
   privateWindowPhase,
   rawPhase,
@@ -41,7 +43,8 @@ const quick = args.includes('--quick');
 const profile = args.includes('--profile=memory') ? 'memory' : 'disk';
 const runsArg = args.find((a) => a.startsWith('--runs='));
 // `--only=raw,tabsB`: a subset of the phases, for profiling one figure (the table shows gaps). Names:
-// raw, baton, fine, peerD..peerH and peerG_idb, tabsB, tabsD..tabsH, failover, cold, blob, longread,
+// raw, baton, fine, peerD..peerH and peerG_idb, tabsB, idb (sqlite-baton on IndexedDB, failover with Web Locks
+// and with leases), tabsB_idb, tabsD..tabsH, failover, cold, blob, longread,
 // private, slow (with slowF, slowG, slowH for the peers in the slow-flush profile), live (live queries).
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
@@ -91,6 +94,8 @@ try {
     const peers = PEERS.filter((peer) => peer !== 'G_idb' || sizes.pgliteIdb);
     for (const peer of peers) if (wanted(`peer${peer}`)) await perTabPhase(ctx, peer, names);
     if (wanted('tabsB')) await tabsPhase(ctx, 'B');
+    if (wanted('idb')) await indexedDBPhase(ctx, names);
+    if (wanted('tabsB_idb')) await tabsPhase(ctx, 'B_idb');
     // PGlite on IndexedDB is left out: one query takes ~0.3 s there (see perTabPhase).
     for (const peer of peers) if (peer !== 'G_idb' && wanted(`tabs${peer}`)) await tabsPhase(ctx, peer, sizes.peerTabCounts);
     if (wanted('failover')) await failoverPhase(ctx);

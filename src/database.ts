@@ -48,8 +48,9 @@ function waitedForOwnTransaction(op: string): SqliteError {
  *
  * It is an EventTarget with typed events (see {@link DatabaseEventMap}): `leaderchange` when this
  * tab's view of the leader changes; `fallback` when OPFS was not available and the data lives in
- * memory; `versionchange` when another tab migrated the database past this tab's migrations;
- * `change` after each commit, from any tab, with the tables it changed (live queries: {@link Database.watch}).
+ * memory or IndexedDB instead (the event says which); `versionchange` when another tab migrated the
+ * database past this tab's migrations; `change` after each commit, from any tab, with the tables it
+ * changed (live queries: {@link Database.watch}).
  */
 export class Database extends Verbs implements EventTarget {
   static {
@@ -92,7 +93,7 @@ export class Database extends Verbs implements EventTarget {
   constructor(
     /** The name given to openDatabase. */
     readonly name: string,
-    /** Where the data really is: 'opfs', or 'memory' when asked for or when OPFS was missing. */
+    /** Where the data really is: 'opfs', 'indexeddb' (where OPFS is missing), or 'memory' when asked for. */
     readonly storage: Storage,
     private readonly router: TabRouter,
     private readonly options: ResolvedOptions,

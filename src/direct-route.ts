@@ -40,7 +40,7 @@ export class DirectRoute {
     let release!: () => void;
     const lifetime = new Promise<void>((resolve) => (release = resolve));
     const pageId = `${tabId}~page`;
-    await holdLock(peerLockName(db, pageId), lifetime);
+    await holdLock(peerLockName(db, pageId), pageId, lifetime);
     return new DirectRoute(db, pageId, release);
   }
 

@@ -9,6 +9,11 @@ export type LibraryErrorCode =
   | 'INVALID_ARGUMENT'
   /** `storage: 'opfs'` was asked for and this context cannot provide it. */
   | 'OPFS_UNAVAILABLE'
+  /**
+   * No persistent storage can be used here (`storage: 'auto'`: neither OPFS nor IndexedDB), or
+   * `storage: 'indexeddb'` was asked for without IndexedDB. `storage: 'memory'` still works.
+   */
+  | 'STORAGE_UNAVAILABLE'
   /** The call waited longer than `lockTimeout` for the writer (or for a leader); it was not applied. */
   | 'LOCK_TIMEOUT'
   /**

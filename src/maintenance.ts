@@ -9,28 +9,34 @@ import type { WorkerApi } from '../worker/worker-api.ts';
  * For a database no tab can open (SQLite says SQLITE_NOTADB or SQLITE_CORRUPT when opening it):
  * read its file as it is stored, to keep what can be read, or delete it to start again. Both wait
  * up to `lockTimeout` ms (default 5,000) for the database to be closed in every tab, then reject
- * with LOCK_TIMEOUT.
+ * with LOCK_TIMEOUT. `storage` says where the database is: by default where `storage: 'auto'`
+ * puts it in this context (OPFS, else IndexedDB).
  */
 
 /** Options of {@link readDatabaseFile} and {@link deleteDatabase}. */
 export interface MaintenanceOptions {
   /** How long to wait for the database to be closed in every tab, in ms. Default 5,000. */
   lockTimeout?: number;
+  /** Which store holds it: 'auto' (default) looks where openDatabase's 'auto' would have put it. */
+  storage?: 'auto' | 'opfs' | 'indexeddb';
   /** Where the worker that does it comes from, as for openDatabase (see `DatabaseOptions.worker`). */
   worker?: WorkerSource;
 }
 
+const STORAGES: ReadonlySet<unknown> = new Set(['auto', 'opfs', 'indexeddb']);
+
 async function maintain(name: string, action: 'read' | 'delete', options: MaintenanceOptions = {}): Promise<Uint8Array | undefined> {
   if (typeof name !== 'string' || name.length === 0) throw invalidArgument('name must be a non-empty string');
   if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
-  const { lockTimeout = 5_000, worker: source } = options;
+  const { lockTimeout = 5_000, storage = 'auto', worker: source } = options;
   if (!(typeof lockTimeout === 'number' && lockTimeout > 0)) throw invalidArgument('lockTimeout must be a positive number of milliseconds');
+  if (!STORAGES.has(storage)) throw invalidArgument(`storage must be 'auto', 'opfs' or 'indexeddb', got ${JSON.stringify(storage)}`);
   if (source !== undefined) checkWorkerSource('options.worker', source);
   installErrorTransfer();
   // sqlite-wasm's OPFS pool needs sync access handles, which exist only in dedicated workers.
   const { worker, failed } = startWorker(source, `sqlite-baton maintenance ${name}`);
   try {
-    return await Promise.race([wrap<WorkerApi>(batchedEndpoint(worker)).maintain(name, action, lockTimeout), failed]);
+    return await Promise.race([wrap<WorkerApi>(batchedEndpoint(worker)).maintain(name, action, lockTimeout, storage), failed]);
   } finally {
     worker.terminate();
   }
@@ -41,7 +47,7 @@ export async function readDatabaseFile(name: string, options?: MaintenanceOption
   return (await maintain(name, 'read', options)) ?? new Uint8Array();
 }
 
-/** Deletes database `name` from OPFS; the next openDatabase(name) starts empty. */
+/** Deletes database `name` (from OPFS, or IndexedDB: see `storage`); the next openDatabase(name) starts empty. */
 export async function deleteDatabase(name: string, options?: MaintenanceOptions): Promise<void> {
   await maintain(name, 'delete', options);
 }

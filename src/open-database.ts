@@ -2,6 +2,7 @@ import { protocolMismatch, protocolVersion } from './channels.ts';
 import { Database } from './database.ts';
 import { DirectRoute } from './direct-route.ts';
 import { randomId } from './ids.ts';
+import { lockService } from './locks.ts';
 import { prepareMigrations } from './migrations/list.ts';
 import { runMigrations } from './migrations/run.ts';
 import { SchemaVersion } from './migrations/schema-version.ts';
@@ -26,8 +27,10 @@ export async function openDatabase(name: string, options?: DatabaseOptions): Pro
   // Checksums are computed before anything starts, so a bad list costs no worker.
   const migrations = resolved.migrations && (await prepareMigrations(resolved.migrations));
   const tabId = randomId(8);
-  // A private in-memory database has no leader to reach; nor has a context without Web Locks.
-  let direct = resolved.storage !== 'memory' && typeof navigator.locks === 'object' ? await DirectRoute.start(name, tabId) : undefined;
+  // A private in-memory database has no leader to reach. Without Web Locks the page's calls go
+  // through its worker: a direct link needs the page's own liveness lock, and a page's timers (its
+  // lease renewals) are throttled in a background tab far more than a worker's.
+  let direct = resolved.storage !== 'memory' && lockService().kind === 'web-locks' ? await DirectRoute.start(name, tabId) : undefined;
   let db: Database | undefined;
   /** The worker's view of the leader as it opened, before the Database exists to hear of it. */
   let first: WorkerEvent | undefined;
@@ -59,7 +62,7 @@ export async function openDatabase(name: string, options?: DatabaseOptions): Pro
   }
   const schema =
     migrations &&
-    new SchemaVersion(name, info.storage === 'opfs', resolved.onVersionChange, {
+    new SchemaVersion(name, info.storage !== 'memory', resolved.onVersionChange, {
       read: () => db!.readSchemaVersion(),
       emit: (detail) => db?.emitEvent('versionchange', detail),
     });
@@ -79,10 +82,10 @@ export async function openDatabase(name: string, options?: DatabaseOptions): Pro
     }
   }
   if (info.fallbackReason !== undefined) {
-    const reason = info.fallbackReason;
+    const detail = { reason: info.fallbackReason, storage: info.storage };
     const target = db;
     // Dispatched after openDatabase has resolved, so a listener added right after `await` hears it.
-    setTimeout(() => target.emitEvent('fallback', { reason }), 0);
+    setTimeout(() => target.emitEvent('fallback', detail), 0);
   }
   return db;
 }

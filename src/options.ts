@@ -6,19 +6,25 @@ import { checkWorkerSource, type WorkerSource } from './worker-start.ts';
 /** Options of {@link openDatabase}. */
 export interface DatabaseOptions {
   /**
-   * Where the data lives. Default: OPFS when this context can use it, else memory, announced
-   * by `db.storage === 'memory'` and a `fallback` event. `'opfs'` fails with OPFS_UNAVAILABLE
-   * instead of falling back; `'memory'` is a private in-memory database of this handle.
+   * Where the data lives; `db.storage` says where it went.
+   * - `'auto'` (default): OPFS where this context has OPFS and Web Locks (https, localhost), else
+   *   IndexedDB (plain http on a LAN address, some webviews and private modes), announced by
+   *   `db.storage === 'indexeddb'` and a `fallback` event. Both are persistent and shared by every
+   *   tab. Where neither exists it fails with STORAGE_UNAVAILABLE: never a silent private database.
+   * - `'opfs'`: OPFS or OPFS_UNAVAILABLE. `'indexeddb'`: IndexedDB even where OPFS exists.
+   * - `'memory'`: a private in-memory database of this handle (not shared, gone with the tab).
    */
-  storage?: Storage;
+  storage?: Storage | 'auto';
   /**
    * How long a call may wait for the writer (another tab's transaction, a change of leader)
    * before it rejects with LOCK_TIMEOUT, in ms. Default 30,000; at most 2^31 - 1 (a timer's limit).
    */
   lockTimeout?: number;
   /**
-   * `'full'` (default): an acknowledged write survives power loss (WAL, synchronous=FULL).
-   * `'relaxed'`: it survives a tab or browser crash, and may be lost with the OS (synchronous=NORMAL).
+   * `'full'` (default): an acknowledged write survives power loss (OPFS: WAL, synchronous=FULL;
+   * IndexedDB: each commit's transaction with `durability: 'strict'`).
+   * `'relaxed'`: it survives a tab or browser crash, and may be lost with the OS (OPFS:
+   * synchronous=NORMAL; IndexedDB: `durability: 'relaxed'`).
    */
   durability?: Durability;
   /**
@@ -85,6 +91,7 @@ const KNOWN = new Set([
   'allowNewerSchema',
   'onVersionChange',
 ]);
+const STORAGES: ReadonlySet<unknown> = new Set(['auto', 'opfs', 'indexeddb', 'memory']);
 
 /** Checks every option up front; throws INVALID_ARGUMENT naming the bad field and the good values. */
 export function resolveOptions(name: unknown, options: unknown): ResolvedOptions {
@@ -108,8 +115,8 @@ export function resolveOptions(name: unknown, options: unknown): ResolvedOptions
   for (const key of Object.keys(o)) {
     if (!KNOWN.has(key)) throw invalidArgument(`unknown option "${key}"; known options: ${[...KNOWN].join(', ')}`);
   }
-  if (o.storage !== undefined && o.storage !== 'opfs' && o.storage !== 'memory') {
-    throw invalidArgument(`options.storage must be 'opfs' or 'memory', got ${JSON.stringify(o.storage)}`);
+  if (o.storage !== undefined && !STORAGES.has(o.storage)) {
+    throw invalidArgument(`options.storage must be 'auto', 'opfs', 'indexeddb' or 'memory', got ${JSON.stringify(o.storage)}`);
   }
   if (o.lockTimeout !== undefined && !(typeof o.lockTimeout === 'number' && o.lockTimeout > 0 && o.lockTimeout <= MAX_LOCK_TIMEOUT_MS)) {
     throw invalidArgument(

@@ -113,7 +113,7 @@ export function isTransactionStatement(request: Request): boolean {
 /** What a page tells its worker when it opens a database. */
 export interface WorkerConfig {
   name: string;
-  /** 'auto' = OPFS when possible, else memory with a fallback event. */
+  /** 'auto' = OPFS with Web Locks where both exist, else IndexedDB with a fallback event. */
   storage: Storage | 'auto';
   /** This tab's id, stable for the life of the Database object. */
   tabId: string;
@@ -125,7 +125,7 @@ export interface WorkerConfig {
 /** How the open went, for the page. */
 export interface OpenInfo {
   storage: Storage;
-  /** Set when OPFS was not available and memory was used instead. */
+  /** Set when 'auto' could not use OPFS: why (the data is in `storage` instead). */
   fallbackReason?: string;
   /** Set when the leader speaks another version of the cross-tab protocol, which this tab cannot talk to. */
   leaderProtocol?: number;

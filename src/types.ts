@@ -53,8 +53,12 @@ export interface BatchStatement {
   params?: SqlParams;
 }
 
-/** Where the data really lives. */
-export type Storage = 'opfs' | 'memory';
+/**
+ * Where the data really lives: `'opfs'` (the Origin Private File System), `'indexeddb'` (where
+ * OPFS is missing: a page served over plain http on a LAN address, some webviews), or `'memory'`
+ * (a private in-memory database, only when asked for: gone with the tab, not shared).
+ */
+export type Storage = 'opfs' | 'indexeddb' | 'memory';
 
 /** `full`: every acknowledged write survives power loss. `relaxed`: survives a tab or browser crash. */
 export type Durability = 'full' | 'relaxed';
@@ -96,10 +100,12 @@ export interface LeaderChange {
   role: 'leader' | 'follower';
 }
 
-/** Detail of the `fallback` event. */
+/** Detail of the `fallback` event: `storage: 'auto'` could not use OPFS. */
 export interface Fallback {
-  /** Why OPFS could not be used, so the data lives in memory. */
+  /** Why OPFS (or Web Locks) could not be used. */
   reason: string;
+  /** Where the data lives instead: `'indexeddb'`, persistent and shared by every tab like OPFS. */
+  storage: Storage;
 }
 
 /**

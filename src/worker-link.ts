@@ -2,6 +2,7 @@ import { proxy, wrap, type Remote } from 'comlink';
 import { installErrorTransfer } from './error-transfer.ts';
 import { SqliteError } from './errors.ts';
 import { PeerGone, PeerWatch, afterPeerGone } from './liveness.ts';
+import { lockService } from './locks.ts';
 import { batchedEndpoint } from './message-batch.ts';
 import type { OpenInfo, Reply, Request, WorkerConfig, WorkerEvent } from './protocol.ts';
 import type { WorkerStatus } from './protocol.ts';
@@ -44,7 +45,18 @@ export class WorkerLink {
       this.markShut = () => reject(closedError());
     });
     this.shut.catch(() => undefined);
+    if (lockService().kind === 'lease' && typeof window === 'object') window.addEventListener('pagehide', this.sayGoodbye);
   }
+
+  /**
+   * Where the locks are leases, the tab going away (closed, reloaded, put in the back/forward
+   * cache) says so, so that the others take over its worker's leases at once rather than after
+   * they lapse. A page restored from the cache finds its worker ended (it was told goodbye too)
+   * and starts a fresh one.
+   */
+  private readonly sayGoodbye = (): void => {
+    lockService().farewell(`${this.config.tabId}~${this.incarnations}`);
+  };
 
   /** Spawns the worker (from `source`, sqlite-baton's own by default) and opens the database in it. */
   static async start(
@@ -90,6 +102,7 @@ export class WorkerLink {
   /** Closes the database in the worker (engine first, then its locks) and ends the worker. */
   async close(): Promise<void> {
     this.closed = true;
+    if (typeof window === 'object') window.removeEventListener('pagehide', this.sayGoodbye);
     const incarnation = await this.current.catch(() => undefined);
     if (!incarnation) return;
     try {

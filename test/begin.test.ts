@@ -4,15 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Database } from 'sqlite-baton';
-import { count, failure, open } from './support/open.ts';
+import { count, failure, open, STORAGES, type TestStorage } from './support/open.ts';
 
-async function withTable(storage: 'opfs' | 'memory', lockTimeout?: number): Promise<Database> {
+async function withTable(storage: TestStorage, lockTimeout?: number): Promise<Database> {
   const db = await open(lockTimeout ? { storage, lockTimeout } : { storage });
   await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)');
   return db;
 }
 
-describe.each(['opfs', 'memory'] as const)('db.begin on %s', (storage) => {
+describe.each(STORAGES)('db.begin on %s', (storage) => {
   it('commit applies every statement; until then the transaction holds the writer', async () => {
     const db = await withTable(storage);
     const tx = await db.begin();

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SqliteError } from 'sqlite-baton';
-import { count, failure, open } from './support/open.ts';
+import { count, failure, open, STORAGES } from './support/open.ts';
 
-describe.each(['opfs', 'memory'] as const)('database on %s', (storage) => {
+describe.each(STORAGES)('database on %s', (storage) => {
   describe('exec', () => {
     it('runs several statements separated by semicolons and resolves to undefined', async () => {
       const db = await open({ storage });

@@ -8,11 +8,11 @@ import { asc, eq, sql, DrizzleQueryError, TransactionRollbackError } from 'drizz
 import { SqliteError } from 'sqlite-baton';
 import { drizzle, migrate } from 'sqlite-baton/drizzle';
 import { migrated, migrationFiles, schema, type Orm } from './support/drizzle-fixture.ts';
-import { failure, open } from './support/open.ts';
+import { failure, open, STORAGES, type TestStorage } from './support/open.ts';
 
 const { person, pet } = schema;
 
-async function seeded(storage: 'opfs' | 'memory'): Promise<Orm> {
+async function seeded(storage: TestStorage): Promise<Orm> {
   const orm = await migrated(await open({ storage }));
   await orm.insert(person).values([
     { id: 1, name: 'Ada', born: 1815 },
@@ -42,7 +42,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-describe.each(['opfs', 'memory'] as const)('drizzle on %s', (storage) => {
+describe.each(STORAGES)('drizzle on %s', (storage) => {
   it('select, insert, update and delete', async () => {
     const orm = await seeded(storage);
     expect(await orm.select().from(person).orderBy(asc(person.id))).toEqual([

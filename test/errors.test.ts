@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
-import { count, failure, open } from './support/open.ts';
+import { count, failure, open, STORAGES, type TestStorage } from './support/open.ts';
 
 /** A database with one committed row in `kept`, to prove later that an error lost nothing. */
-async function seeded(storage: 'opfs' | 'memory'): Promise<Database> {
+async function seeded(storage: TestStorage): Promise<Database> {
   const db = await open({ storage });
   await db.exec("CREATE TABLE kept (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO kept (v) VALUES ('before')");
   return db;
@@ -36,7 +36,7 @@ const UNBINDABLE: Array<[string, unknown]> = [
   ['a bigint below int64', -(2n ** 63n) - 1n],
 ];
 
-describe.each(['opfs', 'memory'] as const)('errors on %s', (storage) => {
+describe.each(STORAGES)('errors on %s', (storage) => {
   describe('SQLite failures', () => {
     it("arrive as SqliteError instances with name, code, resultCode and SQLite's text", async () => {
       const db = await seeded(storage);

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { wrap } from 'comlink';
 import { deleteDatabase, openDatabase, readDatabaseFile, SqliteError, type Database } from 'sqlite-baton';
-import { open as openFresh, uniqueName } from './support/open.ts';
+import { open as openFresh, uniqueName, STORAGES, type TestStorage } from './support/open.ts';
 
 /**
  * Database images in and out, and files SQLite cannot read: every bad image or file is refused
  * with a typed error, never a hang, and the way back (export what can be read, or reset) works.
  */
 
-function open(storage: 'opfs' | 'memory', name = uniqueName('img')): Promise<Database> {
+function open(storage: TestStorage, name = uniqueName('img')): Promise<Database> {
   return openFresh({ storage }, name);
 }
 
-async function filled(storage: 'opfs' | 'memory'): Promise<{ db: Database; image: Uint8Array }> {
+async function filled(storage: TestStorage): Promise<{ db: Database; image: Uint8Array }> {
   const db = await open(storage);
   await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
   await db.batch(Array.from({ length: 200 }, (_, i) => ({ sql: 'INSERT INTO t (body) VALUES (?)', params: [`row ${i} `.repeat(20)] })));
@@ -25,7 +25,7 @@ async function expectRefused(db: Database, image: Uint8Array, code: string): Pro
   expect((error as SqliteError).code).toBe(code);
 }
 
-describe.each(['opfs', 'memory'] as const)('images on %s', (storage) => {
+describe.each(STORAGES)('images on %s', (storage) => {
   it('exports a plain SQLite file that imports into another database whole', async () => {
     const { image } = await filled(storage);
     expect(new TextDecoder().decode(image.subarray(0, 15))).toBe('SQLite format 3');

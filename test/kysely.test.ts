@@ -7,7 +7,7 @@ import { Kysely, sql, type Generated } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { SqliteError, type Database } from 'sqlite-baton';
 import { BatonDialect } from 'sqlite-baton/kysely';
-import { failure, open } from './support/open.ts';
+import { failure, open, STORAGES, type TestStorage } from './support/open.ts';
 
 interface DB {
   person: { id: Generated<number>; name: string; born: number | null };
@@ -51,7 +51,7 @@ function kyselyOn(db: Database): Kysely<DB> {
   return new Kysely<DB>({ dialect: new BatonDialect({ database: db }) });
 }
 
-async function seeded(storage: 'opfs' | 'memory', lockTimeout?: number): Promise<{ db: Database; kysely: Kysely<DB> }> {
+async function seeded(storage: TestStorage, lockTimeout?: number): Promise<{ db: Database; kysely: Kysely<DB> }> {
   const db = await open(lockTimeout ? { storage, lockTimeout } : { storage });
   const kysely = kyselyOn(db);
   const { error } = await new Migrator({ db: kysely, provider }).migrateToLatest();
@@ -77,7 +77,7 @@ async function names(kysely: Kysely<DB>): Promise<string[]> {
   return (await kysely.selectFrom('person').select('name').orderBy('id').execute()).map((r) => r.name);
 }
 
-describe.each(['opfs', 'memory'] as const)('kysely on %s', (storage) => {
+describe.each(STORAGES)('kysely on %s', (storage) => {
   it('Migrator: up to the latest, introspection sees the tables (not the library’s own), down again', async () => {
     const db = await open({ storage });
     const kysely = kyselyOn(db);

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { SqliteError, type Database } from 'sqlite-baton';
-import { open as openFresh } from './support/open.ts';
+import { open as openFresh, STORAGES, type TestStorage } from './support/open.ts';
 
 /** The leader serves every tab: a runaway or oversized call must fail alone, with a code. */
 
-function open(storage: 'opfs' | 'memory', queryTimeout?: number): Promise<Database> {
+function open(storage: TestStorage, queryTimeout?: number): Promise<Database> {
   return openFresh(queryTimeout ? { storage, queryTimeout } : { storage });
 }
 
 const ENDLESS = 'WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r';
 
-describe.each(['opfs', 'memory'] as const)('limits on %s', (storage) => {
+describe.each(STORAGES)('limits on %s', (storage) => {
   it('interrupts a runaway query at its queryTimeout with INTERRUPTED, and keeps serving', async () => {
     const db = await open(storage, 300);
     await db.exec('CREATE TABLE t (x)');

@@ -4,13 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseOptions } from 'sqlite-baton';
-import { failure, open, uniqueName } from './support/open.ts';
+import { failure, open, uniqueName, STORAGES } from './support/open.ts';
 
 describe('option checks', () => {
   it.each([
     ['an unknown option', { storages: 'opfs' }, 'storages'],
     ['storage "foo"', { storage: 'foo' }, 'storage'],
     ['storage "OPFS" (wrong case)', { storage: 'OPFS' }, 'storage'],
+    ['storage "idb"', { storage: 'idb' }, 'storage'],
     ['lockTimeout -1', { lockTimeout: -1 }, 'lockTimeout'],
     ['lockTimeout 0', { lockTimeout: 0 }, 'lockTimeout'],
     ['lockTimeout NaN', { lockTimeout: NaN }, 'lockTimeout'],
@@ -66,6 +67,21 @@ describe('storage', () => {
     expect(fallback).toBeUndefined();
   });
 
+  it("'auto' is the default, spelled out", async () => {
+    const db = await open({ storage: 'auto' });
+    expect(db.storage).toBe('opfs');
+  });
+
+  it("'indexeddb' gives IndexedDB even where OPFS exists, with no fallback event (it was asked for)", async () => {
+    const db = await open({ storage: 'indexeddb' });
+    let fallback: unknown;
+    db.addEventListener('fallback', (event) => (fallback = (event as CustomEvent).detail));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(db.storage).toBe('indexeddb');
+    expect((await db.status()).storage).toBe('indexeddb');
+    expect(fallback).toBeUndefined();
+  });
+
   it("'memory' gives an in-memory database", async () => {
     const db = await open({ storage: 'memory' });
     expect(db.storage).toBe('memory');
@@ -98,7 +114,7 @@ describe('durability on opfs', () => {
   });
 });
 
-describe.each(['opfs', 'memory'] as const)('lockTimeout on %s', (storage) => {
+describe.each(STORAGES)('lockTimeout on %s', (storage) => {
   it('a call waiting for the writer past lockTimeout rejects LOCK_TIMEOUT, is never applied, and the transaction commits', async () => {
     const db = await open({ storage, lockTimeout: 250 });
     await db.exec('CREATE TABLE t (v TEXT)');

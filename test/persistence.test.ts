@@ -1,37 +1,38 @@
 /**
- * OPFS persistence in one page: what a handle wrote is there for the next handle of the same
- * name, on a page without cross-origin isolation (no COOP/COEP, no SharedArrayBuffer).
+ * Persistence in one page, on OPFS and on IndexedDB: what a handle wrote is there for the next
+ * handle of the same name, on a page without cross-origin isolation (no COOP/COEP, no
+ * SharedArrayBuffer).
  */
 import { describe, expect, it } from 'vitest';
 import { openDatabase, type LeaderChange } from 'sqlite-baton';
-import { count, open, uniqueName } from './support/open.ts';
+import { count, open, PERSISTENT, uniqueName } from './support/open.ts';
 
-describe('persistence on opfs', () => {
+describe.each(PERSISTENT)('persistence on %s', (storage) => {
   it('the test page is not cross-origin isolated, and a database works there', async () => {
     expect(globalThis.crossOriginIsolated).toBe(false);
-    const db = await open({ storage: 'opfs' });
+    const db = await open({ storage });
     await db.exec('CREATE TABLE t (x)');
     await db.run('INSERT INTO t VALUES (?)', ['works']);
     expect(await db.all('SELECT x FROM t')).toEqual([{ x: 'works' }]);
   });
 
-  it('a single handle leads and reports opfs', async () => {
-    const db = await open({ storage: 'opfs' });
-    expect(db.storage).toBe('opfs');
+  it('a single handle leads and reports its storage', async () => {
+    const db = await open({ storage });
+    expect(db.storage).toBe(storage);
     const status = await db.status();
-    expect(status).toMatchObject({ role: 'leader', storage: 'opfs' });
+    expect(status).toMatchObject({ role: 'leader', storage });
     expect(status.leaderId).toBe(status.tabId);
   });
 
   it('rows survive close and reopen with the same name', async () => {
     const name = uniqueName('persist');
-    const first = await open({ storage: 'opfs' }, name);
+    const first = await open({ storage }, name);
     await first.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, data BLOB)');
     await first.run('INSERT INTO notes (body, data) VALUES (?, ?)', ['hello', new Uint8Array([1, 2, 3])]);
     await first.batch([{ sql: "INSERT INTO notes (body) VALUES ('from a batch')" }]);
     await first.close();
 
-    const second = await open({ storage: 'opfs' }, name);
+    const second = await open({ storage }, name);
     const rows = await second.all<{ id: number; body: string; data: Uint8Array | null }>('SELECT * FROM notes ORDER BY id');
     expect(rows.map((r) => r.body)).toEqual(['hello', 'from a batch']);
     expect(Array.from(rows[0]!.data!)).toEqual([1, 2, 3]);
@@ -39,7 +40,7 @@ describe('persistence on opfs', () => {
 
   it('a committed transaction survives reopen, a rolled back one does not', async () => {
     const name = uniqueName('persist-tx');
-    const first = await open({ storage: 'opfs' }, name);
+    const first = await open({ storage }, name);
     await first.exec('CREATE TABLE t (v TEXT)');
     await first.transaction((tx) => tx.run("INSERT INTO t VALUES ('committed')"));
     await first
@@ -50,7 +51,7 @@ describe('persistence on opfs', () => {
       .catch(() => undefined);
     await first.close();
 
-    const second = await open({ storage: 'opfs' }, name);
+    const second = await open({ storage }, name);
     expect(await second.all('SELECT v FROM t')).toEqual([{ v: 'committed' }]);
   });
 
@@ -58,7 +59,7 @@ describe('persistence on opfs', () => {
     const name = uniqueName('persist-cycles');
     const epochs: number[] = [];
     for (let cycle = 0; cycle < 3; cycle++) {
-      const db = await openDatabase(name, { storage: 'opfs' });
+      const db = await openDatabase(name, { storage });
       try {
         await db.exec('CREATE TABLE IF NOT EXISTS t (cycle INTEGER)');
         await db.run('INSERT INTO t VALUES (?)', [cycle]);
@@ -74,16 +75,16 @@ describe('persistence on opfs', () => {
 
   it('PRAGMA user_version persists', async () => {
     const name = uniqueName('persist-pragma');
-    const first = await open({ storage: 'opfs' }, name);
+    const first = await open({ storage }, name);
     await first.exec('PRAGMA user_version = 3');
     await first.close();
-    const second = await open({ storage: 'opfs' }, name);
+    const second = await open({ storage }, name);
     expect(await second.get('PRAGMA user_version')).toEqual({ user_version: 3 });
   });
 
   it('databases with different names are separate and can be open at once', async () => {
-    const a = await open({ storage: 'opfs' }, uniqueName('a'));
-    const b = await open({ storage: 'opfs' }, uniqueName('b'));
+    const a = await open({ storage }, uniqueName('a'));
+    const b = await open({ storage }, uniqueName('b'));
     await a.exec("CREATE TABLE only_a (x); INSERT INTO only_a VALUES ('a')");
     await b.exec("CREATE TABLE only_b (x); INSERT INTO only_b VALUES ('b')");
     expect(await a.all("SELECT name FROM sqlite_master WHERE name LIKE 'only_%'")).toEqual([{ name: 'only_a' }]);
@@ -94,26 +95,26 @@ describe('persistence on opfs', () => {
 
   it('a name with spaces, slashes and non-ASCII characters persists', async () => {
     const name = `${uniqueName('odd')} / dossier ünïcode 日本 ?#%`;
-    const first = await open({ storage: 'opfs' }, name);
+    const first = await open({ storage }, name);
     await first.exec("CREATE TABLE t (x); INSERT INTO t VALUES ('kept')");
     await first.close();
-    const second = await open({ storage: 'opfs' }, name);
+    const second = await open({ storage }, name);
     expect(await second.all('SELECT x FROM t')).toEqual([{ x: 'kept' }]);
   });
 
   it('names that differ only in characters a file name cannot hold are still separate databases', async () => {
     const base = uniqueName('similar');
-    const a = await open({ storage: 'opfs' }, `${base}/x`);
-    const b = await open({ storage: 'opfs' }, `${base}?x`);
+    const a = await open({ storage }, `${base}/x`);
+    const b = await open({ storage }, `${base}?x`);
     await a.exec('CREATE TABLE mine (x)');
     expect(await b.get("SELECT name FROM sqlite_master WHERE name = 'mine'")).toBeUndefined();
   });
 
   it('a second handle of the same name in one page follows the first and shares its data', async () => {
     const name = uniqueName('two-handles');
-    const leader = await open({ storage: 'opfs' }, name);
+    const leader = await open({ storage }, name);
     await leader.exec("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('from the leader')");
-    const follower = await open({ storage: 'opfs' }, name);
+    const follower = await open({ storage }, name);
     expect((await follower.status()).role).toBe('follower');
     expect(await follower.all('SELECT v FROM t')).toEqual([{ v: 'from the leader' }]);
     await follower.run("INSERT INTO t VALUES ('from the follower')");
@@ -122,9 +123,9 @@ describe('persistence on opfs', () => {
 
   it('when the leading handle closes, the other one takes over with every row', async () => {
     const name = uniqueName('takeover');
-    const first = await open({ storage: 'opfs' }, name);
+    const first = await open({ storage }, name);
     await first.exec("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('one')");
-    const second = await open({ storage: 'opfs' }, name);
+    const second = await open({ storage }, name);
     const becameLeader = new Promise<LeaderChange>((resolve) => {
       second.addEventListener('leaderchange', (event) => {
         const detail = (event as CustomEvent<LeaderChange>).detail;
@@ -159,9 +160,9 @@ describe('storage memory', () => {
     expect((await b.status()).role).toBe('leader');
   });
 
-  it('does not touch an OPFS database of the same name', async () => {
-    const name = uniqueName('memory-vs-opfs');
-    const disk = await open({ storage: 'opfs' }, name);
+  it.each(PERSISTENT)('does not touch a database of the same name on %s', async (storage) => {
+    const name = uniqueName('memory-vs-disk');
+    const disk = await open({ storage }, name);
     await disk.exec("CREATE TABLE t (x); INSERT INTO t VALUES ('on disk')");
     const memory = await open({ storage: 'memory' }, name);
     expect(await memory.get("SELECT name FROM sqlite_master WHERE name = 't'")).toBeUndefined();

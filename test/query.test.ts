@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Database } from 'sqlite-baton';
-import { failure, open } from './support/open.ts';
+import { failure, open, STORAGES, type TestStorage } from './support/open.ts';
 
-async function people(storage: 'opfs' | 'memory'): Promise<Database> {
+async function people(storage: TestStorage): Promise<Database> {
   const db = await open({ storage });
   await db.exec(`
     CREATE TABLE person (id INTEGER PRIMARY KEY, name TEXT);
@@ -19,7 +19,7 @@ async function people(storage: 'opfs' | 'memory'): Promise<Database> {
 
 const JOIN = 'SELECT person.id, person.name, pet.id, pet.name FROM person JOIN pet ON pet.owner = person.id ORDER BY pet.id';
 
-describe.each(['opfs', 'memory'] as const)('query on %s', (storage) => {
+describe.each(STORAGES)('query on %s', (storage) => {
   it('keeps columns that share a name apart: names in order, rows as arrays by position', async () => {
     const db = await people(storage);
     const result = await db.query(JOIN);

@@ -4,13 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Database } from 'sqlite-baton';
-import { open } from './support/open.ts';
+import { open, STORAGES } from './support/open.ts';
 
 async function recorded(db: Database): Promise<number> {
   return (await db.get<{ n: number }>('SELECT count(*) AS n FROM _baton_requests'))!.n;
 }
 
-describe.each(['opfs', 'memory'] as const)('a read-only batch on %s', (storage) => {
+describe.each(STORAGES)('a read-only batch on %s', (storage) => {
   it('commits nothing and records nothing, however large its answer', async () => {
     const db = await open({ storage });
     await db.exec('CREATE TABLE blobs (b BLOB)');

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Database } from 'sqlite-baton';
-import { count, failure, open } from './support/open.ts';
+import { count, failure, open, STORAGES, type TestStorage } from './support/open.ts';
 
-async function withTable(storage: 'opfs' | 'memory'): Promise<Database> {
+async function withTable(storage: TestStorage): Promise<Database> {
   const db = await open({ storage });
   await db.exec('CREATE TABLE t (v TEXT)');
   return db;
@@ -16,7 +16,7 @@ async function values(db: Pick<Database, 'all'>): Promise<string[]> {
   return (await db.all<{ v: string }>('SELECT v FROM t ORDER BY rowid')).map((r) => r.v);
 }
 
-describe.each(['opfs', 'memory'] as const)('savepoints on %s', (storage) => {
+describe.each(STORAGES)('savepoints on %s', (storage) => {
   it('SAVEPOINT / ROLLBACK TO / RELEASE as SQL nest inside a transaction', async () => {
     const db = await withTable(storage);
     const tx = await db.begin();

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Database, Transaction } from 'sqlite-baton';
-import { count, failure, open } from './support/open.ts';
+import { count, failure, open, STORAGES, type TestStorage } from './support/open.ts';
 
 /** A promise and the function that resolves it, to hold a transaction open until the test says so. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -23,13 +23,13 @@ function track<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => bo
   return { promise: tracked, settled: () => done };
 }
 
-async function withTable(storage: 'opfs' | 'memory'): Promise<Database> {
+async function withTable(storage: TestStorage): Promise<Database> {
   const db = await open({ storage });
   await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)');
   return db;
 }
 
-describe.each(['opfs', 'memory'] as const)('transaction on %s', (storage) => {
+describe.each(STORAGES)('transaction on %s', (storage) => {
   it('commits when the function returns and resolves to its value', async () => {
     const db = await withTable(storage);
     const value = await db.transaction(async (tx) => {

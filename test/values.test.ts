@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database, type SqlValue } from 'sqlite-baton';
-import { uniqueName } from './support/open.ts';
+import { uniqueName, STORAGES } from './support/open.ts';
 
 /** Stores `value` in an untyped column (no affinity) and reads it back with its storage class. */
 async function roundTrip(db: Database, value: SqlValue): Promise<{ v: unknown; type: unknown }> {
@@ -14,7 +14,7 @@ async function roundTrip(db: Database, value: SqlValue): Promise<{ v: unknown; t
   return row!;
 }
 
-describe.each(['opfs', 'memory'] as const)('values on %s', (storage) => {
+describe.each(STORAGES)('values on %s', (storage) => {
   // One database for the file: every test reads back only the rows it wrote, and opening costs
   // more than all of these statements together.
   let db: Database;

@@ -4,7 +4,7 @@
  * the script it tried, for openDatabase and for readDatabaseFile/deleteDatabase alike.
  */
 import { describe, expect, it } from 'vitest';
-import { deleteDatabase, openDatabase, readDatabaseFile, type DatabaseOptions } from 'sqlite-baton';
+import { deleteDatabase, openDatabase, readDatabaseFile, type DatabaseOptions, type MaintenanceOptions } from 'sqlite-baton';
 import { failure, open, uniqueName } from './support/open.ts';
 
 /** The library's own worker as the app would start it, counting the starts. */
@@ -61,7 +61,7 @@ describe('the worker option', () => {
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.message).toContain('options.worker');
     expect(error.message).toContain('function returning a new Worker');
-    const maintenance = await failure(() => readDatabaseFile(uniqueName('bad-worker'), { worker } as unknown as DatabaseOptions));
+    const maintenance = await failure(() => readDatabaseFile(uniqueName('bad-worker'), { worker } as unknown as MaintenanceOptions));
     expect(maintenance.code).toBe('INVALID_ARGUMENT');
   });
 

@@ -16,8 +16,12 @@ export type CommitStep =
   | 'before-commit'
   /** Inside the storage's sync during COMMIT: the combined writes reached OPFS, the flush has not returned. */
   | 'in-flush'
-  /** COMMIT returned (the log was flushed), no caller answered yet. */
-  | 'after-flush';
+  /** COMMIT returned (the log was flushed; IndexedDB: committed in memory, not saved yet), no caller answered yet. */
+  | 'after-flush'
+  /** IndexedDB engine: the commit's pages sent in one IndexedDB transaction, not committed yet; no caller answered. */
+  | 'in-save'
+  /** IndexedDB engine: that transaction completed (the commit is kept), no caller answered yet. */
+  | 'after-save';
 
 /** What a step belongs to: a group commit, an interactive transaction, or the storage under either. */
 export type CommitKind = 'group' | 'transaction' | 'storage';

@@ -1,13 +1,17 @@
 import { transfer } from 'comlink';
 import { speakProtocolVersion } from '../src/channels.ts';
 import { SqliteError } from '../src/errors.ts';
-import { leaderLockName } from '../src/locks.ts';
+import { randomId } from '../src/ids.ts';
+import { leaderLockName, lockService } from '../src/locks.ts';
 import type { OpenInfo, Reply, Request, WorkerConfig, WorkerEvent } from '../src/protocol.ts';
 import type { WorkerStatus as Status } from '../src/protocol.ts';
 import { Election } from './cluster/election.ts';
 import { Router } from './cluster/router.ts';
+import type { Engine } from './engine/engine.ts';
+import { maintainIndexedDBFile, openIndexedDBEngine } from './engine/indexeddb-engine.ts';
 import { openMemoryEngine } from './engine/memory-engine.ts';
-import { maintainOpfsFile, openOpfsEngine, opfsProblem } from './engine/opfs-engine.ts';
+import { maintainOpfsFile, openOpfsEngine } from './engine/opfs-engine.ts';
+import { chooseStorage } from './engine/storage-choice.ts';
 
 /**
  * What a page calls on its own worker, over comlink. It never touches `self`: the entry file
@@ -22,23 +26,23 @@ export function createWorkerApi(exit: () => void) {
   }
 
   return {
-    /** Decides the storage, joins the election (OPFS) and resolves once this worker can serve. */
+    /** Decides the storage, joins the election (unless private) and resolves once this worker can serve. */
     async open(config: WorkerConfig & { peerId: string }, onEvent: (event: WorkerEvent) => void): Promise<OpenInfo> {
       if (router) throw new SqliteError('INVALID_ARGUMENT', 'this worker already has a database open');
       // The page's version: the same build unless a test claims another (channels.ts).
       if (Number.isSafeInteger(config.protocolVersion) && config.protocolVersion > 0) speakProtocolVersion(config.protocolVersion);
-      const problem = config.storage === 'memory' ? undefined : opfsProblem();
-      if (problem !== undefined && config.storage === 'opfs') {
-        throw new SqliteError('OPFS_UNAVAILABLE', `storage 'opfs' was asked for but OPFS cannot be used: ${problem}`);
-      }
-      const memory = config.storage === 'memory' || problem !== undefined;
-      const openEngine = memory ? () => openMemoryEngine(config.durability) : () => openOpfsEngine(config.name, config.durability);
-      const election = await Election.join(config, openEngine, !memory, (event) => void onEvent(event), exit);
-      router = new Router(election);
-      const info: OpenInfo =
-        problem === undefined ? { storage: memory ? 'memory' : 'opfs' } : { storage: 'memory', fallbackReason: problem };
+      const choice = chooseStorage(config.storage);
+      const { name, durability } = config;
+      const openEngine: () => Promise<Engine> =
+        choice.storage === 'opfs'
+          ? () => openOpfsEngine(name, durability)
+          : choice.storage === 'indexeddb'
+            ? () => openIndexedDBEngine(name, durability)
+            : () => openMemoryEngine(durability);
+      const election = await Election.join(config, openEngine, choice.storage !== 'memory', (event) => void onEvent(event), exit);
+      router = new Router(election, choice.storage);
       const leaderProtocol = election.mismatch;
-      return leaderProtocol === undefined ? info : { ...info, leaderProtocol };
+      return leaderProtocol === undefined ? choice : { ...choice, leaderProtocol };
     },
 
     /**
@@ -53,21 +57,33 @@ export function createWorkerApi(exit: () => void) {
 
     /**
      * Reads or deletes the file of a database that no tab has open (one SQLite cannot open, for
-     * instance). Takes the leader lock first, so it never pulls the file from under a leader.
+     * instance), where `storage` keeps it. Takes the leader lock first, so it never pulls the file
+     * from under a leader.
      */
-    async maintain(name: string, action: 'read' | 'delete', lockTimeout: number): Promise<Uint8Array | undefined> {
-      const problem = opfsProblem();
-      if (problem !== undefined) throw new SqliteError('OPFS_UNAVAILABLE', `OPFS cannot be used: ${problem}`);
+    async maintain(
+      name: string,
+      action: 'read' | 'delete',
+      lockTimeout: number,
+      storage: 'auto' | 'opfs' | 'indexeddb' = 'auto',
+    ): Promise<Uint8Array | undefined> {
+      const where = chooseStorage(storage).storage;
+      let done!: () => void;
+      const finished = new Promise<void>((resolve) => (done = resolve));
       try {
-        const bytes = await navigator.locks.request(leaderLockName(name), { signal: AbortSignal.timeout(lockTimeout) }, () =>
-          maintainOpfsFile(name, action),
-        );
+        await lockService().hold(leaderLockName(name), `maintenance~${randomId(8)}`, finished, {
+          signal: AbortSignal.timeout(lockTimeout),
+        });
+        const bytes = where === 'opfs' ? await maintainOpfsFile(name, action) : await maintainIndexedDBFile(name, action);
         return bytes ? transfer(bytes, [bytes.buffer]) : undefined;
       } catch (e) {
         if ((e as { name?: string }).name === 'TimeoutError') {
           throw new SqliteError('LOCK_TIMEOUT', `"${name}" is open in a tab: close it everywhere first, or use db.export() / db.import()`);
         }
         throw e;
+      } finally {
+        done();
+        // The page ends this worker next: leases must be released first, not left to lapse.
+        await lockService().letGo(leaderLockName(name));
       }
     },
 

@@ -120,7 +120,7 @@ async function openEngine(name: string): Promise<void> {
   const engine = await openOpfsEngine(name, 'full');
   const self = `bench-engine~0`;
   // Its change notices go out as a leader's do: posting them is part of the engine's cost.
-  const leader = new Leader(name, self, engine, changeChannel(name));
+  const leader = await Leader.start(name, self, engine, changeChannel(name), () => undefined);
   const send = (body: Record<string, unknown>): Promise<Reply> =>
     leader.execute(self, { ...body, requestId: requestId(), deadline: Date.now() + 30_000 } as Request);
   settings = { vfs: 'opfs-sahpool', journalMode: engine.journalMode, synchronous: engine.synchronous };

@@ -14,6 +14,7 @@ const COLORS: Record<string, string> = {
   A_rollback: '#a3a3a3',
   B: '#2563eb',
   C: '#60a5fa',
+  B_idb: '#0891b2',
   D: '#ea580c',
   E: '#9333ea',
   F: '#059669',
@@ -27,6 +28,7 @@ const NAMES: Record<string, string> = {
   A_rollback: 'A raw, rollback journal',
   B: 'sqlite-baton, leader tab',
   C: 'sqlite-baton, follower tab',
+  B_idb: 'sqlite-baton on IndexedDB',
   D: 'naive: connection per tab',
   E: 'SQLocal 0.18',
   F: 'wa-sqlite (PowerSync)',
@@ -226,7 +228,7 @@ function tabsPanel(x: number, y: number, medians: Medians, panel: TabsPanel): st
 
 export function drawChart(medians: Medians, meta: Meta): string {
   const m = (s: SubjectId, metric: string) => medians[s]?.[metric];
-  const subjects: SubjectId[] = ['A_wal', 'A_rollback', 'B', 'C', 'D', 'E', 'F', 'G', 'G_idb', 'H'];
+  const subjects: SubjectId[] = ['A_wal', 'A_rollback', 'B', 'C', 'B_idb', 'D', 'E', 'F', 'G', 'G_idb', 'H'];
   const label = (s: SubjectId) => NAMES[s]!;
   const measured = (s: SubjectId, ...metrics: string[]) => metrics.some((metric) => m(s, metric) !== undefined);
 
@@ -322,7 +324,7 @@ export function drawChart(medians: Medians, meta: Meta): string {
       title: 'Durable single-row writes, all tabs together',
       prefix: '',
       counts: TAB_COUNTS,
-      subjects: ['B', 'D', 'E', 'F', 'G', 'H'],
+      subjects: ['B', 'B_idb', 'D', 'E', 'F', 'G', 'H'],
       factor: 5,
     }),
     reads,

@@ -8,7 +8,17 @@ import type { OpenResult, PageEvent } from '../shared/bench-page.ts';
 import type { BlobResult, BulkResult, LatencyResult, LoopOptions, LoopResult, Settings } from '../shared/workloads.ts';
 import type { IoFigures } from '../isolated/io-meter.ts';
 import { quantile } from '../shared/stats.ts';
-import { PAGES, PEER_PAGES, TAB_COUNTS, type PeerId, type RunFigures, type Sizes, type SubjectId } from './plan.ts';
+import {
+  INSECURE_HOST,
+  ON_INDEXEDDB,
+  PAGES,
+  PEER_PAGES,
+  TAB_COUNTS,
+  type PeerId,
+  type RunFigures,
+  type Sizes,
+  type SubjectId,
+} from './plan.ts';
 import type { BenchSession } from './session.ts';
 
 export interface RunContext {
@@ -381,8 +391,13 @@ export async function perTabPhase(ctx: RunContext, subject: PeerId, names: Recor
 }
 
 /** 1, 2, 4 and 8 tabs (or `counts`) writing single rows at once, on one database per contender. */
-export async function tabsPhase(ctx: RunContext, subject: 'B' | PeerId, counts: readonly number[] = TAB_COUNTS): Promise<void> {
-  const { path, options } = subject === 'B' ? { path: PAGES.baton, options: {} } : PEER_PAGES[subject];
+export async function tabsPhase(ctx: RunContext, subject: 'B' | 'B_idb' | PeerId, counts: readonly number[] = TAB_COUNTS): Promise<void> {
+  const { path, options } =
+    subject === 'B'
+      ? { path: PAGES.baton, options: {} }
+      : subject === 'B_idb'
+        ? { path: PAGES.baton, options: ON_INDEXEDDB }
+        : PEER_PAGES[subject];
   await phase(ctx, `${subject} ${counts.join(', ')} tabs writing`, async (tabs) => {
     const name = unique(`${subject}-tabs`);
     const max = Math.max(...counts);
@@ -441,44 +456,125 @@ export async function tabsPhase(ctx: RunContext, subject: 'B' | PeerId, counts: 
   });
 }
 
+interface Takeover {
+  /** From the leader's end to the follower's first write acknowledged after it took over. */
+  firstAckMs: number;
+  /** From the leader's end to the follower's leaderchange to 'leader'. */
+  tookOverMs: number;
+  errors: number;
+  errorCodes: Record<string, number>;
+}
+
+/**
+ * A follower keeps writing; the leader's tab is closed (pagehide, then its worker ends) or its
+ * renderer crashes (no goodbye). Times the follower's takeover and its first acknowledged write.
+ */
+async function takeover(
+  ctx: RunContext,
+  tabs: Page[],
+  url: string,
+  options: Record<string, unknown>,
+  end: 'close' | 'crash',
+): Promise<Takeover> {
+  const name = unique('failover');
+  const leader = await openTab(ctx, tabs, url, 'old leader');
+  await api.open(leader, name, options);
+  await api.run(leader, 'schema');
+  const follower = await openTab(ctx, tabs, url, 'writing follower');
+  if ((await api.open(follower, name, options)).role !== 'follower') throw new Error('the second tab should follow');
+  const startAt = Date.now() + 200;
+  const writing = api.loop(follower, 'f', { startAt, endAt: startAt + 60_000, callTimeoutMs: 30_000, keepAcks: true });
+  await new Promise((r) => setTimeout(r, 1_000));
+  const endedAt = Date.now();
+  if (end === 'close') await leader.close();
+  else {
+    const cdp = await ctx.session.context.newCDPSession(leader);
+    // A crashed renderer never answers Page.crash.
+    void cdp.send('Page.crash').catch(() => undefined);
+  }
+  tabs.splice(tabs.indexOf(leader), 1);
+  // Wait for the takeover, then a little writing under the new leader.
+  const deadline = Date.now() + 30_000;
+  let tookOver: number | undefined;
+  while (tookOver === undefined && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    const events = await api.events(follower);
+    tookOver = events.find((e) => e.type === 'leaderchange' && e.at > endedAt && (e.detail as { role?: string }).role === 'leader')?.at;
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  await api.stop(follower);
+  const loop = await writing;
+  if (end === 'crash') await leader.close().catch(() => undefined);
+  if (tookOver === undefined) throw new Error('the follower never took over');
+  const firstAck = loop.acks?.find((at) => at >= tookOver);
+  if (firstAck === undefined) throw new Error('no write was acknowledged after the takeover');
+  await api.close(follower);
+  return { firstAckMs: firstAck - endedAt, tookOverMs: tookOver - endedAt, errors: loop.errors, errorCodes: loop.errorCodes };
+}
+
 /**
  * Leader failover: a follower keeps writing; the leader's tab is closed. The figure is the time
  * from the close to the follower's first write acknowledged after it took over.
  */
 export async function failoverPhase(ctx: RunContext): Promise<void> {
   await phase(ctx, 'C leader failover', async (tabs) => {
-    const name = unique('failover');
-    const leader = await openTab(ctx, tabs, PAGES.baton, 'old leader');
-    await api.open(leader, name);
-    await api.run(leader, 'schema');
-    const follower = await openTab(ctx, tabs, PAGES.baton, 'writing follower');
-    if ((await api.open(follower, name)).role !== 'follower') throw new Error('the second tab should follow');
-    const startAt = Date.now() + 200;
-    const writing = api.loop(follower, 'f', { startAt, endAt: startAt + 60_000, callTimeoutMs: ctx.sizes.callTimeoutMs, keepAcks: true });
-    await new Promise((r) => setTimeout(r, 1_000));
-    const closedAt = Date.now();
-    await leader.close();
-    tabs.splice(tabs.indexOf(leader), 1);
-    // Wait for the takeover, then a little writing under the new leader.
-    const deadline = Date.now() + 30_000;
-    let tookOver: number | undefined;
-    while (tookOver === undefined && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      const events = await api.events(follower);
-      tookOver = events.find((e) => e.type === 'leaderchange' && e.at > closedAt && (e.detail as { role?: string }).role === 'leader')?.at;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-    await api.stop(follower);
-    const loop = await writing;
-    if (tookOver === undefined) throw new Error('the follower never took over');
-    const firstAck = loop.acks?.find((at) => at >= tookOver);
-    if (firstAck === undefined) throw new Error('no write was acknowledged after the takeover');
-    set(ctx, 'C', 'failover.ms', firstAck - closedAt);
-    set(ctx, 'C', 'failover.takeover', tookOver - closedAt);
-    set(ctx, 'C', 'failover.errors', loop.errors);
-    if (loop.errors > 0) ctx.notes.push(`run ${ctx.run + 1}, failover: ${loop.errors} writes failed ${JSON.stringify(loop.errorCodes)}`);
-    await api.close(follower);
+    const result = await takeover(ctx, tabs, PAGES.baton, {}, 'close');
+    set(ctx, 'C', 'failover.ms', result.firstAckMs);
+    set(ctx, 'C', 'failover.takeover', result.tookOverMs);
+    set(ctx, 'C', 'failover.errors', result.errors);
+    if (result.errors > 0)
+      ctx.notes.push(`run ${ctx.run + 1}, failover: ${result.errors} writes failed ${JSON.stringify(result.errorCodes)}`);
   });
+}
+
+/**
+ * sqlite-baton on IndexedDB (B_idb), on this origin with Web Locks, beside OPFS (B) and Dexie (H):
+ * the single-tab workloads, reads while another tab writes, then failover by a closed and by a
+ * crashed leader tab, with Web Locks here and with leases on the non-secure origin (where the
+ * default storage is IndexedDB): `failover.<locks>.<close|crash>` (ms to the next acknowledged
+ * write) and `.takeover` (ms to the follower's leaderchange).
+ */
+export async function indexedDBPhase(ctx: RunContext, names: Record<string, string>): Promise<void> {
+  await phase(ctx, 'B_idb single tab', async (tabs) => {
+    const name = (names.B_idb = unique('B_idb'));
+    const first = await openTab(ctx, tabs, PAGES.baton, 'B_idb 1');
+    ctx.settings.B_idb = (await api.open(first, name, ON_INDEXEDDB)).settings;
+    await api.run(first, 'schema');
+    await api.run(first, 'prefill', ctx.sizes.readRows, 'prefill');
+    await singleTabWorkloads(ctx, 'B_idb', first, 'one');
+    await step(ctx, 'B_idb', 'relaxed write latency', async () => {
+      const relaxed = await openTab(ctx, tabs, PAGES.baton, 'B_idb relaxed');
+      const relaxedName = unique('B_idb-relaxed');
+      await api.open(relaxed, relaxedName, { ...ON_INDEXEDDB, durability: 'relaxed' });
+      await api.run(relaxed, 'schema');
+      recordLatency(ctx, 'B_idb', 'relaxed.write', await api.run<LatencyResult>(relaxed, 'writeLatency', ctx.sizes.writes, 'relaxed'));
+      await api.close(relaxed);
+    });
+    const second = await openTab(ctx, tabs, PAGES.baton, 'B_idb 2');
+    await api.open(second, name, ON_INDEXEDDB);
+    await step(ctx, 'B_idb', 'reads under load', () => readsUnderLoad(ctx, 'B_idb', first, second));
+    await api.close(second);
+    await api.close(first);
+  });
+  const insecure = `http://${INSECURE_HOST}:${new URL(ctx.session.baseUrl).port}${PAGES.baton}`;
+  for (const [locks, url, options] of [
+    ['webLocks', PAGES.baton, ON_INDEXEDDB],
+    ['leases', insecure, { storage: 'auto' }],
+  ] as const) {
+    for (const end of ['close', 'crash'] as const) {
+      await phase(ctx, `B_idb failover, ${locks}, leader tab ${end === 'close' ? 'closed' : 'crashed'}`, async (tabs) => {
+        const result = await takeover(ctx, tabs, url, options, end);
+        set(ctx, 'B_idb', `failover.${locks}.${end}`, result.firstAckMs);
+        set(ctx, 'B_idb', `failover.${locks}.${end}.takeover`, result.tookOverMs);
+        set(ctx, 'B_idb', `failover.${locks}.${end}.errors`, result.errors);
+        if (result.errors > 0) {
+          ctx.notes.push(
+            `run ${ctx.run + 1}, B_idb failover ${locks} ${end}: ${result.errors} writes failed ${JSON.stringify(result.errorCodes)}`,
+          );
+        }
+      });
+    }
+  }
 }
 
 /**
@@ -490,6 +586,7 @@ export async function coldOpenPhase(ctx: RunContext, names: Record<string, strin
     ['A_wal', PAGES.raw, { mode: 'wal' }],
     ['A_rollback', PAGES.raw, { mode: 'rollback' }],
     ['B', PAGES.baton, {}],
+    ['B_idb', PAGES.baton, ON_INDEXEDDB],
     ...Object.entries(PEER_PAGES).map(([peer, { path, options }]): [SubjectId, string, Record<string, unknown>] => [
       peer as PeerId,
       path,

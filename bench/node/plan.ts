@@ -4,7 +4,7 @@
  */
 
 /** The contenders; A_engine is a profile aid, not one of the compared setups. */
-export const SUBJECTS = ['A_wal', 'A_rollback', 'A_engine', 'B', 'C', 'D', 'E', 'F', 'G', 'G_idb', 'H'] as const;
+export const SUBJECTS = ['A_wal', 'A_rollback', 'A_engine', 'B', 'C', 'B_idb', 'D', 'E', 'F', 'G', 'G_idb', 'H'] as const;
 export type SubjectId = (typeof SUBJECTS)[number];
 
 export const SUBJECT_LABELS: Record<SubjectId, string> = {
@@ -13,6 +13,7 @@ export const SUBJECT_LABELS: Record<SubjectId, string> = {
   A_engine: "baton's engine, no hops",
   B: 'B baton leader',
   C: 'C baton follower',
+  B_idb: 'B_idb baton idb',
   D: 'D naive opfs',
   E: 'E SQLocal',
   F: 'F wa-sqlite',
@@ -121,6 +122,15 @@ export const QUICK: Sizes = {
 
 /** One run's figures: subject -> metric -> value (null: measured but failed). */
 export type RunFigures = Partial<Record<SubjectId, Record<string, number | null>>>;
+
+/** What sqlite-baton's bench page is given to open on IndexedDB (B_idb) instead of OPFS. */
+export const ON_INDEXEDDB = { storage: 'indexeddb' } as const;
+
+/**
+ * A non-secure origin for the same dev server (the session maps the name to 127.0.0.1): no OPFS,
+ * no Web Locks, so sqlite-baton runs on IndexedDB with leases there.
+ */
+export const INSECURE_HOST = 'insecure.test';
 
 export const PAGES = {
   raw: '/bench/isolated/raw.html',

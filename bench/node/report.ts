@@ -78,6 +78,7 @@ const SAME_AS_B = '=B³';
 const NO_LEADER = 'n/a⁴';
 /** The other pages are cross-origin isolated already: their timers have the fine grain everywhere. */
 const FINE_ONLY: Partial<Record<SubjectId, string>> = {
+  B_idb: '-',
   A_wal: '=',
   A_rollback: '=',
   D: '=',
@@ -162,7 +163,7 @@ function rows(): Row[] {
     }
   }
   // The same write loops in a private window (in-memory OPFS: every storage call is a round trip).
-  const privateNa = { A_rollback: '-', A_engine: '-', C: SAME_AS_B, D: '-', E: '-', F: '-', G: '-', G_idb: '-', H: '-' };
+  const privateNa = { A_rollback: '-', A_engine: '-', C: SAME_AS_B, B_idb: '-', D: '-', E: '-', F: '-', G: '-', G_idb: '-', H: '-' };
   for (const n of [1, 8] as const) {
     const na = n === 1 ? privateNa : { ...privateNa, A_wal: NO_TABS };
     list.push(
@@ -265,7 +266,7 @@ function rows(): Row[] {
       ['ack', 'p50'],
     ] as const) {
       list.push({
-        label: `live query⁹, ${label}: ${from} -> other tab's listener ${q}`,
+        label: `live query¹⁰, ${label}: ${from} -> other tab's listener ${q}`,
         unit: 'ms',
         metric: `${prefix}.${from}.${q}`,
         higherIsBetter: false,
@@ -275,38 +276,62 @@ function rows(): Row[] {
   }
   list.push(
     {
-      label: 'live query⁹: 8 tabs writing, no watch',
+      label: 'live query¹⁰: 8 tabs writing, no watch',
       unit: 'writes/s',
       metric: 'live.tabs8.watch0.rate',
       higherIsBetter: true,
       only: ['B'],
     },
     {
-      label: 'live query⁹: 8 tabs writing, 100 idle watches',
+      label: 'live query¹⁰: 8 tabs writing, 100 idle watches',
       unit: 'writes/s',
       metric: 'live.tabs8.watch100.rate',
       higherIsBetter: true,
       only: ['B'],
     },
-    { label: 'live query⁹: CPU per write, no watch', unit: 'ms', metric: 'live.tabs8.watch0.cpu', higherIsBetter: false, only: ['B'] },
+    { label: 'live query¹⁰: CPU per write, no watch', unit: 'ms', metric: 'live.tabs8.watch0.cpu', higherIsBetter: false, only: ['B'] },
     {
-      label: 'live query⁹: CPU per write, 100 idle watches',
+      label: 'live query¹⁰: CPU per write, 100 idle watches',
       unit: 'ms',
       metric: 'live.tabs8.watch100.cpu',
       higherIsBetter: false,
       only: ['B'],
     },
   );
-  const noLeader = { A_wal: NO_LEADER, A_rollback: NO_LEADER, B: '→C', ...NO_LEADER_PEERS, G: '-', G_idb: '-' };
+  const noLeader = { A_wal: NO_LEADER, A_rollback: NO_LEADER, B: '→C', B_idb: '↓⁹', ...NO_LEADER_PEERS, G: '-', G_idb: '-' };
   list.push(
     { label: 'leader failover to next ack', unit: 'ms', metric: 'failover.ms', higherIsBetter: false, na: noLeader },
+    // sqlite-baton on IndexedDB: its durability levels, and its failover with each kind of lock.
+    {
+      label: "IndexedDB⁹: write p50, durability 'relaxed'",
+      unit: 'ms',
+      metric: 'relaxed.write.p50',
+      higherIsBetter: false,
+      only: ['B_idb'],
+    },
+    ...(
+      [
+        ['webLocks', 'Web Locks'],
+        ['leases', 'leases'],
+      ] as const
+    ).flatMap(([locks, label]) =>
+      (['close', 'crash'] as const).map((end): Row => ({
+        label: `IndexedDB⁹, ${label}: leader ${end === 'close' ? 'closed' : 'crashed'}, to next ack`,
+        unit: 'ms',
+        metric: `failover.${locks}.${end}`,
+        higherIsBetter: false,
+        only: ['B_idb'],
+      })),
+    ),
     { label: 'cold open to first query', unit: 'ms', metric: 'cold.ms', higherIsBetter: false },
   );
   return list;
 }
 
-const COLUMNS: SubjectId[] = ['A_wal', 'A_rollback', 'B', 'C', 'D', 'E', 'F', 'G', 'G_idb', 'H'];
+const COLUMNS: SubjectId[] = ['A_wal', 'A_rollback', 'B', 'C', 'B_idb', 'D', 'E', 'F', 'G', 'G_idb', 'H'];
 const RATIOS: Array<[SubjectId, SubjectId]> = [
+  ['B_idb', 'B'],
+  ['B_idb', 'H'],
   ['B', 'A_wal'],
   ['C', 'A_wal'],
   ['B', 'D'],
@@ -324,6 +349,7 @@ const SHORT: Record<SubjectId, string> = {
   A_engine: '',
   B: 'leader',
   C: 'follower',
+  B_idb: 'baton idb',
   D: 'naive',
   E: 'SQLocal',
   F: 'wa-sqlite',
@@ -333,7 +359,8 @@ const SHORT: Record<SubjectId, string> = {
 };
 
 function ratioName(top: SubjectId, bottom: SubjectId): string {
-  return `${top === 'A_wal' ? 'A' : top}/${bottom === 'A_wal' ? 'A' : bottom}`;
+  const short = (s: SubjectId) => (s === 'A_wal' ? 'A' : s === 'B_idb' ? 'Bi' : s);
+  return `${short(top)}/${short(bottom)}`;
 }
 
 function figure(medians: Medians, subject: SubjectId, metric: string): number | undefined {
@@ -701,7 +728,11 @@ export function formatTable(report: Report): string {
     '  "meanwhile": the writes that started during it, with their whole wait.',
     '⁸ PGlite on IndexedDB copies its changed files to IndexedDB after every query, reads included (~0.3 s each here): a few',
     '  writes and reads only. "?": PGlite does not report its commits. "-": not part of this run (quick or --only).',
-    '⁹ a watch in a follower tab on a row the leader\'s tab updates, one write at a time 20 ms apart. "commit": from the commit\'s',
+    "⁹ B_idb: sqlite-baton with storage: 'indexeddb' (its database in memory in the leader's worker, each commit's pages saved in one",
+    '  strict-durability IndexedDB transaction before its callers hear of it), on this origin with Web Locks, beside OPFS (B) and Dexie',
+    '  (H) on the same origin. Its failover rows: Web Locks here; leases on a non-secure origin (http://insecure.test, no OPFS, no',
+    '  Web Locks), where a closed tab says goodbye on pagehide and a crashed one is replaced when its 5 s lease lapses.',
+    '¹⁰ a watch in a follower tab on a row the leader\'s tab updates, one write at a time 20 ms apart. "commit": from the commit\'s',
     '  return in the leader\'s worker, estimated as the write\'s ack less the reply\'s hop (half a ping of that tab); "call" and "ack":',
     "  from the write's call (which also holds its flush) and from its ack. The 100 idle watches read rows nobody writes, spread",
     '  over the 8 writing tabs; turns with none and with them alternate in the same tabs (median of 2 each).',

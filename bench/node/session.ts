@@ -16,6 +16,10 @@ import type { BrowserContext, Page } from 'playwright';
 import { createServer, type ViteDevServer } from 'vite';
 import { CHROMIUM_ARGS, launchChromium, resolveChromium } from '../../test/support/chromium.ts';
 import { findBrowserPid, treeCpuMs } from './cpu.ts';
+import { INSECURE_HOST } from './plan.ts';
+
+/** The non-secure origin's host name resolves to the dev server (see plan.ts INSECURE_HOST). */
+const HOST_ALIAS = `--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`;
 
 export type CpuSample = ReturnType<typeof treeCpuMs>;
 
@@ -35,7 +39,7 @@ export interface BenchSession {
   lockFailures: Record<string, number>;
   /** CPU ms used so far by every process of the browser (and by process type); undefined where /proc is missing. */
   cpuMs(): CpuSample | undefined;
-  /** Opens `path` in a new tab and waits for its window.bench. */
+  /** Opens `path` (or an absolute URL) in a new tab and waits for its window.bench. */
   openTab(path: string, label?: string): Promise<Page>;
   close(): Promise<void>;
 }
@@ -88,11 +92,11 @@ export async function startSession(
       context = await chromium.launchPersistentContext(userDataDir, {
         headless: true,
         executablePath: await resolveChromium(),
-        args: CHROMIUM_ARGS,
+        args: [...CHROMIUM_ARGS, HOST_ALIAS],
         ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
       });
     } else {
-      const browser = await launchChromium();
+      const browser = await launchChromium({ args: [HOST_ALIAS] });
       closeBrowser = () => browser.close();
       context = await browser.newContext();
     }
@@ -121,7 +125,7 @@ export async function startSession(
         if (message.type() === 'error' || /^\[vite\].*(lost|reload|optimiz)/i.test(text))
           pageErrors.push(`[${name} ${path}] console.${message.type()}: ${text}`);
       });
-      await page.goto(baseUrl + path);
+      await page.goto(/^https?:/.test(path) ? path : baseUrl + path);
       loaded = true;
       await page.waitForFunction(() => window.__benchReady === true || window.__benchError !== undefined, undefined, {
         timeout: 60_000,

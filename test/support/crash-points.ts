@@ -54,6 +54,25 @@ export function allCrashPoints(): CrashPoint[] {
   return points;
 }
 
+/**
+ * The steps around the IndexedDB engine's save, for a cluster on `storage: 'indexeddb'`: COMMIT
+ * returned but nothing saved, the save's IndexedDB transaction under way, the save done but no
+ * caller answered, and the first reply just sent (were it sent before the save completed, the
+ * kill would lose an acknowledged write); for `run`, an interactive transaction and a group of 8
+ * calls from 4 tabs.
+ */
+export function indexedDBCrashPoints(): CrashPoint[] {
+  const points: CrashPoint[] = [];
+  for (const [workload, kind] of [
+    ['run', 'group'],
+    ['tx', 'transaction'],
+    ['group', 'group'],
+  ] as const) {
+    for (const step of ['after-flush', 'in-save', 'after-save', 'between-replies'] as const) points.push({ workload, kind, step, nth: 1 });
+  }
+  return points;
+}
+
 export function describePoint(p: CrashPoint): string {
   return `${p.workload}: ${p.step}${p.nth > 1 || p.step === 'after-write' || p.step === 'between-replies' ? ` #${p.nth}` : ''}`;
 }
@@ -85,23 +104,25 @@ export class CrashCluster {
   private readonly verified = new Set<number>();
   private readonly tabs: TabsSession;
   readonly db: string;
+  private readonly storage: 'auto' | 'indexeddb';
 
   // Plain fields, not parameter properties: Node runs this file with type stripping only (the soak).
-  private constructor(tabs: TabsSession, db: string) {
+  private constructor(tabs: TabsSession, db: string, storage: 'auto' | 'indexeddb') {
     this.tabs = tabs;
     this.db = db;
+    this.storage = storage;
   }
 
-  /** Opens `count` tabs on `db` (the first one leads). */
-  static async start(tabs: TabsSession, db: string, count = GROUP_TABS + 1): Promise<CrashCluster> {
-    const cluster = new CrashCluster(tabs, db);
+  /** Opens `count` tabs on `db` (the first one leads), in `storage`. */
+  static async start(tabs: TabsSession, db: string, count = GROUP_TABS + 1, storage: 'auto' | 'indexeddb' = 'auto'): Promise<CrashCluster> {
+    const cluster = new CrashCluster(tabs, db, storage);
     for (let i = 0; i < count; i++) await cluster.addTab();
     return cluster;
   }
 
   private async addTab(): Promise<void> {
     const page = await this.tabs.openTab(CRASH_PATH);
-    const id = await page.evaluate((name) => window.crash.open(name), this.db);
+    const id = await page.evaluate(([name, storage]) => window.crash.open(name, storage), [this.db, this.storage] as const);
     this.open.push({ page, id });
   }
 

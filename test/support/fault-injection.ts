@@ -30,6 +30,8 @@ let armed: Extract<FaultMessage, { t: 'arm' }> | undefined;
 let seen = 0;
 /** Inside the armed kind's commit, between its COMMIT and the COMMIT's return. */
 let committing = false;
+/** After the armed kind's COMMIT returned, until the IndexedDB engine saved it. */
+let saving = false;
 /** Replies still to let out before ending, once counting began (`between-replies`). */
 let repliesLeft: number | undefined;
 /** COMMITs this worker made, armed or not: only a leader commits, so the soak finds the leader's worker by it. */
@@ -41,6 +43,7 @@ channel.onmessage = (event: MessageEvent<FaultMessage>) => {
     armed = message;
     seen = 0;
     committing = false;
+    saving = false;
     repliesLeft = undefined;
     channel.postMessage({ t: 'armed', db: message.db, worker: workerId } satisfies FaultMessage);
   } else if (message.t === 'fired' || message.t === 'disarm') {
@@ -68,6 +71,8 @@ setFaultHook((step: CommitStep, kind: CommitKind) => {
   if (!target) return;
   if (kind === 'storage') {
     if (target.step === 'in-flush' && committing) fire();
+    if (step === target.step && saving && (step === 'in-save' || step === 'after-save')) fire();
+    if (step === 'after-save') saving = false;
     return;
   }
   if (kind !== target.kind) return;
@@ -75,6 +80,7 @@ setFaultHook((step: CommitStep, kind: CommitKind) => {
   if (step === 'before-commit') committing = true;
   if (step === 'after-flush') {
     committing = false;
+    saving = true;
     if (target.step === 'between-replies') repliesLeft = target.nth;
   }
   if (step === target.step && ++seen === target.nth) fire();

@@ -43,3 +43,11 @@ export async function count(db: Pick<Database, 'get'>, table: string): Promise<n
   const row = await db.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
   return row!.n;
 }
+
+/** Every storage a database can live in: the single-tab suites run over each. */
+export const STORAGES = ['opfs', 'indexeddb', 'memory'] as const;
+
+/** The storages that persist and are shared by every tab. */
+export const PERSISTENT = ['opfs', 'indexeddb'] as const;
+
+export type TestStorage = (typeof STORAGES)[number];

@@ -19,6 +19,8 @@ export interface StartTabsOptions {
   path?: string;
   /** Milliseconds openTab() waits for `window.__harnessReady === true`. Default 30 s. */
   readyTimeout?: number;
+  /** Host names resolved to 127.0.0.1, e.g. to reach the dev server from a non-secure origin. */
+  hostAliases?: readonly string[];
   /** Folders outside the project the dev server may serve (as `/@fs/<path>`), e.g. another build of the library. */
   serve?: string[];
 }
@@ -31,7 +33,7 @@ export interface TabsSession {
   context: BrowserContext;
   /** Uncaught page errors and console errors of every tab, prefixed by the tab's number. */
   pageErrors: string[];
-  /** Open a new tab at baseUrl + (path ?? options.path ?? harness) and wait until it is ready. */
+  /** Open a new tab at baseUrl + path (or at `path` when absolute; default options.path or the harness) and wait until it is ready. */
   openTab(path?: string): Promise<Page>;
   /** Close browser and dev server. Safe to call more than once. Never rejects. */
   close(): Promise<void>;
@@ -79,7 +81,10 @@ export async function startTabs(opts: StartTabsOptions = {}): Promise<TabsSessio
     if (!address || typeof address === 'string') throw new Error('Vite dev server has no TCP address');
     const baseUrl = `http://127.0.0.1:${address.port}`;
 
-    browser = await launchChromium();
+    const aliases = opts.hostAliases ?? [];
+    browser = await launchChromium({
+      args: aliases.length > 0 ? [`--host-resolver-rules=${aliases.map((host) => `MAP ${host} 127.0.0.1`).join(', ')}`] : [],
+    });
     const context = await browser.newContext();
     const pageErrors: string[] = [];
     let tabCount = 0;
@@ -91,7 +96,8 @@ export async function startTabs(opts: StartTabsOptions = {}): Promise<TabsSessio
       page.on('console', (message) => {
         if (message.type() === 'error') pageErrors.push(`[tab ${tab}] console.error: ${message.text()}`);
       });
-      await page.goto(baseUrl + (path ?? defaultPath));
+      const target = path ?? defaultPath;
+      await page.goto(/^https?:/.test(target) ? target : baseUrl + target);
       // A page that failed to start says so in __harnessError: fail at once rather than time out.
       await page.waitForFunction(
         () => {

@@ -5,9 +5,11 @@
  * transaction and a group of 8 calls from 4 tabs. After each: every acknowledged write present
  * exactly once, every rejected one absent (only a cut transaction may be rejected, with
  * TRANSACTION_ABORTED), no call unsettled, integrity_check ok. See test/support/crash-points.ts.
+ * The same on IndexedDB storage at the steps around its save: COMMIT returned in memory, the
+ * save's IndexedDB transaction under way, the save done before any reply.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { allCrashPoints, CrashCluster, CRASH_PATH, describePoint, type KillKind } from '../support/crash-points.ts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { allCrashPoints, CrashCluster, CRASH_PATH, describePoint, indexedDBCrashPoints, type KillKind } from '../support/crash-points.ts';
 import { useTabs, unique } from '../support/tabs.ts';
 
 // Before the dev server starts: its worker entry then loads the fault injection (vite.config.ts).
@@ -29,4 +31,17 @@ const points = allCrashPoints().map((point, i) => ({ point, kill: (i % 2 === 0 ?
 test.each(points.map(({ point, kill }) => [describePoint(point), kill, point] as const))('%s (%s)', async (_, kill, point) => {
   const result = await cluster.runPoint(point, kill);
   expect(result.problems).toEqual([]);
+});
+
+describe('on IndexedDB, around the save after each commit', () => {
+  let idbCluster: CrashCluster;
+  beforeAll(async () => {
+    idbCluster = await CrashCluster.start(tabs(), unique('crash-idb'), undefined, 'indexeddb');
+  }, 60_000);
+
+  const idbPoints = indexedDBCrashPoints().map((point, i) => ({ point, kill: (i % 2 === 0 ? 'terminate' : 'close') as KillKind }));
+  test.each(idbPoints.map(({ point, kill }) => [describePoint(point), kill, point] as const))('%s (%s)', async (_, kill, point) => {
+    const result = await idbCluster.runPoint(point, kill);
+    expect(result.problems).toEqual([]);
+  });
 });

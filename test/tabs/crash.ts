@@ -62,9 +62,9 @@ const crash = {
   /** Steps at which a leader stopped, as `kind:step#nth`, seen by this tab. */
   fired: [] as string[],
 
-  async open(name: string): Promise<string> {
+  async open(name: string, storage: 'auto' | 'indexeddb' = 'auto'): Promise<string> {
     dbName = name;
-    window.db = await openDatabase(name);
+    window.db = await openDatabase(name, { storage });
     window.db.addEventListener('leaderchange', (event) => (role = event.detail.role));
     await window.db.exec('CREATE TABLE IF NOT EXISTS w (seq INTEGER NOT NULL, part INTEGER NOT NULL)');
     const status = await window.db.status();

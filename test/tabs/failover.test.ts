@@ -5,36 +5,15 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Page } from 'playwright';
+import { leaderOf, rowsByKey, type HarnessTab as Tab } from '../support/harness-tabs.ts';
 import { until, useTabs, unique } from '../support/tabs.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
-
-interface Tab {
-  page: Page;
-  tab: string;
-}
 
 async function openTab(name: string): Promise<Tab> {
   const page = await tabs().openTab();
   const tab = await page.evaluate((n) => window.harness.open(n), name);
   return { page, tab };
-}
-
-async function leaderOf(open: Tab[]): Promise<Tab> {
-  for (;;) {
-    const statuses = await Promise.all(open.map(({ page }) => page.evaluate(() => window.db.status())));
-    const leader = open.find((_, i) => statuses[i]!.role === 'leader');
-    if (leader) return leader;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Rows per (tab, seq) in the file, read from `reader`. */
-async function rowsByKey(reader: Page): Promise<Map<string, number>> {
-  const rows = await reader.evaluate(() =>
-    window.db.all<{ tab: string; seq: number; n: number }>('SELECT tab, seq, count(*) AS n FROM writes GROUP BY tab, seq'),
-  );
-  return new Map(rows.map((r) => [`${r.tab}/${r.seq}`, r.n]));
 }
 
 test('leader tab closed three times while four tabs write: nothing lost, nothing twice, no errors', async () => {

@@ -3,7 +3,7 @@
  * opens. Tests drive it with `page.evaluate(...)` and wait for `window.__harnessReady === true`.
  * It exposes the library and a few bookkeeping helpers, nothing that changes its behaviour.
  */
-import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
+import { openDatabase, SqliteError, type Database, type DatabaseOptions } from 'sqlite-baton';
 import * as testing from 'sqlite-baton/testing';
 
 /** Outcome of one write, as the tab saw it. */
@@ -27,9 +27,9 @@ declare global {
 }
 
 const harness = {
-  /** Opens `name` and creates the shared table the tests write to. */
-  async open(name: string, lockTimeout?: number): Promise<string> {
-    window.db = await openDatabase(name, lockTimeout ? { lockTimeout } : undefined);
+  /** Opens `name` (with `options`, or a lockTimeout) and creates the shared table the tests write to. */
+  async open(name: string, options?: number | DatabaseOptions): Promise<string> {
+    window.db = await openDatabase(name, typeof options === 'number' ? { lockTimeout: options } : options);
     await window.db.exec('CREATE TABLE IF NOT EXISTS writes (tab TEXT NOT NULL, seq INTEGER NOT NULL, note TEXT)');
     return (await window.db.status()).tabId;
   },

@@ -1,7 +1,7 @@
 /**
  * Where OPFS cannot be used (here: a non-secure origin, which has neither OPFS nor Web Locks),
- * the default opens in memory and says so; asking for OPFS explicitly fails with a typed error.
- * Never a silent fallback.
+ * the default opens in IndexedDB and says so; asking for OPFS explicitly fails with a typed error.
+ * Never a silent fallback, and never a private in-memory database unless asked for.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright';
@@ -34,11 +34,14 @@ test('the page really is a non-secure context without OPFS or Web Locks', async 
   });
 });
 
-test('by default it opens in memory, reports it, fires a fallback event, and works', async () => {
+test('by default it opens in IndexedDB, reports it, fires a fallback event, and works', async () => {
   const result = await page.evaluate(async () => {
-    const db = await window.baton.openDatabase('fallback');
+    const db = await window.baton.openDatabase(`fallback-${Date.now()}`);
     const reasons: string[] = [];
-    db.addEventListener('fallback', (e) => reasons.push((e as CustomEvent<{ reason: string }>).detail.reason));
+    db.addEventListener('fallback', (e) => {
+      const detail = (e as CustomEvent<{ reason: string; storage: string }>).detail;
+      reasons.push(`${detail.storage}: ${detail.reason}`);
+    });
     await db.exec('CREATE TABLE t (x)');
     await db.run('INSERT INTO t VALUES (?)', [1]);
     const rows = await db.all('SELECT x FROM t');
@@ -47,11 +50,11 @@ test('by default it opens in memory, reports it, fires a fallback event, and wor
     await db.close();
     return { storage: db.storage, statusStorage: status.storage, rows, reasons };
   });
-  expect(result.storage).toBe('memory');
-  expect(result.statusStorage).toBe('memory');
+  expect(result.storage).toBe('indexeddb');
+  expect(result.statusStorage).toBe('indexeddb');
   expect(result.rows).toEqual([{ x: 1 }]);
   expect(result.reasons).toHaveLength(1);
-  expect(result.reasons[0]).toMatch(/secure context/);
+  expect(result.reasons[0]).toMatch(/^indexeddb: .*secure context/);
 });
 
 test("storage: 'opfs' rejects with OPFS_UNAVAILABLE instead of falling back", async () => {

@@ -1,5 +1,5 @@
 import { SqliteError } from '../../src/errors.ts';
-import { holdLock, leaderLockName, peerLockName } from '../../src/locks.ts';
+import { holdLock, leaderLockName, lockService, peerLockName } from '../../src/locks.ts';
 import type { WorkerConfig, WorkerEvent } from '../../src/protocol.ts';
 import type { Engine } from '../engine/engine.ts';
 import { ControlChannel, HANDOVER_SINCE, protocolVersion, type ControlMessage } from '../../src/channels.ts';
@@ -35,6 +35,9 @@ export type Role =
   | { readonly kind: 'closed' };
 
 const DISCOVER_EVERY_MS = 200;
+/** The longest a closing worker waits for its locks to be released (leases: a record deleted in IndexedDB). */
+const LET_GO_MS = 1_000;
+
 /** The tab id part of a peer id (`<tab>~<incarnation>`): a respawned worker keeps its tab id. */
 export function tabOf(peerId: string): string {
   return peerId.split('~')[0]!;
@@ -51,6 +54,8 @@ export class Election {
   private readonly meeting = new Set<string>();
   private readonly waiters = new Set<() => void>();
   private releaseLocks!: () => void;
+  /** Rejects the join, if it is still under way (a worker fenced before it could serve). */
+  private joinFailed: (error: unknown) => void = () => undefined;
   private readonly lifetime = new Promise<void>((resolve) => (this.releaseLocks = resolve));
 
   private constructor(
@@ -63,8 +68,11 @@ export class Election {
 
   /**
    * Joins the database: holds this worker's peer lock, then either opens the engine alone
-   * (memory: nothing to share) or takes part in the election (OPFS). Resolves once this worker
-   * can serve: it leads, or it follows a leader that answered.
+   * (memory: nothing to share) or takes part in the election (OPFS, IndexedDB). Resolves once this
+   * worker can serve: it leads, or it follows a leader that answered.
+   *
+   * Where the locks are leases (no Web Locks), a lock can be lost while this worker still runs
+   * (frozen past its lease): the others have counted it dead, so it ends itself, as when fenced.
    */
   static async join(
     config: WorkerConfig & { peerId: string },
@@ -74,11 +82,14 @@ export class Election {
     onFenced: () => void,
   ): Promise<Election> {
     const election = new Election(config, openEngine, emit, onFenced);
-    await holdLock(peerLockName(config.name, config.peerId), election.lifetime);
+    await holdLock(peerLockName(config.name, config.peerId), config.peerId, election.lifetime, { onLost: () => election.fence() });
     if (!shared) {
       // A private database: its change notices are for this tab's page alone.
       const changes = { post: (notice: ChangeNotice) => emit({ type: 'change', notice }), close: () => undefined };
-      election.current = { kind: 'leader', leader: new Leader(config.name, config.peerId, await openEngine(), changes) };
+      election.current = {
+        kind: 'leader',
+        leader: await Leader.start(config.name, config.peerId, await openEngine(), changes, () => election.fence()),
+      };
       return election;
     }
     await election.runForLeader();
@@ -130,13 +141,24 @@ export class Election {
 
   /**
    * Leaves: the engine is closed before the locks are let go, so the next leader can open the
-   * file at once.
+   * file at once. Resolves once the locks are let go (leases: their records deleted), so the
+   * worker can end right after.
    */
-  close(): void {
-    if (this.current.kind === 'closed') return;
+  close(): Promise<void> {
+    if (this.current.kind === 'closed') return Promise.resolve();
     this.become({ kind: 'closed' });
     this.control?.close();
+    return this.letGo();
+  }
+
+  /** Lets go of this worker's locks and resolves once they are released, or after LET_GO_MS at most. */
+  private letGo(): Promise<void> {
     this.releaseLocks();
+    const locks = lockService();
+    const released = Promise.all(
+      [leaderLockName(this.config.name), peerLockName(this.config.name, this.peerId)].map((n) => locks.letGo(n)),
+    );
+    return Promise.race([released.then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, LET_GO_MS))]);
   }
 
   /**
@@ -201,30 +223,40 @@ export class Election {
         else ready();
       };
       this.waiters.add(settled);
-      navigator.locks
-        .request(leaderLockName(name), async () => {
-          if (this.current.kind === 'closed') return;
-          let engine: Engine;
-          try {
-            engine = await this.openEngine();
-          } catch (e) {
-            failed(e);
-            this.close();
-            return;
-          }
-          // Closed while the file was opening: let go of it at once, for the next leader.
-          if (this.role.kind === 'closed') {
-            engine.close();
-            return;
-          }
-          const leader = new Leader(name, this.peerId, engine, changeChannel(name));
-          this.become({ kind: 'leader', leader });
-          this.control?.post({ t: 'announce', from: this.peerId, epoch: leader.epoch });
-          await this.lifetime;
-        })
+      this.joinFailed = failed;
+      holdLock(leaderLockName(name), this.peerId, this.lifetime, { onLost: () => this.fence() })
+        .then(() => this.lead(failed))
         .catch(failed);
       this.discover();
     });
+  }
+
+  /** The leader lock is held: open the file and serve. */
+  private async lead(failed: (error: unknown) => void): Promise<void> {
+    if (this.ended()) return;
+    let leader: Leader;
+    try {
+      leader = await Leader.start(this.config.name, this.peerId, await this.openEngine(), changeChannel(this.config.name), () =>
+        this.fence(),
+      );
+    } catch (e) {
+      if (this.ended()) return;
+      failed(e);
+      void this.close();
+      return;
+    }
+    // Closed (or fenced) while the file was opening: let go of it at once, for the next leader.
+    if (this.ended()) {
+      leader.close();
+      return;
+    }
+    this.become({ kind: 'leader', leader });
+    this.control?.post({ t: 'announce', from: this.peerId, epoch: leader.epoch });
+  }
+
+  /** Closed or fenced: this worker takes no part any more. */
+  private ended(): boolean {
+    return this.current.kind === 'closed' || this.current.kind === 'fenced';
   }
 
   private onControl(message: ControlMessage): void {
@@ -279,28 +311,41 @@ export class Election {
 
   /**
    * Fencing. Someone claims to lead under a newer epoch. Anyone can post on a BroadcastChannel,
-   * so the claim is checked against the file, which only a real leader can have written: if the
-   * epoch there moved past ours (or the file can no longer be read: our handles were taken), this
-   * leader's time is over and it writes nothing more; otherwise the claim is ignored.
+   * so the claim is checked against the storage, which only a real leader can have changed: if the
+   * epoch in the file moved past ours (or the file can no longer be read: our handles were taken),
+   * or another leader claimed the IndexedDB store, this leader's time is over and it writes
+   * nothing more; otherwise the claim is ignored. (An IndexedDB leader that missed the claim
+   * learns it at its next commit, which the store refuses.)
    */
   private checkFence(leader: Leader, claimed: number): void {
     if (claimed <= leader.epoch) return;
+    if (leader.engine.owns) {
+      void leader.engine.owns().then(
+        (owned) => owned || this.fence(),
+        () => this.fence(),
+      );
+      return;
+    }
     let fileEpoch: number;
     try {
       fileEpoch = leader.epochInFile();
     } catch {
       fileEpoch = Number.POSITIVE_INFINITY;
     }
-    if (fileEpoch <= leader.epoch) return;
-    this.retire();
+    if (fileEpoch > leader.epoch) this.fence();
   }
 
-  /** This worker leads no more and writes nothing more: it lets go of everything and ends itself. */
-  private retire(): void {
+  /**
+   * This worker may not lead, nor take part, any more: another leader owns the storage, or its
+   * leases lapsed and the others count it dead. It writes nothing more and ends itself; its page
+   * starts a fresh worker, which rejoins.
+   */
+  private fence(): void {
+    if (this.ended()) return;
     this.become({ kind: 'fenced' });
     this.control?.close();
-    this.releaseLocks();
-    this.onFenced();
+    this.joinFailed(new SqliteError('OPEN_FAILED', 'another tab took the database over while this one was opening it; open it again'));
+    void this.letGo().then(() => this.onFenced());
   }
 
   /**
@@ -314,7 +359,7 @@ export class Election {
     if (!(await isLivePeer(this.config.name, askerId))) return;
     const role = this.current;
     if (role.kind !== 'leader' || role.leader !== leader) return;
-    this.retire();
+    this.fence();
   }
 
   private onForeignAnnounce(peerId: string, version: number, epoch: number): void {

@@ -1,10 +1,12 @@
 import { expose } from 'comlink';
 import { SqliteError } from '../../src/errors.ts';
 import { PeerGone, PeerWatch } from '../../src/liveness.ts';
+import { lockService } from '../../src/locks.ts';
 import type { Reply } from '../../src/protocol.ts';
 import type { WorkerStatus as Status } from '../../src/protocol.ts';
 import type { Engine } from '../engine/engine.ts';
 import { exportImage, openImage, restoreInto } from '../engine/image.ts';
+import { StorageTaken } from '../engine/page-store.ts';
 import { explainStorageError } from '../engine/quota.ts';
 import { RequestLog } from '../writer/request-log.ts';
 import { Writer } from '../writer/writer.ts';
@@ -56,12 +58,16 @@ export class Leader {
   private readonly watchedOwners = new Set<string>();
   private closed = false;
 
-  constructor(
+  private constructor(
     private readonly db: string,
     readonly selfId: string,
     readonly engine: Engine,
     private readonly changes: ChangePublisher,
+    /** Called when the storage says another leader took it over: this one must stop at once. */
+    private readonly onFenced: () => void,
   ) {
+    // Leases (no Web Locks) are renewed by timers, which a long statement holds up: say alive meanwhile.
+    engine.connection.onProgress(() => lockService().busy());
     const log = new RequestLog(engine.connection);
     this.log = log;
     const epoch = (this.epoch = log.open());
@@ -70,13 +76,49 @@ export class Leader {
       log,
       {
         onTransactionStart: (ownerId) => this.watchOwner(ownerId),
+        afterCommit: () => this.afterCommit(),
         onCommit: (tables, seq) => changes.post(changeNotice(epoch, seq, tables)),
       },
       epoch,
     );
+  }
+
+  /**
+   * Leads on `engine`: the request record's tables and the new epoch are committed, and saved
+   * (IndexedDB) before anyone is served. The engine is closed if that fails.
+   */
+  static async start(db: string, selfId: string, engine: Engine, changes: ChangePublisher, onFenced: () => void): Promise<Leader> {
+    let leader: Leader;
+    try {
+      leader = new Leader(db, selfId, engine, changes, onFenced);
+    } catch (e) {
+      changes.close();
+      engine.close();
+      throw e;
+    }
+    try {
+      await leader.afterCommit();
+    } catch (e) {
+      leader.close();
+      throw e;
+    }
     // A new leader: pages hear of the new epoch (their live queries read again, since commits of
     // the last leader may have gone unannounced if it died between its COMMIT and its notice).
-    changes.post(changeNotice(epoch, 0, []));
+    changes.post(changeNotice(leader.epoch, 0, []));
+    return leader;
+  }
+
+  /**
+   * The engine's step after a commit (the IndexedDB save). A save refused because another leader
+   * claimed the storage fences this leader; its callers hear PeerGone, so they retry at the next
+   * leader, where the commit they were in is not (it was never saved).
+   */
+  private afterCommit(): Promise<void> | undefined {
+    return this.engine.afterCommit?.()?.catch((e: unknown) => {
+      if (!(e instanceof StorageTaken)) throw e;
+      this.onFenced();
+      throw new PeerGone('another leader took the database over; this one was fenced before its commit was saved');
+    });
   }
 
   /** Runs one request for `callerId` (a tab id). The request is checked: followers are not trusted. */

@@ -3,6 +3,7 @@ import { SqliteError } from '../../src/errors.ts';
 import { PeerGone, afterPeerGone, answerBy, leaderUnresponsive } from '../../src/liveness.ts';
 import type { Reply, Request } from '../../src/protocol.ts';
 import type { WorkerStatus as Status } from '../../src/protocol.ts';
+import type { Storage } from '../../src/types.ts';
 import { tabOf, type Election } from './election.ts';
 import type { LeaderLink } from '../../src/leader-link.ts';
 
@@ -24,7 +25,10 @@ export class Router {
   /** Calls sent to the leader and not answered yet: close() lets them finish. */
   private readonly forwarded = new Set<Promise<Reply>>();
 
-  constructor(private readonly election: Election) {}
+  constructor(
+    private readonly election: Election,
+    private readonly storage: Storage,
+  ) {}
 
   /**
    * Sends `request` to whoever leads, retrying across leader changes. `retried` says that an
@@ -78,19 +82,23 @@ export class Router {
     const own = tabOf(this.election.peerId);
     const role = this.election.role;
     if (role.kind === 'leader') return { ...role.leader.status(), tabId: own, leaderId: own };
+    let leaderId: string | null = null;
     if (role.kind === 'follower') {
       try {
         const remote = await role.link.status();
         return { ...remote, role: 'follower', tabId: own, leaderId: tabOf(role.link.leaderId) };
       } catch (e) {
-        if (!(e instanceof PeerGone)) throw e;
+        // A leader that does not answer (frozen, or dead and not known so yet: a lease takes a few
+        // seconds to lapse) does not make status() fail: this tab's own view, without its figures.
+        if (!(e instanceof PeerGone) && !(e instanceof SqliteError && e.code === 'LOCK_TIMEOUT')) throw e;
+        if (!(e instanceof PeerGone)) leaderId = tabOf(role.link.leaderId);
       }
     }
     return {
       role: 'follower',
-      storage: 'opfs',
+      storage: this.storage,
       tabId: own,
-      leaderId: null,
+      leaderId,
       epoch: this.election.epoch,
       queueDepth: 0,
       inTransaction: false,
@@ -112,6 +120,6 @@ export class Router {
       await role.link.cancel().catch(() => undefined);
       await Promise.race([Promise.allSettled([...this.forwarded]), new Promise((r) => setTimeout(r, CLOSE_WAIT_MS))]);
     }
-    this.election.close();
+    await this.election.close();
   }
 }

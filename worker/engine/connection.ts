@@ -114,6 +114,14 @@ export class Connection {
     return this.guards.timed(ms, fn);
   }
 
+  /**
+   * Calls `fn` every thousand or so virtual machine steps while a statement runs: the one way to
+   * do anything (a cheap thing) during a long statement, which holds the worker's thread.
+   */
+  onProgress(fn: () => void): void {
+    this.guards.whileRunning = fn;
+  }
+
   /** Turns anything SQLite or the oo1 layer threw into a SqliteError with SQLite's code and text. */
   toError(error: unknown): SqliteError {
     if (error instanceof SqliteError) return error;

@@ -4,9 +4,9 @@ import { Connection } from './connection.ts';
 import { initSqlite } from './sqlite-init.ts';
 
 /**
- * The engine seam: where the one connection comes from. The OPFS engine and the in-memory engine
- * differ only in how they open the file; everything above them (writer, request log, leader) is
- * the same code.
+ * The engine seam: where the one connection comes from. The OPFS, IndexedDB and in-memory engines
+ * differ only in how they open the file and, for IndexedDB, in one step after each commit;
+ * everything above them (writer, request log, leader) is the same code.
  */
 export interface Engine {
   readonly storage: Storage;
@@ -16,6 +16,18 @@ export interface Engine {
   readonly synchronous: string;
   /** The main file's bytes as stored, for when SQLite cannot read them (OPFS only). */
   rawBytes?(): Uint8Array;
+  /**
+   * Makes what SQLite just committed durable where the engine keeps it, when that is not SQLite's
+   * own file: called by the writer after every step that may have written (a group's COMMIT, a
+   * transaction's, a PRAGMA, VACUUM, an import), and awaited before anyone hears of the step and
+   * before the next one starts. Undefined when there is nothing to wait for (OPFS and memory
+   * always, IndexedDB when no page changed), so it costs them nothing. Rejects with StorageTaken
+   * (page-store.ts) when another leader owns the storage now; with a SqliteError when the save
+   * failed (memory is then back in line with the storage: the step applied nothing).
+   */
+  afterCommit?(): Promise<void> | undefined;
+  /** False once another leader has claimed the storage (IndexedDB only: OPFS handles are exclusive). */
+  owns?(): Promise<boolean>;
   close(): void;
 }
 

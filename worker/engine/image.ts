@@ -31,27 +31,37 @@ function sqliteError(sqlite3: Sqlite3Static, e: unknown): SqliteError {
   );
 }
 
+/**
+ * Makes `bytes` the main database of `db` (a connection just opened, before any statement), in
+ * memory: sqlite-wasm's memdb, which grows as SQLite writes.
+ */
+export function deserialize(sqlite3: Sqlite3Static, db: Database, bytes: Uint8Array): void {
+  const { capi, wasm } = sqlite3;
+  // memdb owns the buffer from here (FREEONCLOSE), so it must come from sqlite3_malloc; an empty
+  // file still needs a buffer to grow from.
+  const pointer = bytes.byteLength > 0 ? wasm.allocFromTypedArray(bytes) : wasm.alloc(1);
+  const rc = capi.sqlite3_deserialize(
+    db,
+    'main',
+    pointer,
+    bytes.byteLength,
+    Math.max(bytes.byteLength, 1),
+    capi.SQLITE_DESERIALIZE_FREEONCLOSE | capi.SQLITE_DESERIALIZE_RESIZEABLE,
+  );
+  if (rc !== 0)
+    throw new SqliteError((capi.sqlite3_js_rc_str(rc) ?? 'SQLITE_ERROR') as `SQLITE_${string}`, 'the image cannot be loaded', rc);
+}
+
 /** Opens `image` as an in-memory database after checking it is a whole, sound SQLite file. */
 export function openImage(sqlite3: Sqlite3Static, image: Uint8Array): Database {
-  const { capi, wasm } = sqlite3;
+  const { capi } = sqlite3;
   const header = new TextDecoder().decode(image.subarray(0, HEADER.length));
   if (image.byteLength < 512 || header !== HEADER) {
     throw new SqliteError('SQLITE_NOTADB', 'the image is not an SQLite database (its header is missing)', capi.SQLITE_NOTADB);
   }
   const db = new sqlite3.oo1.DB(':memory:', 'c');
   try {
-    const bytes = asRollbackJournal(image);
-    const pointer = wasm.allocFromTypedArray(bytes);
-    const rc = capi.sqlite3_deserialize(
-      db,
-      'main',
-      pointer,
-      bytes.byteLength,
-      bytes.byteLength,
-      capi.SQLITE_DESERIALIZE_FREEONCLOSE | capi.SQLITE_DESERIALIZE_RESIZEABLE,
-    );
-    if (rc !== 0)
-      throw new SqliteError((capi.sqlite3_js_rc_str(rc) ?? 'SQLITE_ERROR') as `SQLITE_${string}`, 'the image cannot be loaded', rc);
+    deserialize(sqlite3, db, asRollbackJournal(image));
     const problems = db.exec({ sql: 'PRAGMA integrity_check', returnValue: 'resultRows', rowMode: 0 }) as unknown[];
     if (problems.length !== 1 || problems[0] !== 'ok') {
       throw new SqliteError('SQLITE_CORRUPT', `the image is corrupt: ${problems.slice(0, 3).join('; ')}`, capi.SQLITE_CORRUPT);

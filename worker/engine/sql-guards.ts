@@ -57,6 +57,8 @@ export class SqlGuards {
   private savepointsAllowed = false;
   /** Set when the statement being prepared is a savepoint statement the authorizer let through. */
   private preparedSavepoint = false;
+  /** Called from the progress handler while a statement runs (connection.ts `onProgress`). */
+  whileRunning: () => void = () => undefined;
   /** True between {@link startObserving} and {@link stopObserving}; what was seen, if anything. */
   private observing = false;
   private observed: Prepared | undefined;
@@ -69,7 +71,15 @@ export class SqlGuards {
     capi.sqlite3_set_authorizer(db, (_ctx, action, arg1, arg2, _db, inner) => this.authorize(action, arg1, arg2, inner), 0);
     // Every 1000 virtual machine steps SQLite asks whether to go on: that is how a runaway query
     // (an endless recursive CTE) is stopped without stopping the worker.
-    capi.sqlite3_progress_handler(db, 1000, () => (Date.now() > this.stopAt ? 1 : 0), 0);
+    capi.sqlite3_progress_handler(
+      db,
+      1000,
+      () => {
+        this.whileRunning();
+        return Date.now() > this.stopAt ? 1 : 0;
+      },
+      0,
+    );
     // Bounds on what one call may make SQLite build, so one tab cannot exhaust the leader's memory.
     capi.sqlite3_limit(db, capi.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES);
     capi.sqlite3_limit(db, capi.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES);

@@ -9,7 +9,8 @@ import { answerFrom, type RequestLog } from './request-log.ts';
 /**
  * Group commit: the requests that arrive together run as one SQLite transaction and one flush,
  * each write in its own savepoint, so a failing write is undone alone and only its caller sees the
- * error; every caller is answered after the shared COMMIT has returned. Each write is recorded
+ * error; every caller is answered after the shared COMMIT has returned (and the engine saved it:
+ * the IndexedDB engine writes the group's pages in one IndexedDB transaction). Each write is recorded
  * with its request id in the same transaction (exactly once across leader changes).
  */
 
@@ -35,7 +36,9 @@ export class GroupCommit {
     private readonly log: RequestLog,
     /** Called when a hold ends by time, to run the group it held back. */
     wake: () => void,
-    /** Called once a group's COMMIT returned, before its callers are answered (change notices). */
+    /** The writer's step after a commit: `answer` once the engine saved it, else `fail` (writer.ts). */
+    private readonly afterCommit: (answer: () => void, fail: (error: unknown) => void) => void,
+    /** Called once a group's COMMIT returned and was saved, before its callers are answered (change notices). */
     private readonly committed: () => void,
   ) {
     this.gathering = new Gathering(wake);
@@ -92,9 +95,17 @@ export class GroupCommit {
       return { requeue: [] };
     }
     faultHook?.('after-flush', 'group');
-    this.gathering.committed(distinctCallers(jobs), performance.now() - committing);
-    this.committed();
-    for (const [job, reply] of done) job.resolve(reply);
+    this.afterCommit(
+      () => {
+        // The commit's cost as a writer waiting behind it sees it: the flush, or the IndexedDB save.
+        this.gathering.committed(distinctCallers(jobs), performance.now() - committing);
+        this.committed();
+        for (const [job, reply] of done) job.resolve(reply);
+      },
+      (e) => {
+        for (const [job] of done) job.reject(e);
+      },
+    );
     return { committed: done.length, requeue: [] };
   }
 

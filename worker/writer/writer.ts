@@ -26,8 +26,14 @@ export interface WriterHooks {
   /** An interactive transaction began for `ownerId`: watch that tab, and call `abortTransaction` if it dies. */
   onTransactionStart(ownerId: string): void;
   /**
+   * The engine's step after anything that may have written (engine.ts `afterCommit`: the IndexedDB
+   * save); undefined when there is nothing to wait for. Absent: nothing ever is.
+   */
+  afterCommit?(): Promise<void> | undefined;
+  /**
    * A commit changed `tables` and returned (its flush done), and is commit number `seq` of this
-   * writer's life; called before any of its callers is answered.
+   * writer's life (its flush, and its save where the engine has one, done); called before any of
+   * its callers is answered.
    */
   onCommit(tables: string[], seq: number): void;
 }
@@ -61,6 +67,11 @@ export class Writer {
   private readonly queue: Job[] = [];
   private state: State = { kind: 'open' };
   private scheduled = false;
+  /**
+   * Set while the engine saves what was just committed: nobody hears of that commit, and nothing
+   * else runs (not even a read, which would see it), until the save is done.
+   */
+  private saving: Promise<void> | undefined;
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   // A posted message runs after the messages already waiting, unlike a microtask: that is what
   // lets requests that arrived during a flush gather into the next group.
@@ -86,6 +97,7 @@ export class Writer {
       conn,
       log,
       () => this.schedule(),
+      (answer, fail) => this.afterCommit(answer, fail),
       () => this.announceCommit(),
     );
     this.gate = new SchemaGate(conn);
@@ -157,7 +169,7 @@ export class Writer {
       }
       // A read that finds the writer idle runs now: nothing is waiting for it to keep order with,
       // and a turn through the tick costs more than the read (a point read takes a few µs).
-      if (this.queue.length === 0 && this.state.kind === 'open' && !job.work && job.readsOnly(this.conn)) {
+      if (this.queue.length === 0 && this.state.kind === 'open' && !this.saving && !job.work && job.readsOnly(this.conn)) {
         if (request.deadline < Date.now()) reject(lockTimeout(request));
         else this.runAlone(job);
         return;
@@ -204,7 +216,7 @@ export class Writer {
   /** Runs one step (a group, a BEGIN or a request that runs alone) and schedules the next. */
   private drainOnce(): void {
     this.scheduled = false;
-    if (this.state.kind === 'closed') return;
+    if (this.state.kind === 'closed' || this.saving) return;
     if (this.state.kind === 'transaction') {
       this.armExpiry();
       return;
@@ -297,15 +309,39 @@ export class Writer {
     );
   }
 
+  /**
+   * A request that runs on its own, in autocommit: a read, a PRAGMA, VACUUM, an export or an
+   * import. Its answer waits for the engine's save even when it failed: an `exec` of several
+   * statements may have committed the ones before the failing one.
+   */
   private runAlone(job: Job): void {
+    let outcome: { reply: Reply } | { error: unknown };
     try {
-      const reply = job.work ? job.work() : apply(this.conn, job.request);
-      // A PRAGMA or VACUUM commits on its own, if it wrote anything.
-      if (this.conn.autocommit) this.announceCommit();
-      job.resolve(reply);
+      outcome = { reply: job.work ? job.work() : apply(this.conn, job.request) };
     } catch (e) {
-      job.reject(e);
+      outcome = { error: e };
     }
+    this.afterCommit(() => {
+      // A PRAGMA, VACUUM, or the statements of an exec before a failing one commit on their own.
+      if (this.conn.autocommit) this.announceCommit();
+      if ('reply' in outcome) job.resolve(outcome.reply);
+      else job.reject(outcome.error);
+    }, job.reject);
+  }
+
+  /**
+   * Runs `answer` once what was just committed is saved by the engine (at once when it has
+   * nothing to save), or `fail` with the save's error. Nothing else runs on the writer in between.
+   * This is the step after every commit: whatever must follow a durable commit goes in `answer`.
+   */
+  private afterCommit(answer: () => void, fail: (error: unknown) => void): void {
+    const saving = this.hooks.afterCommit?.();
+    if (!saving) return answer();
+    this.saving = saving;
+    void saving.then(answer, fail).finally(() => {
+      this.saving = undefined;
+      this.schedule();
+    });
   }
 
   /** A live query's read, with the commit it reflects: every change numbered up to `seq`. */
@@ -347,8 +383,8 @@ export class Writer {
     this.schedule();
   }
 
-  /** A statement, COMMIT or ROLLBACK of an interactive transaction. */
-  private inOpenTransaction(callerId: string, request: Request): Reply {
+  /** A statement, COMMIT or ROLLBACK of an interactive transaction; a COMMIT answers once saved. */
+  private inOpenTransaction(callerId: string, request: Request): Reply | Promise<Reply> {
     const state = this.state;
     if (state.kind !== 'transaction' || state.id !== request.txId || state.ownerId !== callerId) {
       if (request.op === 'rollback') return undefined;
@@ -373,7 +409,7 @@ export class Writer {
         this.committedWrites++;
         this.gate.changed();
         this.endTransaction();
-        return undefined;
+        return new Promise((resolve, reject) => this.afterCommit(() => resolve(undefined), reject));
       case 'rollback':
         if (!this.conn.autocommit) this.conn.control('ROLLBACK');
         this.endTransaction();
