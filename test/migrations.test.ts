@@ -9,7 +9,7 @@ import { Kysely } from 'kysely';
 import { migrationsFromDrizzleKit, openDatabase, SqliteError, type Database, type Migration } from 'sqlite-baton';
 import { BatonDialect } from 'sqlite-baton/kysely';
 import journal from './fixtures/drizzle/migrations/meta/_journal.json';
-import { failure, open, uniqueName } from './support/open.ts';
+import { failure, open, STORAGES, uniqueName } from './support/open.ts';
 
 const PERSON: Migration = { name: '0001_person', sql: 'CREATE TABLE person (id INTEGER PRIMARY KEY, name TEXT NOT NULL)' };
 const PET: Migration = {
@@ -61,7 +61,7 @@ async function openAndClose(name: string, migrations: Migration[]): Promise<void
   await db.close();
 }
 
-describe.each(['opfs', 'memory'] as const)('migrations on %s', (storage) => {
+describe.each(STORAGES)('migrations on %s', (storage) => {
   it('applies the list in order, records each (name, checksum, time) and keeps user_version at their count', async () => {
     const before = Date.now();
     const db = await open({ storage, migrations: [PERSON, PET, SEED] });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SqliteError, type ChangeDetail, type Database, type Row, type RowsDiff } from 'sqlite-baton';
-import { open } from './support/open.ts';
+import { open, STORAGES } from './support/open.ts';
 
 /** Everything a watch delivered, and a way to wait for the next delivery. */
 function recorder<T = Row>() {
@@ -39,14 +39,14 @@ function recorder<T = Row>() {
 
 const settle = () => new Promise((r) => setTimeout(r, 150));
 
-async function withTodos(storage: 'opfs' | 'memory' = 'opfs'): Promise<Database> {
+async function withTodos(storage: (typeof STORAGES)[number] = 'opfs'): Promise<Database> {
   const db = await open({ storage });
   await db.exec('CREATE TABLE todos (id INTEGER PRIMARY KEY, title TEXT, done INTEGER DEFAULT 0); CREATE TABLE other (v)');
   return db;
 }
 
 // Notices reach a private in-memory database's page from its worker, not over the channel: both paths.
-describe.each(['opfs', 'memory'] as const)('db.watch on %s', (storage) => {
+describe.each(STORAGES)('db.watch on %s', (storage) => {
   it('delivers the current rows at once, then each new result after a commit, and nothing for unrelated writes', async () => {
     const db = await withTodos(storage);
     await db.run("INSERT INTO todos (title) VALUES ('a')");

@@ -50,6 +50,13 @@ const harness = {
   outcomes: [] as WriteOutcome[],
   stopped: false,
 
+  /** The row count of `writes` as a live query in this tab last delivered it (-1: not yet). */
+  watchedCount: -1,
+  /** Starts that live query. */
+  watchCount(): void {
+    window.db.watch<{ n: number }>('SELECT count(*) AS n FROM writes', [], (rows) => (harness.watchedCount = rows[0]!.n));
+  },
+
   /**
    * Runs `writers` concurrent loops, each inserting rows tagged (tab, seq) until `count` rows were
    * attempted; every attempt's outcome is kept so the test can compare with the file.

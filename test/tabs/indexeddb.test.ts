@@ -14,7 +14,7 @@ import type { BrowserContext, Page } from 'playwright';
 import { CHROMIUM_ARGS, resolveChromium } from '../support/chromium.ts';
 import type { DatabaseOptions } from 'sqlite-baton';
 import { leaderOf, rowsByKey, type HarnessTab as Tab } from '../support/harness-tabs.ts';
-import { HARNESS_PATH, useTabs, unique } from '../support/tabs.ts';
+import { HARNESS_PATH, until, useTabs, unique } from '../support/tabs.ts';
 
 const tabs = useTabs({ beforeAll, afterAll }, { hostAliases: ['insecure.test'] });
 
@@ -103,11 +103,15 @@ describe.each([LEASES, WEB_LOCKS])('IndexedDB on $label', (origin) => {
     expect(statuses.filter((s) => s.role === 'leader')).toHaveLength(1);
     expect(new Set(statuses.map((s) => s.leaderId)).size).toBe(1);
     expect(statuses.every((s) => s.storage === 'indexeddb')).toBe(true);
+    // A live query in a follower follows every tab's commits on this back end too.
+    const watcher = open.find((_, i) => statuses[i]!.role === 'follower')!.page;
+    await watcher.evaluate(() => window.harness.watchCount());
 
     await Promise.all(open.map(({ page, tab }) => page.evaluate((t) => window.harness.write(t, 60, 3), tab)));
     const { acknowledged, failures } = await stopAll(open);
     expect(failures).toEqual([]);
     expect(acknowledged).toHaveLength(240);
+    await until(async () => (await watcher.evaluate(() => window.harness.watchedCount)) === 240, "the follower's live count at 240");
 
     const kept = await reopened(origin, name, open);
     expect(acknowledged.filter((key) => kept.get(key) !== 1)).toEqual([]);
