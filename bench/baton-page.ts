@@ -6,6 +6,7 @@
  */
 import { openDatabase, type DatabaseOptions } from 'sqlite-baton';
 import type { Database } from 'sqlite-baton';
+import { copyLargeValues } from '../src/large-values.ts';
 import { installLivePage } from './live-page.ts';
 import { installBenchPage } from './shared/bench-page.ts';
 import { epochNow, type Statement } from './shared/workloads.ts';
@@ -19,7 +20,11 @@ installLivePage(() => {
 });
 
 installBenchPage(async (name, options, events) => {
-  const db = await openDatabase(name, { storage: 'opfs', ...(options as DatabaseOptions) });
+  // `baseline`: the library as it was before issue 16's points 4 and 5 (bench/baseline-worker.ts).
+  const { baseline, ...rest } = options as DatabaseOptions & { baseline?: boolean };
+  if (baseline) copyLargeValues();
+  const worker = baseline ? { worker: () => new Worker(new URL('./baseline-worker.ts', import.meta.url), { type: 'module' }) } : {};
+  const db = await openDatabase(name, { storage: 'opfs', ...rest, ...worker });
   opened = db;
   db.addEventListener('leaderchange', (event) => {
     events.push({ type: 'leaderchange', at: epochNow(), detail: (event as CustomEvent).detail });

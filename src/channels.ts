@@ -1,5 +1,6 @@
 import type { Endpoint } from 'comlink';
 import { SqliteError } from './errors.ts';
+import { blobsForLargeValues, readLargeValues } from './large-values.ts';
 import { MAX_BATCH, MessageBatch } from './message-batch.ts';
 
 /**
@@ -196,12 +197,7 @@ export function rpcEndpoint(
     const envelope: RpcEnvelope = { v: version, t: 'rpc', from: self, to: peer, epoch, bodies };
     channel.postMessage(envelope);
   });
-  channel.onmessage = (event: MessageEvent) => {
-    const data: unknown = event.data;
-    if (!isRecord(data) || data.v !== version || data.t !== 'rpc') return;
-    if (data.from !== peer || data.to !== self || data.epoch !== epoch) return;
-    const bodies = data.bodies;
-    if (!Array.isArray(bodies) || bodies.length > MAX_BATCH) return;
+  const deliver = (bodies: unknown[]) => {
     for (const body of bodies) {
       if (closed || !accept(body)) continue;
       const forwarded = { data: body } as MessageEvent;
@@ -211,9 +207,33 @@ export function rpcEndpoint(
       }
     }
   };
+  // Set while the large values of an envelope are read (large-values.ts): later envelopes wait
+  // for it, so that messages are delivered in the order they were sent.
+  let reading: Promise<void> | undefined;
+  channel.onmessage = (event: MessageEvent) => {
+    const data: unknown = event.data;
+    if (!isRecord(data) || data.v !== version || data.t !== 'rpc') return;
+    if (data.from !== peer || data.to !== self || data.epoch !== epoch) return;
+    const bodies = data.bodies;
+    if (!Array.isArray(bodies) || bodies.length > MAX_BATCH) return;
+    const read = readLargeValues(bodies);
+    if (!read && !reading) return deliver(bodies);
+    const previous = reading ?? Promise.resolve();
+    const done: Promise<void> = previous
+      .then(() => read)
+      .then(
+        () => deliver(bodies),
+        // A value the browser could not keep: the envelope is lost, as if its sender had died.
+        () => undefined,
+      )
+      .finally(() => {
+        if (reading === done) reading = undefined;
+      });
+    reading = done;
+  };
   return {
     postMessage(body: unknown) {
-      if (!closed) batch.add(body);
+      if (!closed) batch.add(blobsForLargeValues(body));
     },
     addEventListener(_type: string, listener: EventListenerOrEventListenerObject) {
       listeners.add(listener);

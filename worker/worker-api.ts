@@ -2,6 +2,7 @@ import { transfer } from 'comlink';
 import { speakProtocolVersion } from '../src/channels.ts';
 import { SqliteError } from '../src/errors.ts';
 import { randomId } from '../src/ids.ts';
+import { transferableBuffers } from '../src/large-values.ts';
 import { leaderLockName, lockService } from '../src/locks.ts';
 import type { OpenInfo, Reply, Request, WorkerConfig, WorkerEvent } from '../src/protocol.ts';
 import type { WorkerStatus as Status } from '../src/protocol.ts';
@@ -51,8 +52,10 @@ export function createWorkerApi(exit: () => void) {
      */
     async call(request: Request, retried = false): Promise<Reply> {
       const reply = await joined().route(request, retried);
-      // A database image can be large: hand its buffer over instead of copying it.
-      return reply instanceof Uint8Array ? transfer(reply, [reply.buffer]) : reply;
+      // A database image or a large value: hand its buffer over instead of copying it.
+      if (reply instanceof Uint8Array) return transfer(reply, [reply.buffer]);
+      const buffers = transferableBuffers(reply);
+      return buffers.length > 0 ? transfer(reply, buffers) : reply;
     },
 
     /**

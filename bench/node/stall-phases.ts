@@ -1,9 +1,10 @@
 /**
- * What one tab's long call costs every other tab (issue 16, points 4 and 5: the figures before
- * any remedy). sqlite-baton serves every tab through one connection in the leader's worker, so a
- * 50 MB value or a 3-second read holds up the small writes of the other tabs; these phases
- * measure by how much: two tabs write single rows in a loop while a follower tab runs the long
- * call, and each small write is sorted by when it started (before, during, after the long call).
+ * What one tab's long call costs every other tab (issue 16, points 4 and 5). One connection in the
+ * leader's worker serves every tab, so a 50 MB value or a 3-second read could hold up the small
+ * writes of the other tabs; these phases measure by how much: two tabs write single rows in a loop
+ * while a follower tab runs the long call, and each small write is sorted by when it started
+ * (before, during, after the long call). Each runs twice in the same run: before the remedies (the
+ * library's worker with them turned off, bench/baseline-worker.ts) and after.
  */
 import type { Page } from 'playwright';
 import { quantile } from '../shared/stats.ts';
@@ -59,15 +60,17 @@ async function withWritingTabs(
   label: string,
   body: (caller: Page) => Promise<Window>,
   prepare?: (caller: Page) => Promise<void>,
+  baseline = false,
 ): Promise<{ loops: LoopResult[]; window: Window }> {
   const name = unique(label);
+  const openOptions = baseline ? { baseline: true } : {};
   const leader = await openTab(ctx, tabs, PAGES.baton, `${label} leader`);
-  await api.open(leader, name);
+  await api.open(leader, name, openOptions);
   await api.run(leader, 'schema');
   const caller = await openTab(ctx, tabs, PAGES.baton, `${label} caller`);
   const other = await openTab(ctx, tabs, PAGES.baton, `${label} writer`);
   for (const page of [caller, other]) {
-    if ((await api.open(page, name)).role !== 'follower') throw new Error(`${label}: the later tabs should follow`);
+    if ((await api.open(page, name, openOptions)).role !== 'follower') throw new Error(`${label}: the later tabs should follow`);
   }
   await prepare?.(caller);
   const startAt = Date.now() + 200;
@@ -101,48 +104,79 @@ export async function blobPhase(ctx: RunContext): Promise<void> {
     set(ctx, 'A_wal', 'blob.read.ms', result.readMs);
     await api.close(page);
   });
-  await phase(
-    ctx,
-    `C ${mb} blob from a follower, 2 tabs writing`,
-    async (tabs) => {
-      let result: BlobResult | undefined;
-      const { loops, window } = await withWritingTabs(ctx, tabs, 'blob', async (caller) => {
-        const start = Date.now();
-        result = await api.run<BlobResult>(caller, 'blobRoundTrip', bytes, ctx.sizes.blobBatchRead);
-        return { start, end: Date.now() };
-      });
-      set(ctx, 'C', 'blob.write.ms', result!.writeMs);
-      set(ctx, 'C', 'blob.read.ms', result!.readMs);
-      if (result!.batchReadMs !== undefined) set(ctx, 'C', 'blob.batchRead.ms', result!.batchReadMs);
-      set(ctx, 'C', 'blob.calls.ms', window.end - window.start);
-      recordOthers(ctx, 'C', 'blob.others', loops, window);
-    },
-    600_000,
-  );
+  // Before (values copied inside the messages between tabs) and after (large values as Blobs).
+  for (const [prefix, baseline] of [
+    ['blob.before.', true],
+    ['blob.', false],
+  ] as const) {
+    await phase(
+      ctx,
+      `C ${mb} blob from a follower, 2 tabs writing${baseline ? ', values copied in messages (before)' : ''}`,
+      async (tabs) => {
+        let result: BlobResult | undefined;
+        const { loops, window } = await withWritingTabs(
+          ctx,
+          tabs,
+          'blob',
+          async (caller) => {
+            const start = Date.now();
+            result = await api.run<BlobResult>(caller, 'blobRoundTrip', bytes, ctx.sizes.blobBatchRead);
+            return { start, end: Date.now() };
+          },
+          undefined,
+          baseline,
+        );
+        set(ctx, 'C', `${prefix}write.ms`, result!.writeMs);
+        set(ctx, 'C', `${prefix}read.ms`, result!.readMs);
+        if (result!.batchReadMs !== undefined) set(ctx, 'C', `${prefix}batchRead.ms`, result!.batchReadMs);
+        set(ctx, 'C', `${prefix}calls.ms`, window.end - window.start);
+        recordOthers(ctx, 'C', `${prefix}others`, loops, window);
+      },
+      600_000,
+    );
+  }
 }
 
-/** Point 5: a follower's read of about `longReadMs` (SQLite counting), while two tabs write single rows. */
+/**
+ * Point 5: a follower's read of about `longReadMs` (SQLite counting), while two tabs write single
+ * rows: before (every read on the leader's one connection) and after (long reads handed to the
+ * reader worker).
+ */
 export async function longReadPhase(ctx: RunContext): Promise<void> {
-  await phase(ctx, `C ${ctx.sizes.longReadMs / 1000} s read, 2 tabs writing`, async (tabs) => {
-    let readMs = 0;
-    let n = 0;
-    const { loops, window } = await withWritingTabs(
+  // The same read before and after: calibrated once, in the first (one-connection) run.
+  let n = 0;
+  for (const [prefix, baseline] of [
+    ['longRead.before.', true],
+    ['longRead.', false],
+  ] as const) {
+    await phase(
       ctx,
-      tabs,
-      'longread',
-      async (caller) => {
-        const start = Date.now();
-        readMs = (await api.run<{ ms: number }>(caller, 'countTo', n)).ms;
-        return { start, end: Date.now() };
-      },
-      // Calibrated in the same tab on the same leader, before anyone writes: SQLite's counting speed.
-      async (caller) => {
-        const probe = 1_000_000;
-        const { ms } = await api.run<{ ms: number }>(caller, 'countTo', probe);
-        n = Math.max(probe, Math.round((probe * ctx.sizes.longReadMs) / Math.max(ms, 1)));
+      `C ${ctx.sizes.longReadMs / 1000} s read, 2 tabs writing${baseline ? ', one connection (before)' : ''}`,
+      async (tabs) => {
+        let readMs = 0;
+        const { loops, window } = await withWritingTabs(
+          ctx,
+          tabs,
+          'longread',
+          async (caller) => {
+            const start = Date.now();
+            readMs = (await api.run<{ ms: number }>(caller, 'countTo', n)).ms;
+            return { start, end: Date.now() };
+          },
+          // Calibrated in a follower on a leader that reads on its own connection, before anyone
+          // writes: SQLite's counting speed. The probe runs twice, the first one warming up.
+          async (caller) => {
+            if (n > 0) return;
+            const probe = 1_000_000;
+            await api.run<{ ms: number }>(caller, 'countTo', probe);
+            const { ms } = await api.run<{ ms: number }>(caller, 'countTo', probe);
+            n = Math.max(probe, Math.round((probe * ctx.sizes.longReadMs) / Math.max(ms, 1)));
+          },
+          baseline,
+        );
+        set(ctx, 'C', `${prefix}ms`, readMs);
+        recordOthers(ctx, 'C', `${prefix}others`, loops, window);
       },
     );
-    set(ctx, 'C', 'longRead.ms', readMs);
-    recordOthers(ctx, 'C', 'longRead.others', loops, window);
-  });
+  }
 }

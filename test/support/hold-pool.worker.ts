@@ -8,7 +8,7 @@ import { takePool } from '../../worker/engine/opfs-engine.ts';
 
 expose({
   async hold(name: string, ms: number): Promise<void> {
-    const pool = await takePool(name);
-    setTimeout(() => pool.pauseVfs(), ms);
+    const held = await takePool(name);
+    setTimeout(() => held.release(), ms);
   },
 });

@@ -7,11 +7,11 @@ import { DB_FILE, takePool } from '../../worker/engine/opfs-engine.ts';
 
 expose({
   async plant(name: string, bytes: Uint8Array): Promise<void> {
-    const pool = await takePool(name);
+    const held = await takePool(name);
     try {
-      await pool.importDb(DB_FILE, bytes);
+      await held.pool.importDb(DB_FILE, bytes);
     } finally {
-      pool.pauseVfs();
+      held.release();
     }
   },
 });

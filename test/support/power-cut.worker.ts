@@ -75,7 +75,8 @@ interface Opened {
 
 async function openFile(name: string, durability: Durability, fresh: boolean): Promise<{ opened: Opened; storage: PowerCutStorage }> {
   const sqlite3 = await loadSqlite();
-  const pool = await takePool(name);
+  const held = await takePool(name);
+  const { pool } = held;
   if (fresh) for (const file of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-journal`]) pool.unlink(file);
   const db = new pool.OpfsSAHPoolDb(DB_FILE);
   // As openOpfsEngine does, with the power-cut layer first, under write combining.
@@ -91,7 +92,7 @@ async function openFile(name: string, durability: Durability, fresh: boolean): P
         try {
           connection.close();
         } finally {
-          pool.pauseVfs();
+          held.release();
         }
       },
     },

@@ -80,6 +80,7 @@ export class Leader {
         onCommit: (tables, seq) => changes.post(changeNotice(epoch, seq, tables)),
       },
       epoch,
+      engine.readerFile,
     );
   }
 

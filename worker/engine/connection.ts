@@ -109,9 +109,40 @@ export class Connection {
     return this.changeCounts.ownWrites(writes);
   }
 
-  /** Runs `fn` with a deadline: past `ms`, the statement running is interrupted (INTERRUPTED). */
-  timed<T>(ms: number | undefined, fn: () => T): T {
-    return this.guards.timed(ms, fn);
+  /**
+   * Runs `fn` with a deadline: past `ms`, the statement running is interrupted (INTERRUPTED).
+   * With `yieldAfter`, a read is stopped after that long with ReadYielded (sql-guards.ts).
+   */
+  timed<T>(ms: number | undefined, fn: () => T, yieldAfter?: number): T {
+    return this.guards.timed(ms, fn, yieldAfter);
+  }
+
+  /** SQLite's last inserted rowid on this connection, which a read reports too. */
+  get lastInsertRowid(): number | bigint {
+    return safeInteger(this.exports.sqlite3_last_insert_rowid(this.dbPointer));
+  }
+
+  /** True once a user set a pragma that may change what a read returns (sql-guards.ts), which no other connection has. */
+  get readSettingsChanged(): boolean {
+    return this.guards.readSettingsChanged;
+  }
+
+  /** True when this connection has TEMP tables, views or triggers (which no other connection sees). */
+  hasTempSchema(): boolean {
+    return this.query('SELECT 1 FROM temp.sqlite_schema LIMIT 1', undefined).rows.length > 0;
+  }
+
+  /** A number that changes at every commit, this connection's own included (SQLITE_FCNTL_DATA_VERSION). */
+  dataVersion(): number {
+    const { capi, wasm } = this.sqlite3;
+    const stack = wasm.pstack.pointer;
+    try {
+      const out = wasm.pstack.alloc(4);
+      capi.sqlite3_file_control(this.db, 'main', capi.SQLITE_FCNTL_DATA_VERSION, out);
+      return Number(wasm.peek32(out)) >>> 0;
+    } finally {
+      wasm.pstack.restore(stack);
+    }
   }
 
   /**

@@ -14,6 +14,11 @@ export interface Engine {
   /** What `PRAGMA journal_mode` and `PRAGMA synchronous` really are, for status and benchmarks. */
   readonly journalMode: string;
   readonly synchronous: string;
+  /**
+   * Where a reader worker can open the database file beside the leader (OPFS, where access
+   * handles can be shared: worker/reader/); absent, every read runs on the leader's connection.
+   */
+  readonly readerFile?: ReaderFile;
   /** The main file's bytes as stored, for when SQLite cannot read them (OPFS only). */
   rawBytes?(): Uint8Array;
   /**
@@ -29,6 +34,12 @@ export interface Engine {
   /** False once another leader has claimed the storage (IndexedDB only: OPFS handles are exclusive). */
   owns?(): Promise<boolean>;
   close(): void;
+}
+
+/** An opfs-sahpool file: the pool's folder in OPFS and the file's path in the pool. */
+export interface ReaderFile {
+  readonly directory: string;
+  readonly path: string;
 }
 
 let sqlite3Promise: Promise<Sqlite3Static> | undefined;

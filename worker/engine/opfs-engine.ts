@@ -2,6 +2,7 @@ import { SqliteError } from '../../src/errors.ts';
 import type { Durability } from '../../src/types.ts';
 import { connect, loadSqlite, type Engine } from './engine.ts';
 import { declarePowersafeOverwrite } from './powersafe-overwrite.ts';
+import { sharedHandlesSupported, takeFence, withSharedHandles } from './shared-handles.ts';
 import { combineWrites } from './write-combining.ts';
 
 /**
@@ -48,27 +49,53 @@ function isHandleBusy(error: unknown): boolean {
 
 type Pool = Awaited<ReturnType<Awaited<ReturnType<typeof loadSqlite>>['installOpfsSAHPoolVfs']>>;
 
+/** A pool held by this worker, and how to let it go. */
+export interface HeldPool {
+  readonly pool: Pool;
+  /** Where the pool keeps its files, when its handles are shared with a reader worker (shared-handles.ts). */
+  readonly sharedDirectory?: string;
+  release(): void;
+}
+
 /**
- * Takes the pool of database `name`: all its access handles. A tab that was just closed or
- * reloaded may still hold them for a moment (NoModificationAllowedError), so this retries with
- * backoff for a bounded while, then fails with OPEN_FAILED.
+ * Takes the pool of database `name`: all its access handles (shared ones, and the pool's fence,
+ * where the browser has handle modes). A tab that was just closed or reloaded may still hold
+ * them for a moment (NoModificationAllowedError), so this retries with backoff for a bounded
+ * while, then fails with OPEN_FAILED.
  */
-export async function takePool(name: string): Promise<Pool> {
+export async function takePool(name: string): Promise<HeldPool> {
   const sqlite3 = await loadSqlite();
   const key = poolKey(name);
+  const directory = `.sqlite-baton/${key}`;
+  const shared = sharedHandlesSupported();
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
+    let fence: FileSystemSyncAccessHandle | undefined;
     try {
-      const pool = await sqlite3.installOpfsSAHPoolVfs({
-        name: `baton-${key}`,
-        directory: `.sqlite-baton/${key}`,
-        preserveOnInitFailure: true,
-        // A failed install is cached; retrying after the previous owner let go needs this.
-        forceReinitIfPreviouslyFailed: true,
-      } as Parameters<typeof sqlite3.installOpfsSAHPoolVfs>[0]);
-      if (pool.isPaused()) await pool.unpauseVfs();
-      return pool;
+      if (shared) fence = await takeFence(directory);
+      const open = async () => {
+        const pool = await sqlite3.installOpfsSAHPoolVfs({
+          name: `baton-${key}`,
+          directory,
+          preserveOnInitFailure: true,
+          // A failed install is cached; retrying after the previous owner let go needs this.
+          forceReinitIfPreviouslyFailed: true,
+        } as Parameters<typeof sqlite3.installOpfsSAHPoolVfs>[0]);
+        if (pool.isPaused()) await pool.unpauseVfs();
+        return pool;
+      };
+      const pool = shared ? await withSharedHandles(open) : await open();
+      const held = fence;
+      return {
+        pool,
+        ...(shared ? { sharedDirectory: directory } : {}),
+        release: () => {
+          pool.pauseVfs();
+          held?.close();
+        },
+      };
     } catch (e) {
+      fence?.close();
       if (!isHandleBusy(e) || Date.now() - started > OPEN_RETRY_MS) {
         throw new SqliteError('OPEN_FAILED', `could not open "${name}" in OPFS: ${String((e as Error)?.message ?? e)}`);
       }
@@ -79,7 +106,8 @@ export async function takePool(name: string): Promise<Pool> {
 
 export async function openOpfsEngine(name: string, durability: Durability): Promise<Engine> {
   const sqlite3 = await loadSqlite();
-  const pool = await takePool(name);
+  const held = await takePool(name);
+  const { pool } = held;
   let opened: ReturnType<typeof connect>;
   const db = new pool.OpfsSAHPoolDb(DB_FILE);
   try {
@@ -89,28 +117,30 @@ export async function openOpfsEngine(name: string, durability: Durability): Prom
   } catch (e) {
     // A file SQLite cannot read (SQLITE_NOTADB, SQLITE_CORRUPT): let go of it, say why.
     db.close();
-    pool.pauseVfs();
+    held.release();
     throw e;
   }
   return {
     storage: 'opfs',
     ...opened,
+    ...(held.sharedDirectory ? { readerFile: { directory: held.sharedDirectory, path: DB_FILE } } : {}),
     rawBytes: () => pool.exportFile(DB_FILE),
     close: () => {
       opened.connection.close();
-      pool.pauseVfs();
+      held.release();
     },
   };
 }
 
 /** What maintenance can do to a database that no tab has open: read its file as stored, or delete it. */
 export async function maintainOpfsFile(name: string, action: 'read' | 'delete'): Promise<Uint8Array | undefined> {
-  const pool = await takePool(name);
+  const held = await takePool(name);
+  const { pool } = held;
   try {
     if (action === 'read') return pool.getFileNames().includes(DB_FILE) ? pool.exportFile(DB_FILE) : new Uint8Array();
     for (const file of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-journal`]) pool.unlink(file);
     return undefined;
   } finally {
-    pool.pauseVfs();
+    held.release();
   }
 }

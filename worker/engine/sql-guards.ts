@@ -17,6 +17,51 @@ import { SqliteError, invalidArgument } from '../../src/errors.ts';
 /** Pragmas the library owns: changing them would break its durability or locking promises. */
 const OWNED_PRAGMAS = new Set(['journal_mode', 'locking_mode', 'synchronous', 'writable_schema', 'trusted_schema']);
 
+/**
+ * Pragmas that, set, change nothing of what a read returns: the settings of the leader's connection
+ * that its reader worker's connection may lack (read-handoff.ts). Any other pragma set keeps reads
+ * on the leader's connection.
+ */
+const READ_NEUTRAL_PRAGMAS = new Set([
+  // Pragmas whose argument names what to read, not a setting.
+  'collation_list',
+  'compile_options',
+  'database_list',
+  'foreign_key_check',
+  'foreign_key_list',
+  'function_list',
+  'index_info',
+  'index_list',
+  'index_xinfo',
+  'module_list',
+  'pragma_list',
+  'table_info',
+  'table_list',
+  'table_xinfo',
+  // Settings that change nothing a read returns.
+  'analysis_limit',
+  'application_id',
+  'auto_vacuum',
+  'automatic_index',
+  'busy_timeout',
+  'cache_size',
+  'cache_spill',
+  'defer_foreign_keys',
+  'foreign_keys',
+  'ignore_check_constraints',
+  'incremental_vacuum',
+  'integrity_check',
+  'optimize',
+  'quick_check',
+  'recursive_triggers',
+  'secure_delete',
+  'temp_store',
+  'threads',
+  'user_version',
+  'wal_autocheckpoint',
+  'wal_checkpoint',
+]);
+
 /** Largest value (string or blob) and SQL text one call may make SQLite build. */
 const MAX_VALUE_BYTES = 256 * 1024 * 1024;
 const MAX_SQL_BYTES = 64 * 1024 * 1024;
@@ -53,10 +98,18 @@ export class SqlGuards {
   /** When the statement now running must stop (ms since epoch); checked by the progress handler. */
   private stopAt = Number.POSITIVE_INFINITY;
   private interruptedAfter: number | undefined;
+  /** When a read that may move to the reader worker stops here (read-handoff.ts). */
+  private yieldAt = Number.POSITIVE_INFINITY;
+  private yielded = false;
   /** True while a statement of an interactive transaction runs on its own: savepoints are the user's then. */
   private savepointsAllowed = false;
   /** Set when the statement being prepared is a savepoint statement the authorizer let through. */
   private preparedSavepoint = false;
+  /**
+   * Set once a user set a pragma that may change what a read returns (`case_sensitive_like`, ...):
+   * another connection would not have it, so reads no longer leave this one (read-handoff.ts).
+   */
+  readSettingsChanged = false;
   /** Called from the progress handler while a statement runs (connection.ts `onProgress`). */
   whileRunning: () => void = () => undefined;
   /** True between {@link startObserving} and {@link stopObserving}; what was seen, if anything. */
@@ -76,7 +129,11 @@ export class SqlGuards {
       1000,
       () => {
         this.whileRunning();
-        return Date.now() > this.stopAt ? 1 : 0;
+        const now = Date.now();
+        if (now > this.stopAt) return 1;
+        if (now <= this.yieldAt) return 0;
+        this.yielded = true;
+        return 1;
       },
       0,
     );
@@ -90,6 +147,14 @@ export class SqlGuards {
     const { capi } = this.sqlite3;
     if (this.observing) this.observe(action, arg1, arg2, inner);
     if (this.library) return 0;
+    if (
+      action === capi.SQLITE_PRAGMA &&
+      typeof arg2 === 'string' &&
+      typeof arg1 === 'string' &&
+      !READ_NEUTRAL_PRAGMAS.has(arg1.toLowerCase())
+    ) {
+      this.readSettingsChanged = true;
+    }
     // Transaction control belongs to the writer: a user's COMMIT would end a transaction that
     // holds other tabs' writes.
     if (action === capi.SQLITE_SAVEPOINT) {
@@ -242,15 +307,23 @@ export class SqlGuards {
     }
   }
 
-  /** Runs `fn` with a deadline: past `ms`, the statement running is interrupted (INTERRUPTED). */
-  timed<T>(ms: number | undefined, fn: () => T): T {
-    if (ms === undefined) return fn();
-    this.stopAt = Date.now() + ms;
+  /**
+   * Runs `fn` with a deadline: past `ms`, the statement running is interrupted (INTERRUPTED).
+   * With `yieldAfter`, a read: past that many ms it is stopped sooner, with {@link ReadYielded}.
+   */
+  timed<T>(ms: number | undefined, fn: () => T, yieldAfter?: number): T {
+    if (ms === undefined && yieldAfter === undefined) return fn();
+    const now = Date.now();
+    this.stopAt = ms === undefined ? Number.POSITIVE_INFINITY : now + ms;
     this.interruptedAfter = ms;
+    this.yieldAt = yieldAfter === undefined ? Number.POSITIVE_INFINITY : now + yieldAfter;
+    this.yielded = false;
     try {
       return fn();
     } finally {
       this.stopAt = Number.POSITIVE_INFINITY;
+      this.yieldAt = Number.POSITIVE_INFINITY;
+      this.yielded = false;
     }
   }
 
@@ -262,13 +335,31 @@ export class SqlGuards {
       this.refusal = undefined;
       return refusal;
     }
-    if ((resultCode & 0xff) === capi.SQLITE_INTERRUPT && Date.now() > this.stopAt) {
-      return new SqliteError(
-        'INTERRUPTED',
-        `the call ran longer than its queryTimeout (${this.interruptedAfter} ms) and was interrupted; it applied nothing`,
-        resultCode,
-      );
+    if ((resultCode & 0xff) === capi.SQLITE_INTERRUPT && this.yielded && Date.now() <= this.stopAt) {
+      this.yielded = false;
+      return new ReadYielded(resultCode);
     }
+    if ((resultCode & 0xff) === capi.SQLITE_INTERRUPT && Date.now() > this.stopAt) return interrupted(this.interruptedAfter, resultCode);
     return undefined;
+  }
+}
+
+/** INTERRUPTED: the call ran past its queryTimeout of `ms`. */
+export function interrupted(ms: number | undefined, resultCode: number): SqliteError {
+  return new SqliteError(
+    'INTERRUPTED',
+    `the call ran longer than its queryTimeout (${ms} ms) and was interrupted; it applied nothing`,
+    resultCode,
+  );
+}
+
+/**
+ * A read stopped on the leader's connection to run in the reader worker instead (read-handoff.ts).
+ * A read stopped by the progress handler has changed nothing, and leaves any open transaction as
+ * it was. The writer catches it; were it ever to reach a caller, it says what happened.
+ */
+export class ReadYielded extends SqliteError {
+  constructor(resultCode: number) {
+    super('INTERRUPTED', 'the read was stopped on the leader to run in its reader worker; it applied nothing', resultCode);
   }
 }

@@ -42,9 +42,12 @@ export function isRead(conn: Connection, request: Request): boolean {
   }
 }
 
-/** Runs the statement(s) of one request under its queryTimeout. */
-export function apply(conn: Connection, request: Request): Reply {
-  return conn.timed(request.queryTimeout, () => applyStatements(conn, request));
+/**
+ * Runs the statement(s) of one request under its queryTimeout; a read given `yieldAfter` stops
+ * after that many ms with ReadYielded, to run in the reader worker (read-handoff.ts).
+ */
+export function apply(conn: Connection, request: Request, yieldAfter?: number): Reply {
+  return conn.timed(request.queryTimeout, () => applyStatements(conn, request), yieldAfter);
 }
 
 function applyStatements(conn: Connection, request: Request): Reply {

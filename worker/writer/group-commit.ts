@@ -1,5 +1,6 @@
 import type { Reply, Request } from '../../src/protocol.ts';
 import type { Connection } from '../engine/connection.ts';
+import { ReadYielded } from '../engine/sql-guards.ts';
 import { faultHook } from '../fault-hook.ts';
 import { apply, atomically } from './apply.ts';
 import { Gathering } from './gathering.ts';
@@ -40,6 +41,10 @@ export class GroupCommit {
     private readonly afterCommit: (answer: () => void, fail: (error: unknown) => void) => void,
     /** Called once a group's COMMIT returned and was saved, before its callers are answered (change notices). */
     private readonly committed: () => void,
+    /** Runs a read outside any transaction and settles it (writer.ts: on the leader, or handed to the reader). */
+    private readonly runRead: (job: Job) => void,
+    /** How long a read inside the group may run before it is stopped to be handed over (undefined: to its end). */
+    private readonly yieldAfter: (job: Job) => number | undefined,
   ) {
     this.gathering = new Gathering(wake);
   }
@@ -53,14 +58,7 @@ export class GroupCommit {
     // Reads at the head of the group come before any of its writes: answer them now, from the
     // committed state, rather than after the group's flush.
     let first = 0;
-    while (first < group.length && group[first]!.readsOnly(this.conn)) {
-      const job = group[first++]!;
-      try {
-        job.resolve(apply(this.conn, job.request));
-      } catch (e) {
-        job.reject(e);
-      }
-    }
+    while (first < group.length && group[first]!.readsOnly(this.conn)) this.runRead(group[first++]!);
     const jobs = group.slice(first);
     if (jobs.length === 0) return { requeue: [] };
     const done: Array<[Job, Reply]> = [];
@@ -71,12 +69,20 @@ export class GroupCommit {
       for (const job of jobs) job.reject(e);
       return { requeue: [] };
     }
+    // A long read stops the group: the writes before it commit now, and it goes to the reader at
+    // the head of the queue, with the rest behind it (read-handoff.ts).
+    let rest: Job[] = [];
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i]!;
       try {
         done.push([job, this.applyOnce(job)]);
         faultHook?.('after-write', 'group');
       } catch (e) {
+        if (e instanceof ReadYielded) {
+          job.long = true;
+          rest = jobs.slice(i);
+          break;
+        }
         job.reject(e);
         if (this.conn.autocommit) {
           // SQLite ended the whole transaction (OR ROLLBACK, I/O error): the jobs before this one
@@ -92,7 +98,7 @@ export class GroupCommit {
     } catch (e) {
       if (!this.conn.autocommit) this.conn.control('ROLLBACK');
       for (const [job] of done) job.reject(e);
-      return { requeue: [] };
+      return { requeue: rest };
     }
     faultHook?.('after-flush', 'group');
     this.afterCommit(
@@ -106,7 +112,7 @@ export class GroupCommit {
         for (const [job] of done) job.reject(e);
       },
     );
-    return { committed: done.length, requeue: [] };
+    return { committed: done.length, requeue: rest };
   }
 
   stop(): void {
@@ -119,7 +125,7 @@ export class GroupCommit {
    */
   private applyOnce(job: Job): Reply {
     const { request } = job;
-    if (job.readsOnly(this.conn)) return apply(this.conn, request);
+    if (job.readsOnly(this.conn)) return apply(this.conn, request, this.yieldAfter(job));
     const recorded = this.log.find(request.requestId, request.deadline);
     if (recorded) return answerFrom(recorded);
     if (request.op === 'run' || request.op === 'all' || request.op === 'get') return this.applyStatement(request);

@@ -8,6 +8,10 @@ export class Job {
   readonly alone: boolean;
   /** Whether the request only reads; asked of SQLite when first needed (the schema may change before). */
   private read: boolean | undefined;
+  /** A read that ran too long on the leader: it goes to the reader worker (read-handoff.ts). */
+  long = false;
+  /** A read that runs on the leader to its end: the reader could not take it. */
+  stayOnLeader = false;
 
   constructor(
     readonly callerId: string,

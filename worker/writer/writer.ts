@@ -7,6 +7,10 @@ import { GroupCommit, MAX_GROUP } from './group-commit.ts';
 import { Job } from './job.ts';
 import { answerFrom, type RequestLog } from './request-log.ts';
 import { SchemaGate } from './schema-gate.ts';
+import type { ReaderFile } from '../engine/engine.ts';
+import { ReadYielded } from '../engine/sql-guards.ts';
+import { HANDOFF_AFTER_MS, ReadHandoff } from '../reader/read-handoff.ts';
+import { ReaderGone } from '../reader/reader-link.ts';
 
 /**
  * The writer queue: the one place where statements reach the connection. Requests run in arrival
@@ -78,6 +82,8 @@ export class Writer {
   private readonly tick = new MessageChannel();
   private readonly groups: GroupCommit;
   private readonly gate: SchemaGate;
+  /** Long reads served by a reader worker beside this writer (OPFS with shared handles only). */
+  private readonly handoff: ReadHandoff | undefined;
 
   /** COMMITs so far (of a group or a transaction), and the write calls they carried. */
   commits = 0;
@@ -91,14 +97,19 @@ export class Writer {
     private readonly hooks: WriterHooks,
     /** The leader's epoch, which a snapshot's reply carries. */
     private readonly epoch: number,
+    /** Where a reader worker can open the database file (engine.ts); absent, every read runs here. */
+    readerFile?: ReaderFile,
   ) {
     this.tick.port1.onmessage = () => this.drainOnce();
+    this.handoff = readerFile ? new ReadHandoff(conn, readerFile, () => this.schedule()) : undefined;
     this.groups = new GroupCommit(
       conn,
       log,
       () => this.schedule(),
       (answer, fail) => this.afterCommit(answer, fail),
       () => this.announceCommit(),
+      (job) => this.runRead(job),
+      (job) => this.yieldAfter(job),
     );
     this.gate = new SchemaGate(conn);
   }
@@ -202,6 +213,7 @@ export class Writer {
     this.state = { kind: 'closed', error };
     clearTimeout(this.expiryTimer);
     this.groups.stop();
+    this.handoff?.close(error);
     this.tick.port1.close();
     if (wasInTransaction && !this.conn.autocommit) this.conn.control('ROLLBACK');
     for (const job of this.queue.splice(0)) job.reject(error);
@@ -226,7 +238,11 @@ export class Writer {
     this.runWaitingSnapshots();
     const head = this.queue[0];
     if (!head) return;
-    if (head.request.op === 'begin') this.begin(this.queue.shift()!);
+    // While the reader reads the database file, nothing may write it: a PRAGMA, VACUUM or an
+    // import waits for the thaw, which schedules the writer again.
+    if (head.alone && this.handoff?.frozen) return;
+    if (head.long) this.handOff(this.queue.shift()!, HANDOFF_AFTER_MS);
+    else if (head.request.op === 'begin') this.begin(this.queue.shift()!);
     else if (head.alone) this.runAlone(this.queue.shift()!);
     else {
       const length = this.groupLength();
@@ -315,6 +331,7 @@ export class Writer {
    * statements may have committed the ones before the failing one.
    */
   private runAlone(job: Job): void {
+    if (this.handoff && !job.work && job.readsOnly(this.conn)) return this.runRead(job);
     let outcome: { reply: Reply } | { error: unknown };
     try {
       outcome = { reply: job.work ? job.work() : apply(this.conn, job.request) };
@@ -327,6 +344,49 @@ export class Writer {
       if ('reply' in outcome) job.resolve(outcome.reply);
       else job.reject(outcome.error);
     }, job.reject);
+  }
+
+  /** How long `job`, a read, may run here before it is stopped to run in the reader; undefined: to its end. */
+  private yieldAfter(job: Job): number | undefined {
+    return this.handoff && !job.stayOnLeader && this.handoff.accepts(job.request) ? HANDOFF_AFTER_MS : undefined;
+  }
+
+  /**
+   * Runs a read outside any transaction and settles it: here, or, if it is still running after
+   * HANDOFF_AFTER_MS, in the reader worker (read-handoff.ts).
+   */
+  private runRead(job: Job): void {
+    const started = Date.now();
+    try {
+      job.resolve(apply(this.conn, job.request, this.yieldAfter(job)));
+    } catch (e) {
+      if (!(e instanceof ReadYielded)) return job.reject(e);
+      this.handOff(job, Date.now() - started);
+    }
+  }
+
+  /**
+   * Hands a long read to the reader. One the reader cannot take now (the file it reads is older
+   * than a commit this read must see) runs here to its end; one whose reader died runs here again.
+   */
+  private handOff(job: Job, ranMs: number): void {
+    job.long = false;
+    const handed = job.stayOnLeader ? undefined : this.handoff?.run(job.request, ranMs);
+    if (!handed) {
+      job.stayOnLeader = true;
+      try {
+        job.resolve(apply(this.conn, job.request));
+      } catch (e) {
+        job.reject(e);
+      }
+      return;
+    }
+    handed.then(job.resolve, (e: unknown) => {
+      if (!(e instanceof ReaderGone) || this.state.kind === 'closed') return job.reject(e);
+      job.stayOnLeader = true;
+      this.queue.unshift(job);
+      this.schedule();
+    });
   }
 
   /**
