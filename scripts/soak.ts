@@ -1,11 +1,12 @@
 /**
  * Chaos soak: several tabs write without pause while the leader is killed again and again, by
- * closing its tab, crashing its renderer (DevTools `Page.crash`) or terminating its worker, at
- * random moments. Then, from a surviving tab, the file is checked against what every tab was told:
+ * closing its tab, crashing its renderer (the tab capability `crash`: DevTools' `Page.crash` in
+ * Chromium, the content process killed in Firefox) or terminating its worker, at random moments. Then, from a surviving tab, the file is checked against what every tab was told:
  * every acknowledged write present exactly once, no transaction half applied, integrity ok, no
  * call left hanging, no call rejected except transactions cut by a kill (which applied nothing).
  *
  *   npm run soak -- --tabs 4 --kills 20 [--loops 2] [--min-delay 50] [--max-delay 700] [--failover-p99 2000]
+ *     [--engine chromium|firefox]   (default: SQLITE_BATON_ENGINE, else chromium)
  *
  * Prints figures, then one JSON line; exits 1 on any loss, duplicate, partial transaction, hung
  * call, unexpected rejection, integrity failure, page error, or a failover p99 over the limit.
@@ -13,8 +14,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Page } from 'playwright';
-import { startTabs, type TabsSession } from '../test/support/tabs.ts';
+import { startBrowserSession, type BrowserSession } from '../test/support/browser-session.ts';
+import { ENGINE_ENV, engineFromEnv, type Engine } from '../test/support/engine.ts';
+import { sleep } from '../test/support/sleep.ts';
+import type { Tab as Page } from '../test/support/tab.ts';
+import { uniqueName } from '../test/support/unique-name.ts';
 import type { SoakWrite } from '../test/tabs/soak.ts';
 
 export const SOAK_PATH = '/test/tabs/soak.html';
@@ -34,6 +38,8 @@ export interface SoakOptions {
   settleTimeout?: number;
   /** Fail when the failover p99 is above this (ms). Default: report only. */
   failoverP99Limit?: number;
+  /** Default: SQLITE_BATON_ENGINE, else Chromium. */
+  engine?: Engine;
   log?: (line: string) => void;
 }
 
@@ -79,12 +85,6 @@ interface Kill {
 
 const OPEN_TIMEOUT_MS = 30_000;
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function unique(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
 function randomBetween(min: number, max: number): number {
   return Math.round(min + Math.random() * (max - min));
 }
@@ -101,7 +101,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function openTab(tabs: TabsSession, db: string, loops: number): Promise<Tab> {
+async function openTab(tabs: BrowserSession, db: string, loops: number): Promise<Tab> {
   const page = await tabs.openTab(SOAK_PATH);
   const id = await within(
     page.evaluate((name) => window.soak.open(name), db),
@@ -140,17 +140,20 @@ async function leaderOf(open: Tab[], timeout = 30_000): Promise<{ tab: Tab; orph
   }
 }
 
-async function kill(tabs: TabsSession, victim: Tab, kind: KillKind): Promise<void> {
+async function kill(victim: Tab, kind: KillKind): Promise<void> {
   switch (kind) {
     case 'close':
       await within(victim.page.close(), 10_000, undefined);
       return;
     case 'crash': {
-      const crashed = new Promise<void>((resolve) => victim.page.once('crash', () => resolve()));
-      const cdp = await tabs.context.newCDPSession(victim.page);
-      // The renderer dies under the command, so its answer may never come: do not wait for it.
-      void cdp.send('Page.crash').catch(() => undefined);
-      await within(crashed, 5_000, undefined);
+      // Bounded (a crash may go unreported), but a crash that could not be done is an error, not a close.
+      let failure: unknown;
+      await within(
+        victim.page.crash().catch((error: unknown) => void (failure = error)),
+        5_000,
+        undefined,
+      );
+      if (failure !== undefined) throw failure;
       await within(victim.page.close(), 5_000, undefined);
       return;
     }
@@ -179,9 +182,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const maxDelay = options.maxDelay ?? 700;
   const settleTimeout = options.settleTimeout ?? 15_000;
   const log = options.log ?? (() => undefined);
-  const db = unique('soak');
+  const db = uniqueName('soak');
   const began = Date.now();
-  const tabs = await startTabs({ path: SOAK_PATH });
+  const tabs = await startBrowserSession({ path: SOAK_PATH, engine: options.engine });
   try {
     const open: Tab[] = [];
     for (let i = 0; i < options.tabs; i++) open.push(await openTab(tabs, db, loops));
@@ -200,7 +203,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const kind = kinds[Math.floor(Math.random() * kinds.length)]!;
       if (kind !== 'terminate') collected.push(...(await leader.page.evaluate(() => window.soak.all())));
       const at = Date.now();
-      await kill(tabs, leader, kind);
+      await kill(leader, kind);
       kills.push({ kind, at });
       log(`kill ${k + 1}/${options.kills}: ${kind} leader ${leader.id}`);
       if (kind !== 'terminate') {
@@ -353,8 +356,10 @@ async function main(): Promise<void> {
       'min-delay': { type: 'string', default: '50' },
       'max-delay': { type: 'string', default: '700' },
       'failover-p99': { type: 'string', default: '2000' },
+      engine: { type: 'string' },
     },
   });
+  if (values.engine !== undefined) process.env[ENGINE_ENV] = values.engine;
   const report = await runSoak({
     tabs: Number(values.tabs),
     kills: Number(values.kills),
@@ -362,6 +367,7 @@ async function main(): Promise<void> {
     minDelay: Number(values['min-delay']),
     maxDelay: Number(values['max-delay']),
     failoverP99Limit: Number(values['failover-p99']),
+    engine: engineFromEnv(),
     log: (line) => console.log(line),
   });
   for (const line of describeReport(report)) console.log(line);

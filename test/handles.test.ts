@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest';
 import { wrap } from 'comlink';
 import { openDatabase, SqliteError } from 'sqlite-baton';
-import { open, uniqueName } from './support/open.ts';
+import { open } from './support/open.ts';
+import { uniqueName } from './support/unique-name.ts';
 
 /**
  * OPFS access handles still held by someone else (a tab that was just closed or reloaded, in

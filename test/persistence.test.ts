@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openDatabase, type LeaderChange } from 'sqlite-baton';
-import { count, open, uniqueName } from './support/open.ts';
+import { count, open } from './support/open.ts';
+import { uniqueName } from './support/unique-name.ts';
 
 describe('persistence on opfs', () => {
   it('the test page is not cross-origin isolated, and a database works there', async () => {

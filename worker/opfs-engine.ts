@@ -19,8 +19,8 @@ export const DB_FILE = '/database.sqlite3';
 /** How long to keep retrying while a previous owner (a reloaded or dying tab) still holds handles. */
 const OPEN_RETRY_MS = 10_000;
 
-/** A short, stable, URI-safe name for a database name. */
-function poolKey(name: string): string {
+/** A short, stable, URI-safe name for a database name (exported for the bench's raw contender). */
+export function poolKey(name: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) {
     hash ^= name.charCodeAt(i);

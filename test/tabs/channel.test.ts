@@ -3,12 +3,14 @@
  * messages are dropped or answered with an error, and the leader keeps serving.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { useTabs, unique } from '../support/tabs.ts';
+import { useTabs } from '../support/tabs.ts';
+import { sleep } from '../support/sleep.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
 
 test('junk, spoofed replies and hostile calls on the channels leave the leader serving', async () => {
-  const name = unique('junk');
+  const name = uniqueName('junk');
   const leaderPage = await tabs().openTab();
   const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
   const followerPage = await tabs().openTab();
@@ -123,7 +125,7 @@ test('junk, spoofed replies and hostile calls on the channels leave the leader s
 });
 
 test('followers hear leaderchange events and status reports the queue depth', async () => {
-  const name = unique('events');
+  const name = uniqueName('events');
   const first = await tabs().openTab();
   await first.evaluate((n) => window.harness.open(n), name);
   const second = await tabs().openTab();
@@ -146,7 +148,7 @@ test('followers hear leaderchange events and status reports the queue depth', as
 });
 
 test('a spoofed announce and welcome under a newer epoch do not pull a follower away from its leader', async () => {
-  const name = unique('spoof');
+  const name = uniqueName('spoof');
   const leaderPage = await tabs().openTab();
   const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
   const followerPage = await tabs().openTab();
@@ -161,14 +163,14 @@ test('a spoofed announce and welcome under a newer epoch do not pull a follower 
     },
     [name, leaderTab, followerTab, epoch] as const,
   );
-  await new Promise((r) => setTimeout(r, 1_500));
+  await sleep(1_500);
   const outcomes = await followerPage.evaluate((t) => window.harness.write(t, 5, 1), followerTab);
   expect(outcomes.filter((o) => !o.ok)).toEqual([]);
   expect(await followerPage.evaluate(() => window.db.status())).toMatchObject({ role: 'follower', leaderId: leaderTab, epoch });
 });
 
 test('a BEGIN sent again by its owner (its answer was lost) is answered, not queued behind itself', async () => {
-  const name = unique('rebegin');
+  const name = uniqueName('rebegin');
   const leaderPage = await tabs().openTab();
   const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
   const peer = await tabs().openTab();

@@ -4,8 +4,10 @@
  * write is in the file exactly once and no call fails.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Page } from 'playwright';
-import { useTabs, unique } from '../support/tabs.ts';
+import type { Tab as Page } from '../support/tab.ts';
+import { useTabs } from '../support/tabs.ts';
+import { sleep } from '../support/sleep.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
 
@@ -25,7 +27,7 @@ async function leaderOf(open: Tab[]): Promise<Tab> {
     const statuses = await Promise.all(open.map(({ page }) => page.evaluate(() => window.db.status())));
     const leader = open.find((_, i) => statuses[i]!.role === 'leader');
     if (leader) return leader;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -38,7 +40,7 @@ async function rowsByKey(reader: Page): Promise<Map<string, number>> {
 }
 
 test('leader tab closed three times while four tabs write: nothing lost, nothing twice, no errors', async () => {
-  const name = unique('failover');
+  const name = uniqueName('failover');
   const open: Tab[] = [];
   for (let i = 0; i < 4; i++) open.push(await openTab(name));
   for (const { page, tab } of open) await page.evaluate((t) => window.harness.startWriting(t, 3), tab);
@@ -46,7 +48,7 @@ test('leader tab closed three times while four tabs write: nothing lost, nothing
   const acknowledged: string[] = [];
   const failures: string[] = [];
   for (let kill = 0; kill < 3; kill++) {
-    await new Promise((r) => setTimeout(r, 700));
+    await sleep(700);
     const leader = await leaderOf(open);
     await leader.page.close();
     open.splice(open.indexOf(leader), 1);
@@ -54,14 +56,14 @@ test('leader tab closed three times while four tabs write: nothing lost, nothing
     await replacement.page.evaluate((t) => window.harness.startWriting(t, 3), replacement.tab);
     open.push(replacement);
   }
-  await new Promise((r) => setTimeout(r, 700));
+  await sleep(700);
 
   for (const { page, tab } of open) {
     const outcomes = await page.evaluate(() => window.harness.stopWriting());
     for (const o of outcomes) (o.ok ? acknowledged : failures).push(o.ok ? `${tab}/${o.seq}` : `${tab}/${o.seq}: ${o.code}`);
   }
   // Let the writes still in flight settle before reading.
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   const file = await rowsByKey(open[0]!.page);
 
   expect(failures).toEqual([]);
@@ -71,7 +73,7 @@ test('leader tab closed three times while four tabs write: nothing lost, nothing
 });
 
 test('a reloaded leader tab gives the baton away and rejoins as a follower that can write', async () => {
-  const name = unique('reload');
+  const name = uniqueName('reload');
   const first = await openTab(name);
   const second = await openTab(name);
   expect((await first.page.evaluate(() => window.db.status())).role).toBe('leader');
@@ -95,7 +97,7 @@ test('a reloaded leader tab gives the baton away and rejoins as a follower that 
 });
 
 test('a write retried after its worker died is answered from the request log, not applied twice', async () => {
-  const name = unique('once');
+  const name = uniqueName('once');
   const leader = await openTab(name);
   const follower = await openTab(name);
   // The leader's open transaction holds the writer, so the follower's write waits in the queue.
@@ -121,7 +123,7 @@ test('a write retried after its worker died is answered from the request log, no
 });
 
 test('a dead worker is replaced once, however many calls were in flight', async () => {
-  const name = unique('respawn');
+  const name = uniqueName('respawn');
   const leader = await openTab(name);
   const follower = await openTab(name);
   const held = await follower.page.evaluate(async (t) => {
@@ -140,7 +142,7 @@ test('a dead worker is replaced once, however many calls were in flight', async 
 });
 
 test('status() after the worker died starts a new one and answers', async () => {
-  const name = unique('status');
+  const name = uniqueName('status');
   await openTab(name);
   const follower = await openTab(name);
   const status = await follower.page.evaluate(async () => {

@@ -7,8 +7,10 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import fc from 'fast-check';
-import type { Page } from 'playwright';
-import { useTabs, unique } from '../support/tabs.ts';
+import type { Tab as Page } from '../support/tab.ts';
+import { useTabs } from '../support/tabs.ts';
+import { sleep } from '../support/sleep.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
 
@@ -191,7 +193,7 @@ function encode(value: unknown): string {
 }
 
 test('10,000 malformed, spoofed and hostile channel messages leave both tabs writing and the leader serving', async () => {
-  const name = unique('fuzz-messages');
+  const name = uniqueName('fuzz-messages');
   const leaderPage = await tabs().openTab();
   const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
   const followerPage = await tabs().openTab();
@@ -244,7 +246,7 @@ test('10,000 malformed, spoofed and hostile channel messages leave both tabs wri
   });
 
   // Keep writing a moment after the flood, then stop and let every call settle (bounded).
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   const pages = [leaderPage, followerPage];
   await Promise.all(pages.map((page) => page.evaluate(() => void ((window as unknown as WritingWindow).writing.stop = true))));
   const settled = await Promise.all(

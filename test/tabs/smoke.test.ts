@@ -3,8 +3,7 @@
  * is released when that tab goes away (the mechanism the leader election is built on).
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTabs } from '../support/tabs.ts';
-import type { TabsSession } from '../support/tabs.ts';
+import { startTabs, type TabsSession } from '../support/tabs.ts';
 
 let tabs: TabsSession;
 

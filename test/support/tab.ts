@@ -1,0 +1,165 @@
+/**
+ * One browser tab as tests, benchmarks and scripts drive it, whatever the engine: Chromium through
+ * Playwright (test/support/chromium-tab.ts), Firefox through puppeteer-core over WebDriver BiDi
+ * (test/support/firefox-tab.ts). An engine's driver supplies the few calls that differ
+ * (`TabDriver`); everything built on `evaluate` (waiting for a condition, reading the DOM) is
+ * written once here, so both engines wait and read the same way.
+ *
+ * What only one engine can do is a capability (`crash`, `freeze`), listed in
+ * test/support/engine.ts with the reason where an engine lacks it.
+ *
+ * Plain erasable TypeScript (runs under Node 24's native type stripping as well as under Vitest).
+ */
+import type { Engine } from './engine.ts';
+import { sleep } from './sleep.ts';
+
+/** A function run in the page. It is sent as source text: it may use only its argument and page globals. */
+export type PageFunction<A, R> = (arg: A) => R | PromiseLike<R>;
+
+export interface WaitOptions {
+  /** Milliseconds before the wait fails. Default 30 s. */
+  timeout?: number;
+}
+
+/** What an engine's driver must supply; `createTab` builds a `Tab` on it. */
+export interface TabDriver {
+  evaluate<R, A>(fn: PageFunction<A, R>, arg: A): Promise<R>;
+  /** Loads `url` in this tab. */
+  goto(url: string): Promise<void>;
+  reload(): Promise<void>;
+  close(): Promise<void>;
+  isClosed(): boolean;
+  url(): string;
+  setViewportSize(size: { width: number; height: number }): Promise<void>;
+  screenshot(options: { path: string; fullPage?: boolean }): Promise<void>;
+  /** Ends the process that renders this tab (and runs its workers), as a crash would. */
+  crash?(): Promise<void>;
+  /** Page Lifecycle freeze and resume. */
+  freeze?(): Promise<void>;
+  resume?(): Promise<void>;
+}
+
+/** What a driver reports of its page as it happens. */
+export interface PageListeners {
+  pageError(text: string): void;
+  console(type: string, text: string): void;
+  /** The main frame navigated (any cause; the session tells expected from unexpected ones). */
+  navigated(url: string): void;
+}
+
+/** One launched browser of an engine, with its one shared context (one profile: one origin's OPFS and locks). */
+export interface EngineBrowser {
+  /** e.g. `HeadlessChrome/153.0.7390.0` or `Firefox/153.0`. */
+  version: string;
+  /** The browser's main process, for CPU accounting; undefined where it cannot be known. */
+  pid: number | undefined;
+  newTab(listeners: PageListeners): Promise<TabDriver>;
+  close(): Promise<void>;
+}
+
+/** How to launch an engine's browser for a session. */
+export interface LaunchSettings {
+  /** 'disk': a profile in a temporary folder; 'memory': storage kept in memory where the engine can. */
+  profile: 'disk' | 'memory';
+  /** Host names that resolve to 127.0.0.1 (e.g. a non-secure origin served by the local dev server). */
+  hostAliases: readonly string[];
+  /** Caps the storage quota of `origin` at about `bytes`, for the whole session. */
+  quota?: { origin: string; bytes: number };
+}
+
+/** What the session learns from a tab about navigations it asked for. */
+export interface TabHooks {
+  /** Called before a navigation the caller asked for (goto, reload). */
+  navigating(): void;
+  /** Called once the tab was crashed on purpose: what its page does afterwards is not an error. */
+  crashed(): void;
+}
+
+export interface Tab {
+  readonly engine: Engine;
+  /** This tab's label in page errors: `tab 3` unless the caller named it. */
+  readonly label: string;
+  evaluate<R>(fn: PageFunction<void, R>): Promise<R>;
+  evaluate<R, A>(fn: PageFunction<A, R>, arg: A): Promise<R>;
+  /** Runs `fn` in the page every 50 ms until it returns (or resolves to) a truthy value. */
+  waitForFunction(fn: PageFunction<void, unknown>, arg?: undefined, options?: WaitOptions): Promise<void>;
+  waitForFunction<A>(fn: PageFunction<A, unknown>, arg: A, options?: WaitOptions): Promise<void>;
+  /** `textContent` of the first element matching `selector`, or null. */
+  textContent(selector: string): Promise<string | null>;
+  /** How many elements match `selector`. */
+  count(selector: string): Promise<number>;
+  /** Loads `url` (absolute) in this tab; not counted as an unexpected navigation. */
+  goto(url: string): Promise<void>;
+  /** Reloads the tab; not counted as an unexpected navigation. Does not wait for the page's ready flag. */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+  isClosed(): boolean;
+  url(): string;
+  setViewportSize(size: { width: number; height: number }): Promise<void>;
+  screenshot(options: { path: string; fullPage?: boolean }): Promise<void>;
+  /** Kills the tab's renderer (content) process: no unload, no goodbye, as a crash. See engine.ts for support. */
+  crash(): Promise<void>;
+  /** Freezes the page (Page Lifecycle) until `resume()`. See engine.ts for support. */
+  freeze(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+const POLL_MS = 50;
+
+function missing(engine: Engine, what: string): Promise<never> {
+  return Promise.reject(new Error(`${what} is not available in ${engine} (see test/support/engine.ts)`));
+}
+
+/** Rejects with a clear error when `promise` has not settled within `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(what)), Math.max(0, ms));
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+export function createTab(engine: Engine, label: string, driver: TabDriver, hooks: TabHooks): Tab {
+  const evaluate = <R, A>(fn: PageFunction<A, R>, arg?: A): Promise<R> => driver.evaluate(fn, arg as A);
+
+  const tab: Tab = {
+    engine,
+    label,
+    evaluate,
+    // Polled from Node rather than with an in-page requestAnimationFrame loop: the same on every
+    // engine, and a hidden or throttled tab cannot stall it.
+    async waitForFunction<A>(fn: PageFunction<A, unknown>, arg?: A, options: WaitOptions = {}): Promise<void> {
+      const timeout = options.timeout ?? 30_000;
+      const deadline = Date.now() + timeout;
+      const failure = () => `waitForFunction: not true within ${timeout} ms in ${label}: ${String(fn).slice(0, 160)}`;
+      for (;;) {
+        if (await within(evaluate(fn, arg as A), deadline - Date.now(), failure())) return;
+        if (Date.now() >= deadline) throw new Error(failure());
+        await sleep(Math.min(POLL_MS, deadline - Date.now()));
+      }
+    },
+    textContent: (selector) => evaluate((s) => document.querySelector(s)?.textContent ?? null, selector),
+    count: (selector) => evaluate((s) => document.querySelectorAll(s).length, selector),
+    goto: (url) => {
+      hooks.navigating();
+      return driver.goto(url);
+    },
+    reload: () => {
+      hooks.navigating();
+      return driver.reload();
+    },
+    close: () => driver.close(),
+    isClosed: () => driver.isClosed(),
+    url: () => driver.url(),
+    setViewportSize: (size) => driver.setViewportSize(size),
+    screenshot: (options) => driver.screenshot(options),
+    crash: () => {
+      if (!driver.crash) return missing(engine, 'crashing a tab');
+      hooks.crashed();
+      return driver.crash();
+    },
+    freeze: () => (driver.freeze ? driver.freeze() : missing(engine, 'freezing a tab')),
+    resume: () => (driver.resume ? driver.resume() : missing(engine, 'resuming a frozen tab')),
+  };
+  return tab;
+}
