@@ -30,6 +30,25 @@ interface Job {
   reject(error: unknown): void;
 }
 
+function isSameBegin(job: Job, callerId: string, request: Request): boolean {
+  return job.request.op === 'begin' && job.request.txId === request.txId && job.callerId === callerId;
+}
+
+/** A promise settled as `job` is, whenever that happens. */
+function settledWith(job: Job): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const first = { resolve: job.resolve, reject: job.reject };
+    job.resolve = (reply) => {
+      first.resolve(reply);
+      resolve(reply);
+    };
+    job.reject = (error) => {
+      first.reject(error);
+      reject(error);
+    };
+  });
+}
+
 interface OpenTransaction {
   id: string;
   ownerId: string;
@@ -97,6 +116,11 @@ export class Writer {
     // A retried BEGIN (its reply was lost on the way) of the transaction already open for this
     // caller: it is open, say so. Queued, it would wait behind itself until its lockTimeout.
     if (request.op === 'begin' && this.tx?.id === request.txId && this.tx.ownerId === callerId) return Promise.resolve(undefined);
+    // The same, arriving while the first BEGIN still waits in the queue (behind another transaction,
+    // or before the writer's next tick: Firefox delivers two channel messages before it, Chromium
+    // one). Queued twice, the second would open a transaction nobody ends: it shares the first's answer.
+    const twin = request.op === 'begin' ? this.queue.find((job) => isSameBegin(job, callerId, request)) : undefined;
+    if (twin) return settledWith(twin);
     if (request.txId !== undefined && request.op !== 'begin') {
       try {
         return Promise.resolve(this.inTransaction_(callerId, request));

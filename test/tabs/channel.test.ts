@@ -219,3 +219,68 @@ test('a BEGIN sent again by its owner (its answer was lost) is answered, not que
   expect(replies.end).toMatchObject({ type: 'RAW' });
   expect(await leaderPage.evaluate(() => window.db.status())).toMatchObject({ inTransaction: false, queueDepth: 0 });
 });
+
+test('a BEGIN sent again while the first still waits in the queue opens one transaction, not two', async () => {
+  const name = uniqueName('rebegin-queued');
+  const leaderPage = await tabs().openTab();
+  const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
+  // The leader's own transaction holds the writer, so both BEGINs below wait in its queue.
+  await leaderPage.evaluate((t) => window.harness.openTransaction(t), leaderTab);
+  const peer = await tabs().openTab();
+  type Fake = { call(id: string, request: object): void; answers: Record<string, unknown> };
+  await peer.evaluate(
+    async ([db, leader]) => {
+      const fake = 'rebegin-queued~0';
+      await new Promise<void>((held) => {
+        void navigator.locks.request(`sqlite-baton:${db}:peer:${fake}`, () => {
+          held();
+          return new Promise(() => undefined);
+        });
+      });
+      const control = new BroadcastChannel(`sqlite-baton:${db}`);
+      const epoch = await new Promise<number>((resolve) => {
+        control.onmessage = (e: MessageEvent) => {
+          if (e.data?.t === 'welcome' && e.data.to === fake) resolve(e.data.epoch);
+        };
+        control.postMessage({ v: 1, t: 'hello', from: fake, to: `${leader}~0`, epoch: 1 });
+      });
+      const rpc = new BroadcastChannel(`sqlite-baton:${db}:rpc:${fake}`);
+      const state: Fake = {
+        answers: {},
+        call: (id, request) =>
+          rpc.postMessage({
+            v: 1,
+            t: 'rpc',
+            from: fake,
+            to: `${leader}~0`,
+            epoch,
+            body: { id, type: 'APPLY', path: ['execute'], argumentList: [{ type: 'RAW', value: request }] },
+          }),
+      };
+      rpc.onmessage = (e: MessageEvent) => (state.answers[e.data?.body?.id] = e.data?.body);
+      (window as unknown as { fake: Fake }).fake = state;
+    },
+    [name, leaderTab] as const,
+  );
+  await peer.evaluate(() => {
+    const { fake } = window as unknown as { fake: Fake };
+    const deadline = Date.now() + 10_000;
+    fake.call('first', { op: 'begin', txId: 'T', requestId: 'b1', deadline });
+    fake.call('again', { op: 'begin', txId: 'T', requestId: 'b2', deadline });
+  });
+  await leaderPage.waitForFunction(async () => (await window.db.status()).queueDepth >= 1);
+  await leaderPage.evaluate(() => window.harness.release!(true));
+  await peer.waitForFunction(() => {
+    const { answers } = (window as unknown as { fake: Fake }).fake;
+    return answers.first !== undefined && answers.again !== undefined;
+  });
+  await peer.evaluate(() =>
+    (window as unknown as { fake: Fake }).fake.call('end', { op: 'rollback', txId: 'T', requestId: 'r1', deadline: Date.now() + 2_000 }),
+  );
+  await peer.waitForFunction(() => (window as unknown as { fake: Fake }).fake.answers.end !== undefined);
+  const answers = await peer.evaluate(() => (window as unknown as { fake: Fake }).fake.answers);
+  expect(answers).toMatchObject({ first: { type: 'RAW' }, again: { type: 'RAW' }, end: { type: 'RAW' } });
+  // Before the fix the second BEGIN opened a transaction of its own once the first was rolled back.
+  await sleep(300);
+  expect(await leaderPage.evaluate(() => window.db.status())).toMatchObject({ inTransaction: false, queueDepth: 0 });
+});
