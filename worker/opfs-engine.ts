@@ -40,10 +40,22 @@ export function opfsProblem(): string | undefined {
   return undefined;
 }
 
+/**
+ * Another worker holds the pool's handles. Matched by the DOMException's standard name, which
+ * every engine sets (NoModificationAllowedError: checked in Chromium and in Firefox 153, whose
+ * text is only "No modification allowed"); the texts are a fallback for wrapped errors.
+ */
 function isHandleBusy(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   const text = String((error as { message?: unknown } | null)?.message ?? error);
   return name === 'NoModificationAllowedError' || /NoModificationAllowed|InvalidStateError|Access Handles cannot be created/i.test(text);
+}
+
+/** `Name: message`: the DOMException's name is the same in every engine, its message is not. */
+function describeFailure(error: unknown): string {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (typeof message !== 'string') return String(error);
+  return typeof name === 'string' && name !== 'Error' && !message.startsWith(name) ? `${name}: ${message}` : message;
 }
 
 type Pool = Awaited<ReturnType<Awaited<ReturnType<typeof loadSqlite>>['installOpfsSAHPoolVfs']>>;
@@ -70,7 +82,7 @@ export async function takePool(name: string): Promise<Pool> {
       return pool;
     } catch (e) {
       if (!isHandleBusy(e) || Date.now() - started > OPEN_RETRY_MS) {
-        throw new SqliteError('OPEN_FAILED', `could not open "${name}" in OPFS: ${String((e as Error)?.message ?? e)}`);
+        throw new SqliteError('OPEN_FAILED', `could not open "${name}" in OPFS: ${describeFailure(e)}`);
       }
       await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 500)));
     }

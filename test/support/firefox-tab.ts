@@ -67,7 +67,8 @@ function pageDriver(page: Page, processes: () => Promise<ProcessWindow[]>): TabD
     // puppeteer's own types flatten handles, which this API never passes.
     evaluate: <R, A>(fn: PageFunction<A, R>, arg: A) => page.evaluate(fn as (arg: unknown) => R | Promise<R>, arg) as Promise<R>,
     goto: async (url) => {
-      await page.goto(url);
+      // Longer than puppeteer's 30 s: a first load may wait for Vite to optimize dependencies.
+      await page.goto(url, { timeout: 60_000 });
     },
     reload: async () => {
       await page.reload();
