@@ -167,6 +167,9 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
                   ...singleTab,
                   name: 'browser-firefox',
                   sequence: { groupOrder: 3 },
+                  // Opening a database costs Firefox more than Chromium (a new worker and wasm
+                  // each time); under load a few tests pass 15 s. Nothing here asserts a timing.
+                  testTimeout: 30_000,
                   browser: { enabled: true, provider: firefox(), instances: [{ browser: 'firefox' as const }], headless: true, ui: false },
                 },
               },

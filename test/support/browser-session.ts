@@ -10,7 +10,7 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer, type InlineConfig, type ViteDevServer } from 'vite';
+import { createServer, type InlineConfig, type Plugin, type ViteDevServer } from 'vite';
 import { launchChromiumBrowser } from './chromium-tab.ts';
 import { engineFromEnv, type Engine } from './engine.ts';
 import { launchFirefoxBrowser } from './firefox-tab.ts';
@@ -90,6 +90,21 @@ const configFile = join(projectRoot, 'vite.config.ts');
 /** Vite's client says so before it reloads a page (lost connection, re-optimized dependencies). */
 const VITE_RELOAD = /^\[vite\].*(lost|reload|optimiz)/i;
 
+/**
+ * Serves HTML pages without Vite's client script, whose WebSocket (kept open for HMR, which is
+ * off here) would keep every page out of the back/forward cache: the library's pages must be
+ * seen there as a production build serves them. A page that imports CSS still loads the client.
+ */
+function withoutViteClient(): Plugin {
+  return {
+    name: 'sqlite-baton:without-vite-client',
+    transformIndexHtml: {
+      order: 'post',
+      handler: (html) => html.replace(/<script type="module" src="[^"]*\/@vite\/client"><\/script>\s*/, ''),
+    },
+  };
+}
+
 async function startDevServer(extra: InlineConfig | undefined): Promise<{ server: ViteDevServer; baseUrl: string }> {
   const server = await createServer({
     ...extra,
@@ -106,6 +121,7 @@ async function startDevServer(extra: InlineConfig | undefined): Promise<{ server
       watch: null,
       hmr: false,
     },
+    plugins: [withoutViteClient(), ...(extra?.plugins ?? [])],
   });
   try {
     await server.listen();

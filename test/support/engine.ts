@@ -23,7 +23,7 @@ export function engineFromEnv(): Engine {
 }
 
 /** What a test may ask of a tab or a session beyond loading pages and running code in them. */
-export type Capability = 'crash' | 'freeze' | 'quota';
+export type Capability = 'crash' | 'freeze';
 
 /**
  * Per engine: undefined where the engine can do it, else why not. Tests that need a capability

@@ -92,6 +92,11 @@ export interface Tab {
   goto(url: string): Promise<void>;
   /** Reloads the tab; not counted as an unexpected navigation. Does not wait for the page's ready flag. */
   reload(): Promise<void>;
+  /**
+   * Back one entry in the tab's history (a page may come back from the back/forward cache); not
+   * unexpected either. Does not wait for the page: wait for what the test needs.
+   */
+  goBack(): Promise<void>;
   close(): Promise<void>;
   isClosed(): boolean;
   url(): string;
@@ -147,6 +152,12 @@ export function createTab(engine: Engine, label: string, driver: TabDriver, hook
     reload: () => {
       hooks.navigating();
       return driver.reload();
+    },
+    // From the page itself, without waiting: a page restored from the back/forward cache fires no
+    // load event, which a driver's goBack would wait for (puppeteer's does, forever).
+    goBack: () => {
+      hooks.navigating();
+      return evaluate(() => void setTimeout(() => history.back(), 0));
     },
     close: () => driver.close(),
     isClosed: () => driver.isClosed(),

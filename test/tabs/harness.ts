@@ -33,6 +33,8 @@ const harness = {
 
   outcomes: [] as WriteOutcome[],
   stopped: false,
+  /** Set when the page was shown again from the back/forward cache (its state, workers included, kept). */
+  shownFromCache: false,
 
   /**
    * Runs `writers` concurrent loops, each inserting rows tagged (tab, seq) until `count` rows were
@@ -92,6 +94,9 @@ try {
   // No check of Web Locks or OPFS here: the storage tests open this page on a non-secure origin on purpose.
   window.baton = { openDatabase, SqliteError };
   window.harness = harness;
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) harness.shownFromCache = true;
+  });
   window.__harnessReady = true;
 } catch (error) {
   window.__harnessError = String(error);
