@@ -22,7 +22,7 @@ test('writes past the quota reject with QUOTA_EXCEEDED and nothing acknowledged 
   await page.evaluate(async (file) => {
     const handle = await (await navigator.storage.getDirectory()).getFileHandle(file, { create: true });
     const writable = await handle.createWritable();
-    await writable.write(new Uint8Array(2 * 1024 * 1024));
+    await writable.write(new Uint8Array(6 * 1024 * 1024));
     await writable.close();
   }, BALLAST);
 
