@@ -119,6 +119,9 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       alias: [{ find: /^sqlite-baton$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }],
     },
     optimizeDeps: {
+      // Vite's default (every .html under the root) minus the consumer apps of test/consumers/,
+      // whose pages import their own builds and packages this install does not have.
+      entries: ['**/*.html', '!test/consumers/**'],
       // sqlite-wasm loads its .wasm relative to its own module URL; pre-bundling breaks that.
       exclude: ['@sqlite.org/sqlite-wasm'],
       // Pre-bundle comlink up front: it is imported from worker modules, which the start-up scan

@@ -1,6 +1,6 @@
 import { invalidArgument } from './errors.ts';
 import { checkParams, checkSql, checkValue } from './params.ts';
-import type { BatchResult, BatchStatement, SqlParams, SqlValue } from './protocol.ts';
+import type { BatchResult, BatchStatement, SqlParams, SqlValue } from './types.ts';
 
 /**
  * A batch as it crosses from a page to the leader and back: every hop copies it (structured

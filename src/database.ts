@@ -1,34 +1,25 @@
 import { SqliteError, invalidArgument } from './errors.ts';
 import { randomId } from './ids.ts';
 import type { ResolvedOptions } from './options.ts';
-import { packStatements, unpackResults, type PackedResults } from './batch-wire.ts';
-import { checkBatch, checkParams, checkSql } from './params.ts';
-import type { BatchResult, BatchStatement, Reply, Request, Row, RunResult, SqlParams, Status, Storage } from './protocol.ts';
+import type { Op, Request, ReplyOf, RequestBody } from './protocol.ts';
 import { Transaction } from './transaction.ts';
-import type { WorkerLink } from './worker-link.ts';
+import type { DatabaseEventMap, Status, Storage } from './types.ts';
+import { Verbs } from './verbs.ts';
+import type { TabRouter } from './tab-router.ts';
 
-/** Detail of the `leaderchange` event. */
-export interface LeaderChange {
-  /** The leader's tab id, or null while a new leader is being elected. */
-  leaderId: string | null;
-  epoch: number;
-  /** This tab's role after the change. */
-  role: 'leader' | 'follower';
-}
-
-/** Requests without the fields every call gets. */
-type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'requestId' | 'deadline'> : never) : never;
+type Listener<K extends keyof DatabaseEventMap> = (event: DatabaseEventMap[K]) => unknown;
 
 /**
  * A database shared by every tab of the origin. Create it with {@link openDatabase}.
  *
- * Events (it is an EventTarget): `leaderchange` (CustomEvent<LeaderChange>) when this tab's view
- * of the leader changes; `fallback` (CustomEvent<{ reason }>) when OPFS was not available and the
- * data lives in memory.
+ * It is an EventTarget with typed events (see {@link DatabaseEventMap}): `leaderchange` when this
+ * tab's view of the leader changes; `fallback` when OPFS was not available and the data lives in
+ * memory.
  */
-export class Database extends EventTarget {
+export class Database extends Verbs implements EventTarget {
   /** Set once `close()` was called. */
   private closing: Promise<void> | undefined;
+  private readonly events = new EventTarget();
 
   /** @internal Use {@link openDatabase}. */
   constructor(
@@ -36,43 +27,10 @@ export class Database extends EventTarget {
     readonly name: string,
     /** Where the data really is: 'opfs', or 'memory' when asked for or when OPFS was missing. */
     readonly storage: Storage,
-    private readonly link: WorkerLink,
+    private readonly router: TabRouter,
     private readonly options: ResolvedOptions,
   ) {
     super();
-  }
-
-  /** Runs one or more statements separated by semicolons; no parameters, no results. */
-  async exec(sql: string): Promise<void> {
-    checkSql(sql);
-    return this.send({ op: 'exec', sql }) as Promise<void>;
-  }
-
-  /** Runs one statement for its effect. */
-  async run(sql: string, params?: SqlParams): Promise<RunResult> {
-    checkSql(sql);
-    checkParams(params);
-    return this.send({ op: 'run', sql, params }) as Promise<RunResult>;
-  }
-
-  /** Runs one statement and returns every row, as objects keyed by column name. */
-  async all<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
-    checkSql(sql);
-    checkParams(params);
-    return this.send({ op: 'all', sql, params }) as Promise<T[]>;
-  }
-
-  /** Runs one statement and returns its first row, or undefined. */
-  async get<T = Row>(sql: string, params?: SqlParams): Promise<T | undefined> {
-    checkSql(sql);
-    checkParams(params);
-    return this.send({ op: 'get', sql, params }) as Promise<T | undefined>;
-  }
-
-  /** Runs several statements atomically (all or none) in one round trip. */
-  async batch(statements: BatchStatement[]): Promise<BatchResult[]> {
-    checkBatch(statements);
-    return unpackResults((await this.send({ op: 'batch', statements: packStatements(statements) })) as PackedResults);
   }
 
   /**
@@ -109,7 +67,7 @@ export class Database extends EventTarget {
    * backup. If SQLite cannot read the file any more, the file's bytes as stored.
    */
   async export(): Promise<Uint8Array> {
-    return this.send({ op: 'export' }) as Promise<Uint8Array>;
+    return this.send({ op: 'export' });
   }
 
   /**
@@ -119,18 +77,18 @@ export class Database extends EventTarget {
    */
   async import(image: Uint8Array): Promise<void> {
     if (!(image instanceof Uint8Array)) throw invalidArgument('import takes the database image as a Uint8Array');
-    return this.send({ op: 'import', image }) as Promise<void>;
+    await this.send({ op: 'import', image });
   }
 
   /** This tab's view: role, ids, epoch, the writer queue's depth. */
   status(): Promise<Status> {
     if (this.closing) return Promise.reject(closedError());
-    return this.link.status();
+    return this.router.status();
   }
 
   /** Closes this handle: the worker ends and, if it led, the next tab takes over the file. */
   close(): Promise<void> {
-    this.closing ??= this.link.close();
+    this.closing ??= this.router.close();
     return this.closing;
   }
 
@@ -138,17 +96,49 @@ export class Database extends EventTarget {
     await this.close();
   }
 
+  addEventListener<K extends keyof DatabaseEventMap>(
+    type: K,
+    listener: Listener<K> | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void {
+    this.events.addEventListener(type, listener, options);
+  }
+
+  removeEventListener<K extends keyof DatabaseEventMap>(
+    type: K,
+    listener: Listener<K> | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void {
+    this.events.removeEventListener(type, listener, options);
+  }
+
+  dispatchEvent(event: Event): boolean {
+    return this.events.dispatchEvent(event);
+  }
+
   /** @internal Ends this tab's worker the hard way, as a crash would. For demos and fault tests. */
   terminateWorker(): Promise<void> {
-    return this.link.terminate();
+    return this.router.worker.terminate();
   }
 
-  /** @internal Raised by the worker link. */
-  emitEvent(type: string, detail: unknown): void {
-    this.dispatchEvent(new CustomEvent(type, { detail }));
+  /**
+   * @internal For tests of the forwarded path: `false` sends this tab's calls through its own
+   * worker even when the page could reach the leader directly.
+   */
+  allowDirectPath(allowed: boolean): void {
+    this.router.directAllowed = allowed;
   }
 
-  private send(body: RequestBody): Promise<Reply> {
+  /** @internal Raised by openDatabase and the worker link. */
+  emitEvent<K extends keyof DatabaseEventMap>(type: K, detail: DatabaseEventMap[K]['detail']): void {
+    this.events.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  protected send<O extends Op>(body: RequestBody<O>): Promise<ReplyOf<O>> {
     if (this.closing) return Promise.reject(closedError());
     const request = {
       ...body,
@@ -156,7 +146,8 @@ export class Database extends EventTarget {
       deadline: Date.now() + this.options.lockTimeout,
       queryTimeout: this.options.queryTimeout,
     } as Request;
-    return this.link.call(request);
+    // The worker answers each op with its own reply type (protocol.ts `Replies`).
+    return this.router.call(request) as Promise<ReplyOf<O>>;
   }
 }
 

@@ -4,8 +4,21 @@
  */
 export { openDatabase } from './open-database.ts';
 export { deleteDatabase, readDatabaseFile } from './maintenance.ts';
-export { Database, type LeaderChange } from './database.ts';
+export { Database } from './database.ts';
 export { Transaction } from './transaction.ts';
 export { SqliteError, type ErrorCode, type LibraryErrorCode } from './errors.ts';
 export type { DatabaseOptions } from './options.ts';
-export type { BatchResult, BatchStatement, Durability, Row, RunResult, SqlParams, SqlValue, Status, Storage } from './protocol.ts';
+export type {
+  BatchResult,
+  BatchStatement,
+  DatabaseEventMap,
+  Durability,
+  Fallback,
+  LeaderChange,
+  Row,
+  RunResult,
+  SqlParams,
+  SqlValue,
+  Status,
+  Storage,
+} from './types.ts';

@@ -1,6 +1,7 @@
 import { wrap } from 'comlink';
 import { installErrorTransfer } from './error-transfer.ts';
 import { invalidArgument } from './errors.ts';
+import { batchedEndpoint } from './message-batch.ts';
 import type { WorkerApi } from '../worker/worker-api.ts';
 
 /**
@@ -17,7 +18,7 @@ async function maintain(name: string, action: 'read' | 'delete', lockTimeout = 5
   // sqlite-wasm's OPFS pool needs sync access handles, which exist only in dedicated workers.
   const worker = new Worker(new URL('../worker/entry.ts', import.meta.url), { type: 'module', name: `sqlite-baton maintenance ${name}` });
   try {
-    return await wrap<WorkerApi>(worker).maintain(name, action, lockTimeout);
+    return await wrap<WorkerApi>(batchedEndpoint(worker)).maintain(name, action, lockTimeout);
   } finally {
     worker.terminate();
   }

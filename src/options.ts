@@ -1,5 +1,5 @@
 import { invalidArgument } from './errors.ts';
-import type { Durability, Storage } from './protocol.ts';
+import type { Durability, Storage } from './types.ts';
 
 /** Options of {@link openDatabase}. */
 export interface DatabaseOptions {

@@ -1,5 +1,5 @@
 import { invalidArgument } from './errors.ts';
-import type { BatchStatement, SqlParams, SqlValue } from './protocol.ts';
+import type { BatchStatement, SqlParams, SqlValue } from './types.ts';
 
 /**
  * Argument checks shared by the page (fail fast, before a value that cannot be cloned reaches

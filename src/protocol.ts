@@ -1,36 +1,11 @@
 import type { PackedResults, PackedStatements } from './batch-wire.ts';
+import type { Durability, LeaderChange, Row, RunResult, SqlParams, Status, Storage } from './types.ts';
 
 /**
- * What travels between a page, its worker and the leader worker: one request per call, as a
- * discriminated union, so each hop can validate it and the leader can tell writes from the rest.
+ * The wire format: what travels between a page, its worker and the leader worker. One request
+ * per call, as a discriminated union, so each hop can validate it and the leader can tell writes
+ * from the rest; the reply of each op is derived from the op.
  */
-
-/** A value SQLite can store. Integers beyond 2^53 come back as bigint, blobs as Uint8Array. */
-export type SqlValue = null | number | bigint | string | boolean | Uint8Array;
-
-/** Positional (`?`, `?1`) or named (`:name`, `@name`, `$name`) parameters. */
-export type SqlParams = readonly SqlValue[] | Readonly<Record<string, SqlValue>>;
-
-/** The result of one statement that was run for its effect. */
-export interface RunResult {
-  /** Rows inserted, updated or deleted by the statement (0 for a read). */
-  changes: number;
-  /** The rowid of the most recent successful INSERT on the connection. */
-  lastInsertRowid: number | bigint;
-}
-
-/** One statement's outcome in a batch. */
-export interface BatchResult<Row = Record<string, SqlValue>> extends RunResult {
-  rows: Row[];
-}
-
-/** One statement of a batch. */
-export interface BatchStatement {
-  sql: string;
-  params?: SqlParams;
-}
-
-export type Row = Record<string, SqlValue>;
 
 interface RequestBase {
   /**
@@ -46,17 +21,48 @@ interface RequestBase {
   queryTimeout?: number;
 }
 
-export type Request =
-  | (RequestBase & { op: 'exec'; sql: string })
-  | (RequestBase & { op: 'run' | 'all' | 'get'; sql: string; params?: SqlParams })
-  | (RequestBase & { op: 'batch'; statements: PackedStatements })
-  | (RequestBase & { op: 'export' })
-  | (RequestBase & { op: 'import'; image: Uint8Array })
-  | (RequestBase & { op: 'begin'; txId: string })
-  | (RequestBase & { op: 'commit'; txId: string })
-  | (RequestBase & { op: 'rollback'; txId: string });
+/** What each op carries besides the fields every request has. */
+export interface Bodies {
+  exec: { sql: string };
+  run: { sql: string; params?: SqlParams };
+  all: { sql: string; params?: SqlParams };
+  get: { sql: string; params?: SqlParams };
+  batch: { statements: PackedStatements };
+  export: Record<never, never>;
+  import: { image: Uint8Array };
+  begin: { txId: string };
+  commit: { txId: string };
+  rollback: { txId: string };
+}
 
-export type Op = Request['op'];
+export type Op = keyof Bodies;
+
+/** A request of op `O`. */
+export type RequestOf<O extends Op> = RequestBase & { op: O } & Bodies[O];
+
+export type Request = { [O in Op]: RequestOf<O> }[Op];
+
+/** What each op answers (a batch: its results packed, see batch-wire.ts). */
+export interface Replies {
+  exec: undefined;
+  run: RunResult;
+  all: Row[];
+  get: Row | undefined;
+  batch: PackedResults;
+  export: Uint8Array;
+  import: undefined;
+  begin: undefined;
+  commit: undefined;
+  rollback: undefined;
+}
+
+export type ReplyOf<O extends Op> = Replies[O];
+export type Reply = Replies[Op];
+
+/** A request of op `O` as its sender writes it: the fields every call gets are added on the way. */
+export type RequestBody<O extends Op = Op> = Omit<RequestBase, 'requestId' | 'deadline'> & { op: O } & Bodies[O];
+
+export const OPS: readonly Op[] = ['exec', 'run', 'all', 'get', 'batch', 'export', 'import', 'begin', 'commit', 'rollback'];
 
 /**
  * A statement inside an interactive transaction. Unlike every other request it is never retried
@@ -65,17 +71,6 @@ export type Op = Request['op'];
 export function isTransactionStatement(request: Request): boolean {
   return request.txId !== undefined && request.op !== 'begin' && request.op !== 'commit' && request.op !== 'rollback';
 }
-
-export const OPS: readonly Op[] = ['exec', 'run', 'all', 'get', 'batch', 'export', 'import', 'begin', 'commit', 'rollback'];
-
-/** What each op answers (a batch: its results packed, see batch-wire.ts). */
-export type Reply = undefined | RunResult | Row[] | Row | PackedResults | Uint8Array;
-
-/** Where the data really lives. */
-export type Storage = 'opfs' | 'memory';
-
-/** `full`: every acknowledged write survives power loss. `relaxed`: survives a tab or browser crash. */
-export type Durability = 'full' | 'relaxed';
 
 /** What a page tells its worker when it opens a database. */
 export interface WorkerConfig {
@@ -94,28 +89,8 @@ export interface OpenInfo {
   fallbackReason?: string;
 }
 
-/** A snapshot of this tab's view of the database. */
-export interface Status {
-  role: 'leader' | 'follower';
-  storage: Storage;
-  /** This tab's id. */
-  tabId: string;
-  /** The leader's tab id, or null while a new leader is being elected. */
-  leaderId: string | null;
-  /** Grows at every change of leader; persisted in the database file. */
-  epoch: number;
-  /** Requests waiting for the writer in the leader's queue (known only to the leader; followers report the leader's). */
-  queueDepth: number;
-  /** True while an interactive transaction holds the writer. */
-  inTransaction: boolean;
-  /**
-   * COMMITs of the current leader so far (a group of writes or a transaction each), and the write
-   * calls they carried: committedWrites / commits is the mean group size of group commit.
-   */
-  commits: number;
-  committedWrites: number;
-}
+/** Events the worker raises to its page; the leader's peer id lets a follower page reach it directly. */
+export type WorkerEvent = { type: 'leaderchange'; leaderPeerId: string | null } & LeaderChange;
 
-/** Events the worker raises to its page. */
-export type WorkerEvent =
-  { type: 'leaderchange'; leaderId: string | null; epoch: number; role: 'leader' | 'follower' } | { type: 'fallback'; reason: string };
+/** A worker's view for `status()`; the page adds how its own calls travel. */
+export type WorkerStatus = Omit<Status, 'path'>;

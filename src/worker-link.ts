@@ -1,33 +1,26 @@
 import { proxy, wrap, type Remote } from 'comlink';
 import { installErrorTransfer } from './error-transfer.ts';
 import { SqliteError } from './errors.ts';
-import {
-  isTransactionStatement,
-  type OpenInfo,
-  type Reply,
-  type Request,
-  type Status,
-  type WorkerConfig,
-  type WorkerEvent,
-} from './protocol.ts';
+import { PeerGone, PeerWatch, afterPeerGone } from './liveness.ts';
+import { batchedEndpoint } from './message-batch.ts';
+import type { OpenInfo, Reply, Request, WorkerConfig, WorkerEvent } from './protocol.ts';
+import type { WorkerStatus } from './protocol.ts';
 import type { WorkerApi } from '../worker/worker-api.ts';
-import { peerLockName, whenReleased } from '../worker/locks.ts';
 
 /**
- * The page's end of its dedicated worker. comlink promises never settle if the worker dies, so
- * every call races the worker's peer lock: when the worker is gone (terminated, crashed), calls
- * in flight are retried on a fresh worker with the same request id, which the leader's request
- * log answers exactly once. Statements of an open transaction are not retried: it was rolled back.
+ * The page's end of its dedicated worker. Every call races the worker's liveness lock: when the
+ * worker is gone (terminated, crashed), a fresh worker is started and calls in flight go by the
+ * one rule of liveness.ts (retried with the same request id, or TRANSACTION_ABORTED).
  */
-
-class WorkerGone extends Error {}
 
 interface Incarnation {
   readonly worker: Worker;
   readonly api: Remote<WorkerApi>;
-  /** Rejects with WorkerGone when the worker's peer lock is released. */
-  readonly gone: Promise<never>;
-  readonly stopWatch: AbortController;
+  readonly watch: PeerWatch;
+}
+
+function closedError(): SqliteError {
+  return new SqliteError('DATABASE_CLOSED', 'the database was closed before the call was answered');
 }
 
 export class WorkerLink {
@@ -46,7 +39,7 @@ export class WorkerLink {
   ) {
     this.current = Promise.resolve(first);
     this.shut = new Promise<never>((_, reject) => {
-      this.markShut = () => reject(new SqliteError('DATABASE_CLOSED', 'the database was closed before the call was answered'));
+      this.markShut = () => reject(closedError());
     });
     this.shut.catch(() => undefined);
   }
@@ -58,31 +51,28 @@ export class WorkerLink {
     return { link: new WorkerLink(config, onEvent, incarnation), info };
   }
 
-  async call(request: Request): Promise<Reply> {
-    for (;;) {
-      const incarnation = await this.current;
-      try {
-        return await Promise.race([incarnation.api.call(request), incarnation.gone, this.shut]);
-      } catch (e) {
-        if (!(e instanceof WorkerGone)) throw e;
-        if (this.closed) throw new SqliteError('DATABASE_CLOSED', 'the database was closed');
-        if (isTransactionStatement(request)) {
-          throw new SqliteError('TRANSACTION_ABORTED', "this tab's worker died during the transaction; none of it was applied");
-        }
-        if (Date.now() > request.deadline) throw new SqliteError('LOCK_TIMEOUT', 'the worker died and the lockTimeout has passed');
-        this.respawn(incarnation);
-      }
-    }
+  call(request: Request): Promise<Reply> {
+    return this.untilAnswered<Reply>((api) => api.call(request), request);
   }
 
-  async status(): Promise<Status> {
+  status(): Promise<WorkerStatus> {
+    return this.untilAnswered((api) => api.status());
+  }
+
+  /**
+   * Runs `call` on the current worker; when that worker dies first, replaces it and asks again,
+   * as the liveness rule says for `request` (a status query is always asked again).
+   */
+  private async untilAnswered<T>(call: (api: Remote<WorkerApi>) => Promise<T>, request?: Request): Promise<T> {
     for (;;) {
       const incarnation = await this.current;
       try {
-        return await Promise.race([incarnation.api.status(), incarnation.gone, this.shut]);
+        return await Promise.race([incarnation.watch.race(call(incarnation.api)), this.shut]);
       } catch (e) {
-        if (!(e instanceof WorkerGone)) throw e;
+        if (!(e instanceof PeerGone)) throw e;
         if (this.closed) throw new SqliteError('DATABASE_CLOSED', 'the database was closed');
+        const verdict = request && afterPeerGone(request, 'worker');
+        if (verdict) throw verdict;
         this.respawn(incarnation);
       }
     }
@@ -94,13 +84,13 @@ export class WorkerLink {
     const incarnation = await this.current.catch(() => undefined);
     if (!incarnation) return;
     try {
-      await Promise.race([incarnation.api.close(), incarnation.gone]);
+      await incarnation.watch.race(incarnation.api.close());
     } catch {
       // A worker that is already gone has nothing left to close.
     }
-    incarnation.stopWatch.abort();
     incarnation.worker.terminate();
     this.markShut();
+    incarnation.watch.end();
   }
 
   /** Ends the worker the hard way, as a crash would; the next call spawns a new one. */
@@ -115,7 +105,7 @@ export class WorkerLink {
   private respawn(dead: Incarnation): void {
     if (this.replaced.has(dead) || this.closed) return;
     this.replaced.add(dead);
-    dead.stopWatch.abort();
+    dead.watch.end();
     this.incarnations++;
     this.current = spawn(this.config, `${this.config.tabId}~${this.incarnations}`, this.onEvent).then((s) => s.incarnation);
   }
@@ -127,7 +117,7 @@ async function spawn(
   onEvent: (event: WorkerEvent) => void,
 ): Promise<{ incarnation: Incarnation; info: OpenInfo }> {
   const worker = new Worker(new URL('../worker/entry.ts', import.meta.url), { type: 'module', name: `sqlite-baton ${config.name}` });
-  const api = wrap<WorkerApi>(worker);
+  const api = wrap<WorkerApi>(batchedEndpoint(worker));
   const failedToLoad = new Promise<never>((_, reject) => {
     worker.addEventListener('error', (event) => {
       reject(new SqliteError('OPEN_FAILED', `the sqlite-baton worker failed to start: ${event.message || 'script error'}`));
@@ -142,10 +132,6 @@ async function spawn(
     throw e;
   }
   // The worker holds its peer lock from before open() resolved, so the watch cannot fire early.
-  const stopWatch = new AbortController();
-  const gone = whenReleased(peerLockName(config.name, peerId), stopWatch.signal).then(() => {
-    throw new WorkerGone();
-  });
-  gone.catch(() => undefined);
-  return { incarnation: { worker, api, gone, stopWatch }, info };
+  const watch = new PeerWatch(config.name, peerId, "this tab's worker went away");
+  return { incarnation: { worker, api, watch }, info };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkPackedStatements, forEachStatement, packResults, packStatements, unpackResults } from '../src/batch-wire.ts';
-import type { BatchResult, BatchStatement, SqlParams } from '../src/protocol.ts';
+import type { BatchResult, BatchStatement, SqlParams } from '../src/types.ts';
 
 /** A batch crosses workers packed; what arrives must be exactly what was given, or refused. */
 function unpacked(statements: BatchStatement[]): BatchStatement[] {

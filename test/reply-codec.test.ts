@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeReply, encodeReply } from '../worker/reply-codec.ts';
+import { decodeReply, encodeReply } from '../worker/writer/reply-codec.ts';
 import { packResults, unpackResults, type PackedResults } from '../src/batch-wire.ts';
-import type { BatchResult } from '../src/protocol.ts';
+import type { BatchResult } from '../src/types.ts';
 
 /** What the request log answers a retried write with must be exactly what the write answered. */
 describe('reply codec', () => {

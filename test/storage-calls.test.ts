@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { wrap } from 'comlink';
 import { uniqueName } from './support/unique-name.ts';
-import type { Durability } from '../src/protocol.ts';
+import type { Durability } from '../src/types.ts';
 
 /**
  * What a commit costs in OPFS calls, counted in the worker that writes (not timed). Each call is

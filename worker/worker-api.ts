@@ -1,38 +1,41 @@
-import { SqliteError } from '../src/errors.ts';
-import type { OpenInfo, Reply, Request, Status, WorkerConfig, WorkerEvent } from '../src/protocol.ts';
-import { openMemoryEngine } from './memory-engine.ts';
-import { maintainOpfsFile, openOpfsEngine, opfsProblem } from './opfs-engine.ts';
-import { leaderLockName } from './locks.ts';
 import { transfer } from 'comlink';
-import { Peer } from './peer.ts';
+import { SqliteError } from '../src/errors.ts';
+import { leaderLockName } from '../src/locks.ts';
+import type { OpenInfo, Reply, Request, WorkerConfig, WorkerEvent } from '../src/protocol.ts';
+import type { WorkerStatus as Status } from '../src/protocol.ts';
+import { Election } from './cluster/election.ts';
+import { Router } from './cluster/router.ts';
+import { openMemoryEngine } from './engine/memory-engine.ts';
+import { maintainOpfsFile, openOpfsEngine, opfsProblem } from './engine/opfs-engine.ts';
 
 /**
  * What a page calls on its own worker, over comlink. It never touches `self`: the entry file
  * wires it to the worker's message port, and tests can drive it directly.
  */
 export function createWorkerApi(exit: () => void) {
-  let peer: Peer | undefined;
+  let router: Router | undefined;
 
-  function joined(): Peer {
-    if (!peer) throw new SqliteError('DATABASE_CLOSED', 'the database is not open');
-    return peer;
+  function joined(): Router {
+    if (!router) throw new SqliteError('DATABASE_CLOSED', 'the database is not open');
+    return router;
   }
 
   return {
     /** Decides the storage, joins the election (OPFS) and resolves once this worker can serve. */
     async open(config: WorkerConfig & { peerId: string }, onEvent: (event: WorkerEvent) => void): Promise<OpenInfo> {
-      if (peer) throw new SqliteError('INVALID_ARGUMENT', 'this worker already has a database open');
+      if (router) throw new SqliteError('INVALID_ARGUMENT', 'this worker already has a database open');
       const problem = config.storage === 'memory' ? undefined : opfsProblem();
       if (problem !== undefined && config.storage === 'opfs') {
         throw new SqliteError('OPFS_UNAVAILABLE', `storage 'opfs' was asked for but OPFS cannot be used: ${problem}`);
       }
       const memory = config.storage === 'memory' || problem !== undefined;
       const openEngine = memory ? () => openMemoryEngine(config.durability) : () => openOpfsEngine(config.name, config.durability);
-      peer = await Peer.join(config, openEngine, !memory, (event) => void onEvent(event), exit);
+      const election = await Election.join(config, openEngine, !memory, (event) => void onEvent(event), exit);
+      router = new Router(election);
       return problem === undefined ? { storage: memory ? 'memory' : 'opfs' } : { storage: 'memory', fallbackReason: problem };
     },
 
-    /** One call of the public API; retried across leader changes inside the peer. */
+    /** One call of the public API; retried across leader changes by the router. */
     async call(request: Request): Promise<Reply> {
       const reply = await joined().route(request);
       // A database image can be large: hand its buffer over instead of copying it.
@@ -65,7 +68,7 @@ export function createWorkerApi(exit: () => void) {
 
     /** Closes the engine (if leading) and releases every lock this worker holds. */
     async close(): Promise<void> {
-      await peer?.close();
+      await router?.close();
     },
   };
 }

@@ -13,13 +13,14 @@ import sqlite3InitModule, { type Database, type PreparedStatement, type Sqlite3S
 import { serve } from '../shared/worker-rpc.ts';
 import { metered } from './io-meter.ts';
 import { runWorkload, type Settings, type Statement, type Subject, type Value } from '../shared/workloads.ts';
-import { openOpfsEngine, poolKey } from '../../worker/opfs-engine.ts';
-import { Leader } from '../../worker/leader.ts';
-import { Connection } from '../../worker/connection.ts';
-import { encodeReply } from '../../worker/reply-codec.ts';
+import { openOpfsEngine, poolKey } from '../../worker/engine/opfs-engine.ts';
+import { Leader } from '../../worker/cluster/leader.ts';
+import { Connection } from '../../worker/engine/connection.ts';
+import { encodeReply } from '../../worker/writer/reply-codec.ts';
 import { forEachStatement, packResults, packStatements, unpackResults } from '../../src/batch-wire.ts';
-import { checkRequest } from '../../src/request-check.ts';
-import type { BatchResult, Reply, Request } from '../../src/protocol.ts';
+import { checkRequest } from '../../worker/cluster/request-check.ts';
+import type { Reply, Request } from '../../src/protocol.ts';
+import type { BatchResult } from '../../src/types.ts';
 
 type Mode = 'wal' | 'rollback' | 'engine';
 

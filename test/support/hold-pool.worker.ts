@@ -4,7 +4,7 @@
  * NoModificationAllowedError, which the library must retry, bounded, then name.
  */
 import { expose } from 'comlink';
-import { takePool } from '../../worker/opfs-engine.ts';
+import { takePool } from '../../worker/engine/opfs-engine.ts';
 
 expose({
   async hold(name: string, ms: number): Promise<void> {

@@ -3,7 +3,7 @@
  * damaged or foreign file would end up there. Used to test opening such a file.
  */
 import { expose } from 'comlink';
-import { DB_FILE, takePool } from '../../worker/opfs-engine.ts';
+import { DB_FILE, takePool } from '../../worker/engine/opfs-engine.ts';
 
 expose({
   async plant(name: string, bytes: Uint8Array): Promise<void> {

@@ -4,8 +4,8 @@
  * needs to wrap the handles of the worker that writes, so this cannot run from the page.
  */
 import { expose } from 'comlink';
-import { openOpfsEngine } from '../../worker/opfs-engine.ts';
-import type { Durability } from '../../src/protocol.ts';
+import { openOpfsEngine } from '../../worker/engine/opfs-engine.ts';
+import type { Durability } from '../../src/types.ts';
 
 const counts = { write: 0, flush: 0, bytes: 0 };
 const proto = FileSystemSyncAccessHandle.prototype;

@@ -100,6 +100,7 @@ test('a write retried after its worker died is answered from the request log, no
   const name = uniqueName('once');
   const leader = await openTab(name);
   const follower = await openTab(name);
+  await follower.page.evaluate(() => window.harness.usePath('forwarded'));
   // The leader's open transaction holds the writer, so the follower's write waits in the queue.
   await leader.page.evaluate((t) => window.harness.openTransaction(t), leader.tab);
   await follower.page.evaluate((t) => {
@@ -126,12 +127,14 @@ test('a dead worker is replaced once, however many calls were in flight', async 
   const name = uniqueName('respawn');
   const leader = await openTab(name);
   const follower = await openTab(name);
+  await follower.page.evaluate(() => window.harness.usePath('forwarded'));
   const held = await follower.page.evaluate(async (t) => {
     const calls = Array.from({ length: 5 }, (_, i) => window.db.run('INSERT INTO writes (tab, seq) VALUES (?, ?)', [t, i]));
     await window.db.terminateWorker();
     await Promise.all(calls);
     const { held: locks = [] } = await navigator.locks.query();
-    return locks.map((l) => l.name ?? '').filter((n) => n.includes(`:peer:${t}~`));
+    // The tab's workers' liveness locks (`<tab>~<n>`), not its page's (`<tab>~page`).
+    return locks.map((l) => l.name ?? '').filter((n) => new RegExp(`:peer:${t}~\\d+$`).test(n));
   }, follower.tab);
   expect(held).toHaveLength(1);
   const count = await leader.page.evaluate(

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import fc from 'fast-check';
+import { PROTOCOL_VERSION } from '../../src/channels.ts';
 import type { Tab as Page } from '../support/tab.ts';
 import { useTabs } from '../support/tabs.ts';
 import { sleep } from '../support/sleep.ts';
@@ -81,7 +82,7 @@ function arbitraries(realIds: string[], epoch: number, rpcChannels: number) {
     { weight: 6, arbitrary: fc.constantFrom(epoch - 1, epoch, epoch + 1, epoch + 1_000, 0, -1, Number.MAX_SAFE_INTEGER) },
     { weight: 2, arbitrary: junk },
   );
-  const version = fc.oneof({ weight: 6, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: junk });
+  const version = fc.oneof({ weight: 6, arbitrary: fc.constant(PROTOCOL_VERSION) }, { weight: 1, arbitrary: junk });
   const proto = fc.dictionary(fc.constantFrom('polluted', 'v', 't', 'epoch', 'toString'), fc.oneof(fc.integer(), fc.boolean()), {
     maxKeys: 2,
   });
@@ -174,7 +175,7 @@ function arbitraries(realIds: string[], epoch: number, rpcChannels: number) {
       from: id,
       to: id,
       epoch: epochs,
-      body,
+      bodies: fc.oneof({ weight: 4, arbitrary: fc.array(body, { minLength: 1, maxLength: 3 }) }, { weight: 1, arbitrary: junk }),
       $proto: proto,
     },
     { requiredKeys: [] },

@@ -31,6 +31,19 @@ const harness = {
     return (await window.db.status()).tabId;
   },
 
+  /**
+   * Makes this tab's calls take one path to the leader: `'forwarded'` through its own worker, or
+   * `'direct'` from the page, waiting (up to 10 s) until the page has linked to the leader.
+   */
+  async usePath(path: 'direct' | 'forwarded'): Promise<void> {
+    window.db.allowDirectPath(path === 'direct');
+    const until = Date.now() + 10_000;
+    while ((await window.db.status()).path !== path) {
+      if (Date.now() > until) throw new Error(`this tab's calls did not take the ${path} path within 10 s`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  },
+
   outcomes: [] as WriteOutcome[],
   stopped: false,
   /** Set when the page was shown again from the back/forward cache (its state, workers included, kept). */

@@ -72,37 +72,45 @@ test("another tab's read never sees a transaction's uncommitted rows", async () 
   expect(await a.page.evaluate(() => window.harness.txOutcome)).toBe('thrown');
 });
 
-test("a tab closed inside its transaction is rolled back and the others' writes go on", async () => {
-  const name = uniqueName('deadtab');
-  const leader = await openTab(name, 5_000);
-  const doomed = await openTab(name);
-  await doomed.page.evaluate((t) => window.harness.openTransaction(t), doomed.tab);
-  await start(leader.page, 'INSERT INTO writes (tab, seq) VALUES (?, 1)', [leader.tab]);
-  await leader.page.waitForFunction(async () => (await window.db.status()).queueDepth === 1);
+test.each(['direct', 'forwarded'] as const)(
+  "a tab closed inside its transaction (%s path) is rolled back and the others' writes go on",
+  async (path) => {
+    const name = uniqueName('deadtab');
+    const leader = await openTab(name, 5_000);
+    const doomed = await openTab(name);
+    await doomed.page.evaluate((p) => window.harness.usePath(p), path);
+    await doomed.page.evaluate((t) => window.harness.openTransaction(t), doomed.tab);
+    await start(leader.page, 'INSERT INTO writes (tab, seq) VALUES (?, 1)', [leader.tab]);
+    await leader.page.waitForFunction(async () => (await window.db.status()).queueDepth === 1);
 
-  await doomed.page.close();
-  // The waiting write has a 5 s lockTimeout: it succeeds only if the dead tab's transaction was
-  // rolled back well before that.
-  await leader.page.waitForFunction(() => (window as unknown as { pending: Pending }).pending.state !== 'pending');
-  expect((await outcome(leader.page)).state).toBe('resolved');
-  const rows = await leader.page.evaluate(() => window.db.all('SELECT tab, seq FROM writes'));
-  expect(rows).toEqual([{ tab: leader.tab, seq: 1 }]);
-  expect((await leader.page.evaluate(() => window.db.status())).inTransaction).toBe(false);
-});
+    await doomed.page.close();
+    // The waiting write has a 5 s lockTimeout: it succeeds only if the dead tab's transaction was
+    // rolled back well before that.
+    await leader.page.waitForFunction(() => (window as unknown as { pending: Pending }).pending.state !== 'pending');
+    expect((await outcome(leader.page)).state).toBe('resolved');
+    const rows = await leader.page.evaluate(() => window.db.all('SELECT tab, seq FROM writes'));
+    expect(rows).toEqual([{ tab: leader.tab, seq: 1 }]);
+    expect((await leader.page.evaluate(() => window.db.status())).inTransaction).toBe(false);
+  },
+);
 
-test("a follower's transaction cut by the leader's death rejects TRANSACTION_ABORTED and applied nothing", async () => {
-  const name = uniqueName('cut');
-  const leader = await openTab(name);
-  const follower = await openTab(name);
-  await follower.page.evaluate((t) => window.harness.openTransaction(t), follower.tab);
-  await leader.page.close();
-  await follower.page.evaluate(() => window.harness.release!(true));
-  await follower.page.waitForFunction(() => window.harness.txOutcome !== undefined);
-  expect(await follower.page.evaluate(() => window.harness.txOutcome)).toBe('TRANSACTION_ABORTED');
-  const rows = await follower.page.evaluate(() => window.db.all('SELECT * FROM writes'));
-  expect(rows).toEqual([]);
-  expect((await follower.page.evaluate(() => window.db.status())).role).toBe('leader');
-});
+test.each(['direct', 'forwarded'] as const)(
+  "a follower's transaction (%s path) cut by the leader's death rejects TRANSACTION_ABORTED and applied nothing",
+  async (path) => {
+    const name = uniqueName('cut');
+    const leader = await openTab(name);
+    const follower = await openTab(name);
+    await follower.page.evaluate((p) => window.harness.usePath(p), path);
+    await follower.page.evaluate((t) => window.harness.openTransaction(t), follower.tab);
+    await leader.page.close();
+    await follower.page.evaluate(() => window.harness.release!(true));
+    await follower.page.waitForFunction(() => window.harness.txOutcome !== undefined);
+    expect(await follower.page.evaluate(() => window.harness.txOutcome)).toBe('TRANSACTION_ABORTED');
+    const rows = await follower.page.evaluate(() => window.db.all('SELECT * FROM writes'));
+    expect(rows).toEqual([]);
+    expect((await follower.page.evaluate(() => window.db.status())).role).toBe('leader');
+  },
+);
 
 test('a call waiting longer than lockTimeout rejects LOCK_TIMEOUT and the database stays usable', async () => {
   const name = uniqueName('timeout');

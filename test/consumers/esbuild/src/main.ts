@@ -1,0 +1,3 @@
+import { startNotesPage } from '../../shared/notes-page';
+
+void startNotesPage(document.getElementById('app')!);

@@ -1,0 +1,127 @@
+import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
+import { SqliteError, invalidArgument } from '../../src/errors.ts';
+
+/**
+ * What SQL from any tab may not do to the one connection every tab shares: end or open a
+ * transaction that holds other tabs' writes, reach other files (ATTACH), change the pragmas the
+ * durability promises rest on, build values past the size limits, or run forever. The library's
+ * own statements pass the authorizer ({@link SqlGuards.asLibrary}).
+ */
+
+/** Pragmas the library owns: changing them would break its durability or locking promises. */
+const OWNED_PRAGMAS = new Set(['journal_mode', 'locking_mode', 'synchronous', 'writable_schema', 'trusted_schema']);
+
+/** Largest value (string or blob) and SQL text one call may make SQLite build. */
+const MAX_VALUE_BYTES = 256 * 1024 * 1024;
+const MAX_SQL_BYTES = 64 * 1024 * 1024;
+
+export class SqlGuards {
+  /** True while the library runs its own statements, which the authorizer lets through. */
+  private library = false;
+  /** Why the authorizer refused the statement being prepared, to replace SQLite's bare "not authorized". */
+  private refusal: SqliteError | undefined;
+  /** When the statement now running must stop (ms since epoch); checked by the progress handler. */
+  private stopAt = Number.POSITIVE_INFINITY;
+  private interruptedAfter: number | undefined;
+
+  constructor(
+    private readonly sqlite3: Sqlite3Static,
+    private readonly db: Database,
+  ) {
+    const { capi } = sqlite3;
+    capi.sqlite3_set_authorizer(db, (_ctx, action, arg1, arg2) => this.authorize(action, arg1, arg2), 0);
+    // Every 1000 virtual machine steps SQLite asks whether to go on: that is how a runaway query
+    // (an endless recursive CTE) is stopped without stopping the worker.
+    capi.sqlite3_progress_handler(db, 1000, () => (Date.now() > this.stopAt ? 1 : 0), 0);
+    // Bounds on what one call may make SQLite build, so one tab cannot exhaust the leader's memory.
+    capi.sqlite3_limit(db, capi.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES);
+    capi.sqlite3_limit(db, capi.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES);
+    capi.sqlite3_limit(db, capi.SQLITE_LIMIT_ATTACHED, 0);
+  }
+
+  private authorize(action: number, arg1: string | number | null, arg2: string | number | null): number {
+    const { capi } = this.sqlite3;
+    if (this.library) return 0;
+    // Transaction control belongs to the writer: a user's COMMIT would end a transaction that
+    // holds other tabs' writes.
+    if (action === capi.SQLITE_TRANSACTION || action === capi.SQLITE_SAVEPOINT) {
+      this.refusal = invalidArgument('transaction control statements are not allowed here: use db.transaction(async (tx) => ...)');
+      return capi.SQLITE_DENY;
+    }
+    // ATTACH would let one tab's SQL reach files the leader owns.
+    if (action === capi.SQLITE_ATTACH || action === capi.SQLITE_DETACH) {
+      this.refusal = new SqliteError(
+        'SQLITE_AUTH',
+        'ATTACH and DETACH are refused: the leader owns every file this database uses',
+        capi.SQLITE_AUTH,
+      );
+      return capi.SQLITE_DENY;
+    }
+    // Reading these pragmas is fine; setting them is what would break the guarantees.
+    if (action === capi.SQLITE_PRAGMA && typeof arg1 === 'string' && arg2 && OWNED_PRAGMAS.has(arg1.toLowerCase())) {
+      this.refusal = invalidArgument(`PRAGMA ${arg1} is managed by sqlite-baton (see the durability option)`);
+      return capi.SQLITE_DENY;
+    }
+    return 0;
+  }
+
+  /** Prepares before a user's statement: a refusal left from an earlier one must not be reported. */
+  forgetRefusal(): void {
+    this.refusal = undefined;
+  }
+
+  /** Runs the library's own statements (transaction control, VACUUM's attach) past the authorizer. */
+  asLibrary<T>(fn: () => T): T {
+    this.library = true;
+    try {
+      return fn();
+    } finally {
+      this.library = false;
+    }
+  }
+
+  /**
+   * VACUUM rebuilds the file through a temporary database that SQLite ATTACHes itself, which the
+   * authorizer and the attach limit refuse to users: let SQLite's own attach through, for this one
+   * statement whose whole text the caller knows.
+   */
+  withVacuumAttach<T>(fn: () => T): T {
+    const { capi } = this.sqlite3;
+    capi.sqlite3_limit(this.db, capi.SQLITE_LIMIT_ATTACHED, 1);
+    try {
+      return this.asLibrary(fn);
+    } finally {
+      capi.sqlite3_limit(this.db, capi.SQLITE_LIMIT_ATTACHED, 0);
+    }
+  }
+
+  /** Runs `fn` with a deadline: past `ms`, the statement running is interrupted (INTERRUPTED). */
+  timed<T>(ms: number | undefined, fn: () => T): T {
+    if (ms === undefined) return fn();
+    this.stopAt = Date.now() + ms;
+    this.interruptedAfter = ms;
+    try {
+      return fn();
+    } finally {
+      this.stopAt = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  /** The guard's own error for SQLite result code `resultCode`, when a guard caused it. */
+  explain(resultCode: number): SqliteError | undefined {
+    const { capi } = this.sqlite3;
+    if (resultCode === capi.SQLITE_AUTH && this.refusal) {
+      const refusal = this.refusal;
+      this.refusal = undefined;
+      return refusal;
+    }
+    if ((resultCode & 0xff) === capi.SQLITE_INTERRUPT && Date.now() > this.stopAt) {
+      return new SqliteError(
+        'INTERRUPTED',
+        `the call ran longer than its queryTimeout (${this.interruptedAfter} ms) and was interrupted; it applied nothing`,
+        resultCode,
+      );
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,282 @@
+import { SqliteError } from '../../src/errors.ts';
+import type { Reply, Request } from '../../src/protocol.ts';
+import type { Connection } from '../engine/connection.ts';
+import { apply, atomically } from './apply.ts';
+import { GroupCommit, MAX_GROUP } from './group-commit.ts';
+import { Job } from './job.ts';
+import type { RequestLog } from './request-log.ts';
+
+/**
+ * The writer queue: the one place where statements reach the connection. Requests run in arrival
+ * order; the ones that arrive together run as one group (group-commit.ts).
+ *
+ * Its state is one value: open, in an interactive transaction, or closed. An interactive
+ * transaction owns the writer from BEGIN to COMMIT/ROLLBACK: everything else waits in the queue
+ * (never fails), until its lock-wait deadline passes (LOCK_TIMEOUT).
+ */
+
+type State =
+  | { readonly kind: 'open' }
+  | { readonly kind: 'transaction'; readonly id: string; readonly ownerId: string }
+  | { readonly kind: 'closed'; readonly error: Error };
+
+export interface WriterHooks {
+  /** An interactive transaction began for `ownerId`: watch that tab, and call `abortTransaction` if it dies. */
+  onTransactionStart(ownerId: string): void;
+}
+
+function lockTimeout(request: Request): SqliteError {
+  return new SqliteError('LOCK_TIMEOUT', `${request.op} waited past its lockTimeout for the writer`);
+}
+
+function aborted(): SqliteError {
+  return new SqliteError(
+    'TRANSACTION_ABORTED',
+    'the transaction was rolled back (its tab, worker or leader went away, or SQLite ended it); none of it was applied',
+  );
+}
+
+function isBeginOf(job: Job, callerId: string, request: Request): boolean {
+  return job.request.op === 'begin' && job.callerId === callerId && job.request.txId === request.txId;
+}
+
+export class Writer {
+  private readonly queue: Job[] = [];
+  private state: State = { kind: 'open' };
+  private scheduled = false;
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  // A posted message runs after the messages already waiting, unlike a microtask: that is what
+  // lets requests that arrived during a flush gather into the next group.
+  private readonly tick = new MessageChannel();
+  private readonly groups: GroupCommit;
+
+  /** COMMITs so far (of a group or a transaction), and the write calls they carried. */
+  commits = 0;
+  committedWrites = 0;
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly log: RequestLog,
+    private readonly hooks: WriterHooks,
+  ) {
+    this.tick.port1.onmessage = () => this.drainOnce();
+    this.groups = new GroupCommit(conn, log, () => this.schedule());
+  }
+
+  /** Requests waiting for the writer. */
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  get inTransaction(): boolean {
+    return this.state.kind === 'transaction';
+  }
+
+  /** Queues a request (or runs it at once when it belongs to the open transaction). */
+  submit(callerId: string, request: Request): Promise<Reply> {
+    const state = this.state;
+    if (state.kind === 'closed') return Promise.reject(state.error);
+    // A retried BEGIN (its reply was lost on the way) of the transaction already open for this
+    // caller: it is open, say so. Queued, it would wait behind itself until its lockTimeout.
+    if (request.op === 'begin' && state.kind === 'transaction' && state.id === request.txId && state.ownerId === callerId) {
+      return Promise.resolve(undefined);
+    }
+    // The same, arriving while the first BEGIN still waits in the queue (behind another transaction,
+    // or before the writer's next tick: Firefox delivers two channel messages before it, Chromium
+    // one). Queued twice, the second would open a transaction nobody ends: it shares the first's answer.
+    const queued = request.op === 'begin' ? this.queue.find((job) => isBeginOf(job, callerId, request)) : undefined;
+    if (queued) return queued.join();
+    if (request.txId !== undefined && request.op !== 'begin') {
+      try {
+        return Promise.resolve(this.inOpenTransaction(callerId, request));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.enqueue(callerId, request);
+  }
+
+  /** Queues `work` to run alone, in arrival order, when no transaction holds the writer. */
+  exclusive(callerId: string, request: Request, work: () => Reply): Promise<Reply> {
+    if (this.state.kind === 'closed') return Promise.reject(this.state.error);
+    return this.enqueue(callerId, request, work);
+  }
+
+  private enqueue(callerId: string, request: Request, work?: () => Reply): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const job = new Job(callerId, request, resolve, reject, work);
+      // A read that finds the writer idle runs now: nothing is waiting for it to keep order with,
+      // and a turn through the tick costs more than the read (a point read takes a few µs).
+      if (this.queue.length === 0 && this.state.kind === 'open' && !job.work && job.readsOnly(this.conn)) {
+        if (request.deadline < Date.now()) reject(lockTimeout(request));
+        else this.runAlone(job);
+        return;
+      }
+      this.queue.push(job);
+      this.schedule();
+    });
+  }
+
+  /** Drops the requests of `callerId` still waiting (none of them started), rejecting them with `error`. */
+  cancel(callerId: string, error: SqliteError): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const job = this.queue[i]!;
+      if (job.callerId !== callerId) continue;
+      this.queue.splice(i, 1);
+      job.reject(error);
+    }
+  }
+
+  /** Rolls back the open transaction if `ownerId` owns it: its tab is gone and will never commit. */
+  abortTransaction(ownerId: string): void {
+    if (this.state.kind !== 'transaction' || this.state.ownerId !== ownerId) return;
+    if (!this.conn.autocommit) this.conn.control('ROLLBACK');
+    this.endTransaction();
+  }
+
+  /** Rejects everything waiting with `error` and stops; the open transaction is rolled back. */
+  close(error: Error): void {
+    const wasInTransaction = this.state.kind === 'transaction';
+    this.state = { kind: 'closed', error };
+    clearTimeout(this.expiryTimer);
+    this.groups.stop();
+    this.tick.port1.close();
+    if (wasInTransaction && !this.conn.autocommit) this.conn.control('ROLLBACK');
+    for (const job of this.queue.splice(0)) job.reject(error);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.state.kind === 'closed') return;
+    this.scheduled = true;
+    this.tick.port2.postMessage(null);
+  }
+
+  /** Runs one step (a group, a BEGIN or a request that runs alone) and schedules the next. */
+  private drainOnce(): void {
+    this.scheduled = false;
+    if (this.state.kind === 'closed') return;
+    if (this.state.kind === 'transaction') {
+      this.armExpiry();
+      return;
+    }
+    this.rejectExpired();
+    const head = this.queue[0];
+    if (!head) return;
+    if (head.request.op === 'begin') this.begin(this.queue.shift()!);
+    else if (head.alone) this.runAlone(this.queue.shift()!);
+    else {
+      const length = this.groupLength();
+      if (this.groups.hold(this.queue.slice(0, length))) return;
+      const { committed, requeue } = this.groups.run(this.queue.splice(0, length));
+      this.queue.unshift(...requeue);
+      if (committed !== undefined) {
+        this.commits++;
+        this.committedWrites += committed;
+      }
+    }
+    if (this.queue.length > 0) this.schedule();
+  }
+
+  /** How many jobs at the head of the queue can run as one group. */
+  private groupLength(): number {
+    let end = 0;
+    while (end < this.queue.length && end < MAX_GROUP) {
+      const job = this.queue[end]!;
+      if (job.alone || job.request.op === 'begin') break;
+      end++;
+    }
+    return end;
+  }
+
+  private rejectExpired(): void {
+    const now = Date.now();
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const job = this.queue[i]!;
+      if (job.request.deadline < now) {
+        this.queue.splice(i, 1);
+        job.reject(lockTimeout(job.request));
+      }
+    }
+  }
+
+  /** While a transaction holds the writer, wake up at the earliest deadline of those waiting. */
+  private armExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    if (this.queue.length === 0) return;
+    const earliest = Math.min(...this.queue.map((job) => job.request.deadline));
+    this.expiryTimer = setTimeout(
+      () => {
+        this.rejectExpired();
+        if (this.state.kind === 'transaction') this.armExpiry();
+      },
+      Math.max(0, earliest - Date.now()) + 1,
+    );
+  }
+
+  private runAlone(job: Job): void {
+    try {
+      job.resolve(job.work ? job.work() : apply(this.conn, job.request));
+    } catch (e) {
+      job.reject(e);
+    }
+  }
+
+  private begin(job: Job): void {
+    try {
+      this.conn.control('BEGIN IMMEDIATE');
+    } catch (e) {
+      job.reject(e);
+      return;
+    }
+    this.state = { kind: 'transaction', id: job.request.txId!, ownerId: job.callerId };
+    this.hooks.onTransactionStart(job.callerId);
+    job.resolve(undefined);
+  }
+
+  private endTransaction(): void {
+    this.state = { kind: 'open' };
+    clearTimeout(this.expiryTimer);
+    this.schedule();
+  }
+
+  /** A statement, COMMIT or ROLLBACK of an interactive transaction. */
+  private inOpenTransaction(callerId: string, request: Request): Reply {
+    const state = this.state;
+    if (state.kind !== 'transaction' || state.id !== request.txId || state.ownerId !== callerId) {
+      if (request.op === 'rollback') return undefined;
+      // A retried COMMIT after a leader change: the record says whether it landed.
+      if (request.op === 'commit' && this.log.find(request.requestId, request.deadline)) return undefined;
+      throw aborted();
+    }
+    switch (request.op) {
+      case 'commit':
+        try {
+          this.log.record(request.requestId, undefined, request.deadline);
+          this.log.prune(Date.now());
+          this.conn.control('COMMIT');
+        } catch (e) {
+          if (!this.conn.autocommit) this.conn.control('ROLLBACK');
+          this.endTransaction();
+          throw e;
+        }
+        this.commits++;
+        this.committedWrites++;
+        this.endTransaction();
+        return undefined;
+      case 'rollback':
+        if (!this.conn.autocommit) this.conn.control('ROLLBACK');
+        this.endTransaction();
+        return undefined;
+      default:
+        try {
+          // batch and exec may hold several statements: all of them apply or none, as outside a
+          // transaction (a single statement is undone alone by SQLite itself).
+          const several = request.op === 'batch' || request.op === 'exec';
+          return several ? atomically(this.conn, () => apply(this.conn, request)) : apply(this.conn, request);
+        } finally {
+          // SQLite may end the transaction itself (OR ROLLBACK, I/O error): then it is over.
+          if (this.conn.autocommit) this.endTransaction();
+        }
+    }
+  }
+}
