@@ -7,12 +7,15 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import type { StressResult } from '../../scripts/stress.ts';
+import { engineFromEnv } from '../support/engine.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function runStress(args: string[]): Promise<{ result: StressResult; report: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['scripts/stress.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    // In the engine of this project (tabs: Chromium, tabs-firefox: Firefox).
+    const engine = ['--engine', engineFromEnv()];
+    const child = spawn(process.execPath, ['scripts/stress.ts', ...engine, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
