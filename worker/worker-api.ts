@@ -24,7 +24,7 @@ export function createWorkerApi(exit: () => void) {
     /** Decides the storage, joins the election (OPFS) and resolves once this worker can serve. */
     async open(config: WorkerConfig & { peerId: string }, onEvent: (event: WorkerEvent) => void): Promise<OpenInfo> {
       if (router) throw new SqliteError('INVALID_ARGUMENT', 'this worker already has a database open');
-      const problem = config.storage === 'memory' ? undefined : opfsProblem();
+      const problem = config.storage === 'memory' ? undefined : await opfsProblem();
       if (problem !== undefined && config.storage === 'opfs') {
         throw new SqliteError('OPFS_UNAVAILABLE', `storage 'opfs' was asked for but OPFS cannot be used: ${problem}`);
       }
@@ -47,7 +47,7 @@ export function createWorkerApi(exit: () => void) {
      * instance). Takes the leader lock first, so it never pulls the file from under a leader.
      */
     async maintain(name: string, action: 'read' | 'delete', lockTimeout: number): Promise<Uint8Array | undefined> {
-      const problem = opfsProblem();
+      const problem = await opfsProblem();
       if (problem !== undefined) throw new SqliteError('OPFS_UNAVAILABLE', `OPFS cannot be used: ${problem}`);
       try {
         const bytes = await navigator.locks.request(leaderLockName(name), { signal: AbortSignal.timeout(lockTimeout) }, () =>

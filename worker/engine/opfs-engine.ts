@@ -30,12 +30,19 @@ export function poolKey(name: string): string {
   return `${readable}-${hash.toString(16).padStart(8, '0')}`;
 }
 
-/** True when this worker can use OPFS sync access handles at all. */
-export function opfsProblem(): string | undefined {
+/** Why this worker cannot use OPFS sync access handles at all, or undefined when it can. */
+export async function opfsProblem(): Promise<string | undefined> {
   if (!globalThis.isSecureContext) return 'the page is not a secure context (https or localhost)';
   if (typeof navigator.storage?.getDirectory !== 'function') return 'navigator.storage.getDirectory is missing';
   if (typeof FileSystemFileHandle === 'undefined' || !('createSyncAccessHandle' in FileSystemFileHandle.prototype)) {
     return 'OPFS sync access handles are missing in this worker';
+  }
+  // Every API can be there and OPFS still be blocked: Firefox's private windows reject here with
+  // a SecurityError (checked with 153 ESR), where Chromium's incognito keeps OPFS in memory.
+  try {
+    await navigator.storage.getDirectory();
+  } catch (e) {
+    return `OPFS is blocked here (${(e as { name?: string })?.name ?? String(e)}; a private window, or storage disabled for this site)`;
   }
   return undefined;
 }
