@@ -5,7 +5,8 @@ import { workerUrl } from './build/worker-url.ts';
 
 /**
  * The package build (`npm run build`, run by `prepack`): two outputs in dist/.
- *  - index.js + index.d.ts (+ maps): the page's side, ES2022 modules, comlink left as an import
+ *  - index.js + index.d.ts (+ maps): the page's side, ES2022 modules, comlink left as an import,
+ *    and the adapters drizzle.js and kysely.js (their ORMs left as imports);
  *    so the app's bundler shares it; the worker is referenced as `new URL('./worker.js', import.meta.url)`.
  *  - worker.js + sqlite3.wasm: the worker, one self-contained file (its code, comlink and
  *    sqlite-wasm's JS without the parts the library never uses), the wasm next to it, where
@@ -17,7 +18,7 @@ const target = 'es2022';
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', drizzle: 'src/drizzle/index.ts', kysely: 'src/kysely/index.ts' },
     format: 'esm',
     platform: 'browser',
     target,
@@ -26,7 +27,8 @@ export default defineConfig([
     sourcemap: true,
     tsconfig: 'tsconfig.build.json',
     dts: { sourcemap: true },
-    deps: { neverBundle: ['comlink'] },
+    // The ORMs are the app's own (optional peers); comlink is shared with the app's bundle.
+    deps: { neverBundle: ['comlink', /^drizzle-orm/, /^kysely/] },
     plugins: [workerUrl()],
   },
   {

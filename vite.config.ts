@@ -115,18 +115,34 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
     root: fileURLToPath(new URL('.', import.meta.url)),
     plugins: [isolateNaiveDemo()],
     resolve: {
-      // Exactly `sqlite-baton` (a bare `'sqlite-baton': ...` key would also rewrite `sqlite-baton/x`).
-      alias: [{ find: /^sqlite-baton$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }],
+      // Exactly `sqlite-baton` (a bare `'sqlite-baton': ...` key would also rewrite `sqlite-baton/x`),
+      // and each subpath entry to its own source.
+      alias: [
+        { find: /^sqlite-baton$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+        { find: /^sqlite-baton\/drizzle$/, replacement: fileURLToPath(new URL('./src/drizzle/index.ts', import.meta.url)) },
+        { find: /^sqlite-baton\/kysely$/, replacement: fileURLToPath(new URL('./src/kysely/index.ts', import.meta.url)) },
+      ],
     },
     optimizeDeps: {
       // Vite's default (every .html under the root) minus the consumer apps of test/consumers/,
       // whose pages import their own builds and packages this install does not have.
       entries: ['**/*.html', '!test/consumers/**'],
-      // sqlite-wasm loads its .wasm relative to its own module URL; pre-bundling breaks that.
-      exclude: ['@sqlite.org/sqlite-wasm'],
+      // sqlite-wasm loads its .wasm relative to its own module URL; pre-bundling breaks that. So do
+      // the bench's peers wa-sqlite and PGlite (their .wasm and PGlite's .data file).
+      exclude: ['@sqlite.org/sqlite-wasm', '@journeyapps/wa-sqlite', '@electric-sql/pglite'],
       // Pre-bundle comlink up front: it is imported from worker modules, which the start-up scan
       // does not follow; found later, it would make Vite re-optimize and reload open pages mid-test.
-      include: ['comlink', 'fast-check'],
+      // The ORMs of the adapter tests likewise: found mid-run, they would reload the page under a test.
+      include: [
+        'comlink',
+        'fast-check',
+        'drizzle-orm',
+        'drizzle-orm/cache/core',
+        'drizzle-orm/sqlite-core',
+        'drizzle-orm/sqlite-proxy',
+        'kysely',
+        'kysely/migration',
+      ],
     },
     worker: {
       format: 'es',

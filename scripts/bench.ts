@@ -2,9 +2,13 @@
  * `npm run bench [-- --quick] [-- --profile=memory] [-- --runs=N]`
  *
  * Measures, side by side in one headless Chromium, raw sqlite-wasm (A), sqlite-baton from a leader
- * tab (B) and a follower tab (C), the naive one-connection-per-tab setup (D) and SQLocal (E);
- * prints one table, writes bench/results/latest.json and draws bench/results/chart.svg.
- * See bench/node/plan.ts for the sizes and bench/shared/workloads.ts for the workloads.
+ * tab (B) and a follower tab (C), and the peers: the naive one-connection-per-tab setup (D),
+ * SQLocal (E), wa-sqlite as PowerSync runs it (F), PGlite's multi-tab worker (G: OPFS, G_idb:
+ * IndexedDB) and Dexie (H); then what one tab's 50 MB value or 3-second read costs the others;
+ * then the write workloads again in a private window (in-memory OPFS) and in a slow-flush profile
+ * (file syncs slowed to ~5 ms, as on macOS). Prints one table, writes bench/results/latest.json
+ * and draws bench/results/chart.svg. See bench/node/plan.ts for the sizes and
+ * bench/shared/workloads.ts for the workloads.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir } from 'node:os';
@@ -22,7 +26,10 @@ import {
   tabsPhase,
   type RunContext,
 } from '../bench/node/phases.ts';
-import { FULL, QUICK, type RunFigures, type SubjectId } from '../bench/node/plan.ts';
+import { FULL, PEERS, QUICK, type RunFigures, type SubjectId } from '../bench/node/plan.ts';
+import { buildSlowFlushShim } from '../bench/node/slow-flush.ts';
+import { slowFlushPhase } from '../bench/node/slow-flush-phase.ts';
+import { blobPhase, longReadPhase } from '../bench/node/stall-phases.ts';
 import { formatTable, mediansOf, profileOf, ratiosOf, targetsOf, type Report } from '../bench/node/report.ts';
 import { startSession } from '../bench/node/session.ts';
 import type { Settings } from '../bench/shared/workloads.ts';
@@ -31,7 +38,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const profile = args.includes('--profile=memory') ? 'memory' : 'disk';
 const runsArg = args.find((a) => a.startsWith('--runs='));
-// `--only=raw,tabs`: a subset of the phases, for profiling one figure (the table shows gaps).
+// `--only=raw,tabsB`: a subset of the phases, for profiling one figure (the table shows gaps). Names:
+// raw, baton, fine, peerD..peerH and peerG_idb, tabsB, tabsD..tabsH, failover, cold, blob, longread,
+// private, slow (with slowF, slowG, slowH for the peers in the slow-flush profile).
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
 const wanted = (phaseName: string) => !only || only.has(phaseName);
@@ -45,19 +54,30 @@ const started = Date.now();
 const fsyncMs = fsyncCost();
 log(`bench: ${quick ? 'quick' : 'full'}, ${sizes.runs} run(s), ${profile} profile; fsync here ${fsyncMs.toFixed(2)} ms`);
 
+/** A file sync costs this much more in the slow-flush profile: about an F_FULLFSYNC on a Mac. */
+const SLOW_FLUSH_MS = 5;
+const notes: string[] = [];
+const shim = wanted('slow') && profile === 'disk' ? buildSlowFlushShim(SLOW_FLUSH_MS) : undefined;
+if (shim && 'skipped' in shim) {
+  log(`slow-flush profile skipped: ${shim.skipped}`);
+  notes.push(`slow-flush profile skipped: ${shim.skipped}`);
+}
+const slowShim = shim && !('skipped' in shim) ? shim : undefined;
+
 const session = await startSession({ profile });
-// The N-tab write comparison is repeated in a private window, whose OPFS is in memory.
+// The N-tab write comparison is repeated in a private window, whose OPFS is in memory,
 const privateSession = wanted('private') && profile === 'disk' ? await startSession({ profile: 'memory' }) : undefined;
+// and with file syncs slowed down.
+const slowSession = slowShim ? await startSession({ profile: 'disk', env: slowShim.env }) : undefined;
 let interrupted = false;
 process.once('SIGINT', () => {
   interrupted = true;
   log('interrupted: closing the browser and the dev server');
-  void session.close().then(() => process.exit(130));
+  void Promise.all([session.close(), privateSession?.close(), slowSession?.close()]).then(() => process.exit(130));
 });
 
 const runs: RunFigures[] = [];
 const settings: Partial<Record<SubjectId, Settings>> = {};
-const notes: string[] = [];
 try {
   for (let run = 0; run < sizes.runs && !interrupted; run++) {
     log(`run ${run + 1}/${sizes.runs}`);
@@ -66,17 +86,28 @@ try {
     if (wanted('raw')) await rawPhase(ctx, names);
     if (wanted('baton')) await batonPhase(ctx, names);
     if (wanted('fine')) await batonFineTimerPhase(ctx);
-    if (wanted('naive')) await perTabPhase(ctx, 'D', names);
-    if (wanted('sqlocal')) await perTabPhase(ctx, 'E', names);
-    for (const subject of ['B', 'D', 'E'] as const) if (wanted(`tabs${subject}`)) await tabsPhase(ctx, subject);
+    const peers = PEERS.filter((peer) => peer !== 'G_idb' || sizes.pgliteIdb);
+    for (const peer of peers) if (wanted(`peer${peer}`)) await perTabPhase(ctx, peer, names);
+    if (wanted('tabsB')) await tabsPhase(ctx, 'B');
+    // PGlite on IndexedDB is left out: one query takes ~0.3 s there (see perTabPhase).
+    for (const peer of peers) if (peer !== 'G_idb' && wanted(`tabs${peer}`)) await tabsPhase(ctx, peer, sizes.peerTabCounts);
     if (wanted('failover')) await failoverPhase(ctx);
     if (wanted('cold')) await coldOpenPhase(ctx, names);
+    if (wanted('blob')) await blobPhase(ctx);
+    if (wanted('longread')) await longReadPhase(ctx);
     if (privateSession) await privateWindowPhase({ ...ctx, session: privateSession, prefix: 'private.' });
+    if (slowSession && slowShim) {
+      // D and E are too slow already to add anything here.
+      const peers = sizes.slowPeers.filter((peer) => wanted(`slow${peer}`));
+      await slowFlushPhase({ ...ctx, session: slowSession, prefix: 'slow.' }, slowShim.countDir, peers);
+    }
     runs.push(ctx.figures);
   }
 } finally {
   await session.close();
   await privateSession?.close();
+  await slowSession?.close();
+  slowShim?.remove();
 }
 
 for (const [path, count] of Object.entries(session.lockFailures)) {
@@ -93,6 +124,7 @@ const report: Report = {
     browser: session.browserVersion,
     profile: session.profile,
     fsyncMs,
+    ...(slowShim ? { slowFlushMs: slowShim.delayMs } : {}),
     cpus: cpus().length,
     platform: `${platform()} ${release()}`,
     node: process.version,

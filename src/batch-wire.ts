@@ -1,6 +1,6 @@
 import { invalidArgument } from './errors.ts';
 import { checkParams, checkSql, checkValue } from './params.ts';
-import type { BatchResult, BatchStatement, SqlParams, SqlValue } from './types.ts';
+import type { BatchStatement, Row, RunResult, SqlParams, SqlValue } from './types.ts';
 
 /**
  * A batch as it crosses from a page to the leader and back: every hop copies it (structured
@@ -101,13 +101,22 @@ type Rowid = number | bigint;
 /** `count` results in a row without rows, each with `changes`, the rowid starting at `first` and growing by `step`. */
 type Run = [count: number, changes: number, first: Rowid, step: 0 | 1];
 
+/** One statement's result in a batch: rows as objects, or as arrays (then with its columns). */
+export interface StatementResult extends RunResult {
+  rows: Row[] | SqlValue[][];
+  columns?: string[];
+}
+
 /**
  * A batch's results: runs of results without rows whose rowid stays or grows by one (the common
- * batch is a single run), and the results that returned rows, by position.
+ * batch is a single run), and the results that returned rows, by position. A batch run with a
+ * `rowMode` also carries the column names of the statements that have columns: rows as arrays
+ * mean nothing without them, and a SELECT that found nothing still has its columns.
  */
 export interface PackedResults {
   runs: Run[];
-  rows: Array<[index: number, rows: BatchResult['rows']]>;
+  rows: Array<[index: number, rows: StatementResult['rows']]>;
+  columns?: Array<[index: number, names: string[]]>;
 }
 
 /** `to - from` as a number (exact for the small differences that make a run). */
@@ -115,12 +124,15 @@ function offset(from: Rowid, to: Rowid): number {
   return typeof from === 'number' && typeof to === 'number' ? to - from : Number(BigInt(to) - BigInt(from));
 }
 
-export function packResults(results: readonly BatchResult[]): PackedResults {
+/** Packs a batch's results; `withColumns` keeps each statement's column names (a batch run with a rowMode). */
+export function packResults(results: readonly StatementResult[], withColumns = false): PackedResults {
   const runs: Run[] = [];
   const rows: PackedResults['rows'] = [];
+  const columns: NonNullable<PackedResults['columns']> = [];
   for (let index = 0; index < results.length; index++) {
     const result = results[index]!;
     if (result.rows.length > 0) rows.push([index, result.rows]);
+    if (withColumns && result.columns && result.columns.length > 0) columns.push([index, result.columns]);
     const last = runs.at(-1);
     if (last && last[1] === result.changes && typeof last[2] === typeof result.lastInsertRowid) {
       const gap = offset(last[2], result.lastInsertRowid);
@@ -133,17 +145,20 @@ export function packResults(results: readonly BatchResult[]): PackedResults {
     }
     runs.push([1, result.changes, result.lastInsertRowid, 0]);
   }
-  return { runs, rows };
+  return withColumns ? { runs, rows, columns } : { runs, rows };
 }
 
-export function unpackResults(packed: PackedResults): BatchResult[] {
-  const results: BatchResult[] = [];
+/** The results of a packed batch, in order; with `columns` on each when the batch carried them. */
+export function unpackResults(packed: PackedResults): StatementResult[] {
+  const results: StatementResult[] = [];
+  const withColumns = packed.columns !== undefined;
   for (const [count, changes, first, step] of packed.runs) {
     for (let i = 0; i < count; i++) {
       const lastInsertRowid = typeof first === 'bigint' ? first + BigInt(step * i) : first + step * i;
-      results.push({ rows: [], changes, lastInsertRowid });
+      results.push(withColumns ? { columns: [], rows: [], changes, lastInsertRowid } : { rows: [], changes, lastInsertRowid });
     }
   }
   for (const [index, rows] of packed.rows) results[index]!.rows = rows;
+  for (const [index, names] of packed.columns ?? []) results[index]!.columns = names;
   return results;
 }

@@ -2,12 +2,29 @@ import { SqliteError, invalidArgument } from './errors.ts';
 import { randomId } from './ids.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { Op, Request, ReplyOf, RequestBody } from './protocol.ts';
-import { Transaction } from './transaction.ts';
+import { Transaction, type TransactionHost } from './transaction.ts';
 import type { DatabaseEventMap, Status, Storage } from './types.ts';
 import { Verbs } from './verbs.ts';
 import type { TabRouter } from './tab-router.ts';
 
 type Listener<K extends keyof DatabaseEventMap> = (event: DatabaseEventMap[K]) => unknown;
+
+function deadlock(op: string): SqliteError {
+  return new SqliteError(
+    'TRANSACTION_DEADLOCK',
+    `db.${op === 'begin' ? 'begin/transaction' : op} was called by the code of this tab's open transaction: it would wait for that ` +
+      'transaction to end, which waits for this call. Inside a transaction use tx (tx.run, tx.query, tx.savepoint...), not db; ' +
+      'or make the call after commit().',
+  );
+}
+
+function waitedForOwnTransaction(op: string): SqliteError {
+  return new SqliteError(
+    'LOCK_TIMEOUT',
+    `db.${op} waited its whole lockTimeout for this tab's own open transaction (db.begin() or db.transaction()) to end: ` +
+      "a db call waits for every open transaction, this tab's too. Inside a transaction use tx, not db; otherwise commit or roll back first.",
+  );
+}
 
 /**
  * A database shared by every tab of the origin. Create it with {@link openDatabase}.
@@ -20,6 +37,27 @@ export class Database extends Verbs implements EventTarget {
   /** Set once `close()` was called. */
   private closing: Promise<void> | undefined;
   private readonly events = new EventTarget();
+  /** This handle's transaction while it holds the writer (begun, not yet ended). */
+  private holding: Transaction | undefined;
+  /**
+   * > 0 while a transaction's function (db.transaction, tx.savepoint) runs synchronously. A db
+   * call made there is the transaction's own code calling db, and waits for that transaction's end.
+   */
+  private ownCode = 0;
+  private readonly host: TransactionHost = {
+    send: (body) => this.dispatch(body),
+    runOwnCode: (fn) => {
+      this.ownCode++;
+      try {
+        return fn();
+      } finally {
+        this.ownCode--;
+      }
+    },
+    ended: (tx) => {
+      if (this.holding === tx) this.holding = undefined;
+    },
+  };
 
   /** @internal Use {@link openDatabase}. */
   constructor(
@@ -34,31 +72,53 @@ export class Database extends Verbs implements EventTarget {
   }
 
   /**
-   * Runs `fn` in an interactive transaction that holds the writer for every tab: it commits
-   * when `fn` returns and rolls back when it throws (rethrowing). Use `tx`, not `db`, inside:
-   * a `db` call would wait for this very transaction to end.
+   * Begins an interactive transaction and returns its handle: statements on it run inside the
+   * transaction, which holds the writer for every tab until `tx.commit()` or `tx.rollback()`.
+   * While it is open, calls on `db` (from this tab too) wait for it to end: use `tx` inside.
+   *
+   * @example
+   * const tx = await db.begin();
+   * try {
+   *   await tx.run('UPDATE accounts SET balance = balance - 10 WHERE id = ?', [1]);
+   *   await tx.run('UPDATE accounts SET balance = balance + 10 WHERE id = ?', [2]);
+   *   await tx.commit();
+   * } catch (e) {
+   *   await tx.rollback();
+   *   throw e;
+   * }
    */
-  async transaction<R>(fn: (tx: Transaction) => Promise<R> | R): Promise<R> {
-    if (typeof fn !== 'function') throw invalidArgument('transaction takes an async function (tx) => ...');
+  async begin(): Promise<Transaction> {
     const txId = randomId();
     try {
       await this.send({ op: 'begin', txId });
     } catch (e) {
       // The BEGIN may have been applied and only its answer lost: make sure it does not stay open.
-      await this.send({ op: 'rollback', txId }).catch(() => undefined);
+      await this.dispatch({ op: 'rollback', txId }).catch(() => undefined);
       throw e;
     }
-    const tx = new Transaction((body) => this.send({ ...body, txId }));
+    const tx = new Transaction(txId, this.host);
+    this.holding = tx;
+    return tx;
+  }
+
+  /**
+   * Runs `fn` in an interactive transaction that holds the writer for every tab: it commits
+   * when `fn` returns and rolls back when it throws (rethrowing). Use `tx`, not `db`, inside:
+   * a `db` call would wait for this very transaction to end (TRANSACTION_DEADLOCK when that is
+   * certain, LOCK_TIMEOUT otherwise).
+   */
+  async transaction<R>(fn: (tx: Transaction) => Promise<R> | R): Promise<R> {
+    if (typeof fn !== 'function') throw invalidArgument('transaction takes an async function (tx) => ...');
+    const tx = await this.begin();
     let result: R;
     try {
-      result = await fn(tx);
+      result = await this.host.runOwnCode(() => fn(tx));
     } catch (e) {
-      tx.end();
-      await this.send({ op: 'rollback', txId }).catch(() => undefined);
+      // fn may have ended the transaction itself; its error is the one to report.
+      await tx.rollback().catch(() => undefined);
       throw e;
     }
-    tx.end();
-    await this.send({ op: 'commit', txId });
+    await tx.commit();
     return result;
   }
 
@@ -138,7 +198,28 @@ export class Database extends Verbs implements EventTarget {
     this.events.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
+  /**
+   * A call of `db` itself. Every one waits for an open transaction, this tab's too. One made on
+   * the stack of this handle's transaction function is that transaction's own code calling db:
+   * awaited there, it could only end at its lockTimeout, so it is refused at once. Whether code
+   * elsewhere in the tab awaits a call inside a transaction cannot be known (a timer or a UI
+   * refresh may legitimately wait for the commit): such a call waits, and if it times out while
+   * the same transaction held the writer all along, its LOCK_TIMEOUT says so.
+   */
   protected send<O extends Op>(body: RequestBody<O>): Promise<ReplyOf<O>> {
+    const holding = this.holding;
+    if (holding && this.ownCode > 0) return Promise.reject(deadlock(body.op));
+    const reply = this.dispatch(body);
+    if (!holding) return reply;
+    return reply.catch((e: unknown) => {
+      // The same transaction held the writer from the call to its timeout: that is what it waited for.
+      if (e instanceof SqliteError && e.code === 'LOCK_TIMEOUT' && this.holding === holding) throw waitedForOwnTransaction(body.op);
+      throw e;
+    });
+  }
+
+  /** Sends one request to the worker, with the ids and deadline every call gets. */
+  private dispatch<O extends Op>(body: RequestBody<O>): Promise<ReplyOf<O>> {
     if (this.closing) return Promise.reject(closedError());
     const request = {
       ...body,

@@ -13,6 +13,12 @@ export type LibraryErrorCode =
   | 'LOCK_TIMEOUT'
   /** An interactive transaction was cut (leader change, dead worker); none of it was applied. */
   | 'TRANSACTION_ABORTED'
+  /**
+   * A call on `db` was made by the code of this tab's own open transaction (synchronously inside
+   * `db.transaction(fn)` or `tx.savepoint(fn)`): it would wait for the transaction to end, which
+   * waits for it. Use `tx` inside a transaction. The call was not sent; the transaction goes on.
+   */
+  | 'TRANSACTION_DEADLOCK'
   /** The database could not be opened (for instance its files stayed locked by a dying tab). */
   | 'OPEN_FAILED'
   /** The origin's storage quota is used up; the write applied nothing. */

@@ -9,13 +9,17 @@ export { Transaction } from './transaction.ts';
 export { SqliteError, type ErrorCode, type LibraryErrorCode } from './errors.ts';
 export type { DatabaseOptions } from './options.ts';
 export type {
+  BatchOptions,
   BatchResult,
   BatchStatement,
   DatabaseEventMap,
   Durability,
   Fallback,
   LeaderChange,
+  QueryOptions,
+  QueryResult,
   Row,
+  RowMode,
   RunResult,
   SqlParams,
   SqlValue,

@@ -1,5 +1,5 @@
 import { invalidArgument } from './errors.ts';
-import type { BatchStatement, SqlParams, SqlValue } from './types.ts';
+import type { BatchStatement, RowMode, SqlParams, SqlValue } from './types.ts';
 
 /**
  * Argument checks shared by the page (fail fast, before a value that cannot be cloned reaches
@@ -70,4 +70,21 @@ export function checkBatch(statements: unknown): asserts statements is BatchStat
     checkSql(s.sql);
     checkParams(s.params);
   }
+}
+
+/** Throws INVALID_ARGUMENT unless `rowMode` is undefined, 'array' or 'object'. */
+export function checkRowMode(rowMode: unknown): asserts rowMode is RowMode | undefined {
+  if (rowMode !== undefined && rowMode !== 'array' && rowMode !== 'object') {
+    throw invalidArgument(`rowMode must be 'array' or 'object', got ${typeof rowMode === 'string' ? `'${rowMode}'` : typeof rowMode}`);
+  }
+}
+
+/** Throws INVALID_ARGUMENT unless `options` is undefined or `{ rowMode? }` (the options of query and batch). */
+export function checkRowOptions(options: unknown, verb: string): asserts options is { rowMode?: RowMode } | undefined {
+  if (options === undefined) return;
+  if (!isPlainObject(options)) throw invalidArgument(`${verb} options must be an object { rowMode?: 'array' | 'object' }`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'rowMode') throw invalidArgument(`unknown ${verb} option "${key}"; the only option is rowMode ('array' or 'object')`);
+  }
+  checkRowMode(options.rowMode);
 }

@@ -1,5 +1,5 @@
 import type { PackedResults, PackedStatements } from './batch-wire.ts';
-import type { Durability, LeaderChange, Row, RunResult, SqlParams, Status, Storage } from './types.ts';
+import type { Durability, LeaderChange, QueryResult, Row, RowMode, RunResult, SqlParams, SqlValue, Status, Storage } from './types.ts';
 
 /**
  * The wire format: what travels between a page, its worker and the leader worker. One request
@@ -27,7 +27,10 @@ export interface Bodies {
   run: { sql: string; params?: SqlParams };
   all: { sql: string; params?: SqlParams };
   get: { sql: string; params?: SqlParams };
-  batch: { statements: PackedStatements };
+  /** One statement with everything about it (columns, rows, changes, rowid); rows as arrays unless `rowMode` says 'object'. */
+  query: { sql: string; params?: SqlParams; rowMode?: RowMode };
+  /** With a `rowMode`, each result also carries its columns, and rows come in that mode. */
+  batch: { statements: PackedStatements; rowMode?: RowMode };
   export: Record<never, never>;
   import: { image: Uint8Array };
   begin: { txId: string };
@@ -48,6 +51,7 @@ export interface Replies {
   run: RunResult;
   all: Row[];
   get: Row | undefined;
+  query: QueryResult<SqlValue[]> | QueryResult<Row>;
   batch: PackedResults;
   export: Uint8Array;
   import: undefined;
@@ -62,7 +66,7 @@ export type Reply = Replies[Op];
 /** A request of op `O` as its sender writes it: the fields every call gets are added on the way. */
 export type RequestBody<O extends Op = Op> = Omit<RequestBase, 'requestId' | 'deadline'> & { op: O } & Bodies[O];
 
-export const OPS: readonly Op[] = ['exec', 'run', 'all', 'get', 'batch', 'export', 'import', 'begin', 'commit', 'rollback'];
+export const OPS: readonly Op[] = ['exec', 'run', 'all', 'get', 'query', 'batch', 'export', 'import', 'begin', 'commit', 'rollback'];
 
 /**
  * A statement inside an interactive transaction. Unlike every other request it is never retried

@@ -22,6 +22,30 @@ export interface BatchResult<R = Row> extends RunResult {
   rows: R[];
 }
 
+/** How rows come back: `'array'`, one array of values per row in column order; `'object'`, keyed by column name. */
+export type RowMode = 'array' | 'object';
+
+/**
+ * Everything about one statement, from one round trip: what a driver (Drizzle, Kysely) needs.
+ * `columns` are the result's column names in order, duplicates kept (`SELECT a.id, b.id` has two
+ * `id`); with the default `rowMode: 'array'` each row has one value per column, in that order.
+ */
+export interface QueryResult<R = SqlValue[]> extends RunResult {
+  columns: string[];
+  rows: R[];
+}
+
+/** Options of `query`. */
+export interface QueryOptions {
+  /** `'array'` (default): rows as arrays, which keep duplicate column names apart. `'object'`: as `all` gives them. */
+  rowMode?: RowMode;
+}
+
+/** Options of `batch`: with a `rowMode`, every statement's result is a {@link QueryResult} (columns included). */
+export interface BatchOptions {
+  rowMode?: RowMode;
+}
+
 /** One statement of a batch. */
 export interface BatchStatement {
   sql: string;

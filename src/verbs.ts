@@ -1,10 +1,10 @@
 import { packStatements, unpackResults } from './batch-wire.ts';
-import { checkBatch, checkParams, checkSql } from './params.ts';
+import { checkBatch, checkParams, checkRowOptions, checkSql } from './params.ts';
 import type { ReplyOf, RequestBody } from './protocol.ts';
-import type { BatchResult, BatchStatement, Row, RunResult, SqlParams } from './types.ts';
+import type { BatchOptions, BatchResult, BatchStatement, QueryOptions, QueryResult, Row, RunResult, SqlParams } from './types.ts';
 
 /** The ops a database and a transaction both offer. */
-export type StatementOp = 'exec' | 'run' | 'all' | 'get' | 'batch';
+export type StatementOp = 'exec' | 'run' | 'all' | 'get' | 'query' | 'batch';
 
 /**
  * The statement verbs, written once for {@link Database} and {@link Transaction}: each checks
@@ -43,9 +43,42 @@ export abstract class Verbs {
     return (await this.send({ op: 'get', sql, params })) as T | undefined;
   }
 
-  /** Runs several statements atomically (all or none) in one round trip. */
-  async batch(statements: BatchStatement[]): Promise<BatchResult[]> {
+  /**
+   * Runs one statement and returns everything about it from one round trip: its column names in
+   * order (duplicates kept), its rows, `changes` and `lastInsertRowid`. Rows are arrays of values
+   * in column order by default, or objects with `{ rowMode: 'object' }`.
+   *
+   * @example
+   * const { columns, rows } = await db.query('SELECT a.id, b.id FROM a JOIN b ON b.a_id = a.id');
+   * // columns: ['id', 'id'], rows: [[1, 10], ...]
+   */
+  query(sql: string, params?: SqlParams, options?: QueryOptions & { rowMode?: 'array' }): Promise<QueryResult>;
+  query<T = Row>(sql: string, params: SqlParams | undefined, options: { rowMode: 'object' }): Promise<QueryResult<T>>;
+  query(sql: string, params?: SqlParams, options?: QueryOptions): Promise<QueryResult | QueryResult<Row>>;
+  async query(sql: string, params?: SqlParams, options?: QueryOptions): Promise<QueryResult<unknown>> {
+    checkSql(sql);
+    checkParams(params);
+    checkRowOptions(options, 'query');
+    return this.send({ op: 'query', sql, params, rowMode: options?.rowMode ?? 'array' });
+  }
+
+  /**
+   * Runs several statements atomically (all or none) in one round trip. With a `rowMode`, each
+   * result is a {@link QueryResult} (columns, rows in that mode, changes, lastInsertRowid).
+   */
+  batch(statements: BatchStatement[]): Promise<BatchResult[]>;
+  batch(statements: BatchStatement[], options: { rowMode: 'array' }): Promise<QueryResult[]>;
+  batch(statements: BatchStatement[], options: { rowMode: 'object' }): Promise<QueryResult<Row>[]>;
+  batch(statements: BatchStatement[], options?: BatchOptions): Promise<BatchResult[] | QueryResult[] | QueryResult<Row>[]>;
+  async batch(statements: BatchStatement[], options?: BatchOptions): Promise<BatchResult[] | QueryResult[] | QueryResult<Row>[]> {
     checkBatch(statements);
-    return unpackResults(await this.send({ op: 'batch', statements: packStatements(statements) }));
+    checkRowOptions(options, 'batch');
+    const rowMode = options?.rowMode;
+    const packed = packStatements(statements);
+    // Without a rowMode the request is what it always was, so a record of it stays comparable.
+    const results = unpackResults(
+      await this.send(rowMode ? { op: 'batch', statements: packed, rowMode } : { op: 'batch', statements: packed }),
+    );
+    return results as BatchResult[] | QueryResult[];
   }
 }

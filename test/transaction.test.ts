@@ -244,10 +244,14 @@ describe.each(['opfs', 'memory'] as const)('transaction on %s', (storage) => {
     const db = await withTable(storage);
     await db.transaction(async (tx) => {
       await tx.run("INSERT INTO t (v) VALUES ('a')");
-      for (const sql of ['COMMIT', 'ROLLBACK', 'BEGIN', 'SAVEPOINT s']) {
+      for (const sql of ['COMMIT', 'END', 'ROLLBACK', 'BEGIN', 'BEGIN IMMEDIATE']) {
         expect((await failure(() => tx.exec(sql))).code).toBe('INVALID_ARGUMENT');
         expect((await failure(() => tx.run(sql))).code).toBe('INVALID_ARGUMENT');
+        expect((await failure(() => tx.query(sql))).code).toBe('INVALID_ARGUMENT');
       }
+      // Savepoints nest inside the transaction, but not inside exec or batch, which run in the library's own savepoint.
+      expect((await failure(() => tx.exec('SAVEPOINT s'))).code).toBe('INVALID_ARGUMENT');
+      expect((await failure(() => tx.batch([{ sql: 'SAVEPOINT s' }]))).code).toBe('INVALID_ARGUMENT');
       await tx.run("INSERT INTO t (v) VALUES ('b')");
       expect((await db.status()).inTransaction).toBe(true);
     });

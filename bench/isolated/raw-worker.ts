@@ -33,6 +33,7 @@ const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 let subject: Subject | undefined;
 let settings: Settings | undefined;
 let closeDb: (() => void) | undefined;
+let openSteps: Record<string, number> = {};
 
 /** Raw oo1 calls with a prepared-statement cache: what a hand-written worker would do. */
 function rawSubject(db: Database): Subject {
@@ -326,9 +327,17 @@ function opened(): Subject {
 serve({
   async open(name: string, mode: Mode) {
     if (mode === 'engine') await openEngine(name);
-    else await openRaw(await sqlite3InitModule(), name, mode);
+    else {
+      // Where a cold open goes: the wasm module's start, then the pool's access handles and the file.
+      const t0 = performance.now();
+      const sqlite3 = await sqlite3InitModule();
+      const t1 = performance.now();
+      await openRaw(sqlite3, name, mode);
+      openSteps = { initMs: t1 - t0, poolAndOpenMs: performance.now() - t1 };
+    }
     return settings;
   },
+  openSteps: () => openSteps,
   get: (sql: string, params: Value[]) => opened().get(sql, params),
   workload: (name: string, args: unknown[]) =>
     name === 'profileBatch'

@@ -6,7 +6,7 @@ import { TAB_COUNTS, type SubjectId } from './plan.ts';
 
 const WIDTH = 1000;
 const PANEL_W = 470;
-const PANEL_H = 300;
+const PANEL_H = 360;
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"';
 
 const COLORS: Record<string, string> = {
@@ -16,6 +16,10 @@ const COLORS: Record<string, string> = {
   C: '#60a5fa',
   D: '#ea580c',
   E: '#9333ea',
+  F: '#059669',
+  G: '#b45309',
+  G_idb: '#d97706',
+  H: '#db2777',
 };
 
 const NAMES: Record<string, string> = {
@@ -25,6 +29,10 @@ const NAMES: Record<string, string> = {
   C: 'sqlite-baton, follower tab',
   D: 'naive: connection per tab',
   E: 'SQLocal 0.18',
+  F: 'wa-sqlite (PowerSync)',
+  G: 'PGlite, OPFS',
+  G_idb: 'PGlite, IndexedDB',
+  H: 'Dexie, IndexedDB',
 };
 
 function escape(text: string): string {
@@ -112,11 +120,21 @@ function niceStep(raw: number): number {
   return ([1, 2, 2.5, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
 }
 
-/** Writes/s of 1, 2, 4, 8 tabs (vertical grouped bars), with A's one-writer rate and 5x of it. */
-function tabsPanel(x: number, y: number, medians: Medians): string {
+interface TabsPanel {
+  title: string;
+  /** Metric name before `tabs<n>.rate`: '' or 'slow.'. */
+  prefix: string;
+  counts: readonly number[];
+  subjects: SubjectId[];
+  /** The target line, as a multiple of A's one-writer rate. */
+  factor: number;
+}
+
+/** Writes/s of N tabs (vertical grouped bars), with A's one-writer rate and the target multiple of it. */
+function tabsPanel(x: number, y: number, medians: Medians, panel: TabsPanel): string {
   const out: string[] = [];
-  const subjects: SubjectId[] = ['B', 'D', 'E'];
-  out.push(text(x, y + 16, 'Durable single-row writes, all tabs together', `${FONT} font-size="15" font-weight="600" fill="#111827"`));
+  const { subjects, counts, prefix, factor } = panel;
+  out.push(text(x, y + 16, panel.title, `${FONT} font-size="15" font-weight="600" fill="#111827"`));
   out.push(
     text(
       x,
@@ -125,14 +143,14 @@ function tabsPanel(x: number, y: number, medians: Medians): string {
       `${FONT} font-size="11" fill="#4b5563"`,
     ),
   );
-  const aRate = medians.A_wal?.['tabs1.rate'] ?? medians.A_wal?.['write.rate'];
-  const values = subjects.flatMap((s) => TAB_COUNTS.map((n) => medians[s]?.[`tabs${n}.rate`] ?? 0));
-  const top = Math.max(...values, aRate !== undefined ? 5 * aRate : 0, 1) * 1.05;
+  const aRate = medians.A_wal?.[`${prefix}tabs1.rate`] ?? (prefix ? undefined : medians.A_wal?.['write.rate']);
+  const values = subjects.flatMap((s) => counts.map((n) => medians[s]?.[`${prefix}tabs${n}.rate`] ?? 0));
+  const top = Math.max(...values, aRate !== undefined ? factor * aRate : 0, 1) * 1.05;
   const step = niceStep(top / 4);
   const max = Math.ceil(top / step) * step;
   const left = x + 44;
-  const bottom = y + PANEL_H - 34;
-  const plotH = PANEL_H - 100;
+  const bottom = y + PANEL_H - 50;
+  const plotH = PANEL_H - 116;
   const plotW = PANEL_W - 60;
   const scale = (v: number) => bottom - (v / max) * plotH;
   out.push(`<line x1="${left}" y1="${bottom}" x2="${left + plotW}" y2="${bottom}" stroke="#9ca3af"/>`);
@@ -140,19 +158,19 @@ function tabsPanel(x: number, y: number, medians: Medians): string {
     out.push(`<line x1="${left}" y1="${scale(v).toFixed(1)}" x2="${left + plotW}" y2="${scale(v).toFixed(1)}" stroke="#e5e7eb"/>`);
     out.push(text(left - 4, scale(v) + 4, short(v, '/s'), `${FONT} font-size="10" fill="#6b7280" text-anchor="end"`));
   }
-  const groupW = plotW / TAB_COUNTS.length;
+  const groupW = plotW / counts.length;
   const barW = (groupW - 16) / subjects.length;
-  for (const [g, n] of TAB_COUNTS.entries()) {
+  for (const [g, n] of counts.entries()) {
     const gx = left + g * groupW + 8;
     for (const [i, s] of subjects.entries()) {
-      const v = medians[s]?.[`tabs${n}.rate`];
+      const v = medians[s]?.[`${prefix}tabs${n}.rate`];
       const bx = gx + i * barW;
       if (v === undefined) continue;
       out.push(
         `<rect x="${bx.toFixed(1)}" y="${scale(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(bottom - scale(v)).toFixed(1)}" fill="${COLORS[s]}"/>`,
       );
       out.push(text(bx + barW / 2 - 1, scale(v) - 3, short(v, '/s'), `${FONT} font-size="9" fill="#374151" text-anchor="middle"`));
-      const errors = medians[s]?.[`tabs${n}.errors`];
+      const errors = medians[s]?.[`${prefix}tabs${n}.errors`];
       if (errors !== undefined && errors > 0) {
         out.push(
           text(bx + barW / 2 - 1, scale(v) - 13, `${Math.round(errors)} err`, `${FONT} font-size="9" fill="#dc2626" text-anchor="middle"`),
@@ -169,16 +187,16 @@ function tabsPanel(x: number, y: number, medians: Medians): string {
     );
   }
   if (aRate !== undefined) {
-    for (const [factor, label, dash] of [
+    for (const [times, label, dash] of [
       [1, `A raw WAL, one writer: ${short(aRate, '/s')}/s`, '4 3'],
-      [5, `target: 5x A`, '1 3'],
+      [factor, `target: ${factor}x A`, '1 3'],
     ] as const) {
-      const ly = scale(aRate * factor);
+      const ly = scale(aRate * times);
       out.push(
         `<line x1="${left}" y1="${ly.toFixed(1)}" x2="${left + plotW}" y2="${ly.toFixed(1)}" stroke="#111827" stroke-dasharray="${dash}"/>`,
       );
       // A's label on the left, above the 1-tab group, clear of the tallest (8-tab) bars' labels.
-      const atLeft = factor === 1;
+      const atLeft = times === 1;
       out.push(
         text(
           atLeft ? left + 4 : left + plotW,
@@ -189,21 +207,28 @@ function tabsPanel(x: number, y: number, medians: Medians): string {
       );
     }
   }
-  const legendY = bottom + 28;
+  // The legend in two rows when it would not fit in one.
   let lx = left;
+  let legendY = bottom + 30;
   for (const s of subjects) {
-    out.push(`<rect x="${lx}" y="${legendY - 9}" width="10" height="10" fill="${COLORS[s]}"/>`);
     const name = s === 'B' ? 'sqlite-baton' : NAMES[s]!;
+    const width = 24 + name.length * 6.2;
+    if (lx + width > left + plotW + 10) {
+      lx = left;
+      legendY += 15;
+    }
+    out.push(`<rect x="${lx}" y="${legendY - 9}" width="10" height="10" fill="${COLORS[s]}"/>`);
     out.push(text(lx + 14, legendY, name, `${FONT} font-size="11" fill="#374151"`));
-    lx += 24 + name.length * 6.2;
+    lx += width;
   }
   return out.join('\n');
 }
 
 export function drawChart(medians: Medians, meta: Meta): string {
   const m = (s: SubjectId, metric: string) => medians[s]?.[metric];
-  const subjects: SubjectId[] = ['A_wal', 'A_rollback', 'B', 'C', 'D', 'E'];
+  const subjects: SubjectId[] = ['A_wal', 'A_rollback', 'B', 'C', 'D', 'E', 'F', 'G', 'G_idb', 'H'];
   const label = (s: SubjectId) => NAMES[s]!;
+  const measured = (s: SubjectId, ...metrics: string[]) => metrics.some((metric) => m(s, metric) !== undefined);
 
   const reads = horizontalPanel(
     WIDTH - PANEL_W - 20,
@@ -211,13 +236,13 @@ export function drawChart(medians: Medians, meta: Meta): string {
     'Point read by primary key, p50',
     'ms',
     subjects
-      .filter((s) => s !== 'A_rollback')
+      .filter((s) => s !== 'A_rollback' && measured(s, 'read.p50'))
       .map((s) => ({
         label: label(s),
         bars: [
           // B and C pages have a 100 µs timer; their reads repeated in isolated pages have 5 µs.
           { value: (s === 'B' || s === 'C' ? m(s, 'readFine.p50') : undefined) ?? m(s, 'read.p50'), color: COLORS[s]! },
-          ...(s === 'A_wal' ? [] : [{ value: m(s, 'readLoad.p50'), color: COLORS[s]!, faded: true }]),
+          ...(s === 'A_wal' || s === 'G_idb' ? [] : [{ value: m(s, 'readLoad.p50'), color: COLORS[s]!, faded: true }]),
         ],
       })),
     ['solid: idle (baton: 5 µs timer)', 'faded: while another tab writes', '(lower is better)'],
@@ -228,13 +253,15 @@ export function drawChart(medians: Medians, meta: Meta): string {
     PANEL_H + 50,
     'Single-row durable write latency',
     'ms',
-    subjects.map((s) => ({
-      label: label(s),
-      bars: [
-        { value: m(s, 'write.p50'), color: COLORS[s]! },
-        { value: m(s, 'write.p99'), color: COLORS[s]!, faded: true },
-      ],
-    })),
+    subjects
+      .filter((s) => measured(s, 'write.p50'))
+      .map((s) => ({
+        label: label(s),
+        bars: [
+          { value: m(s, 'write.p50'), color: COLORS[s]! },
+          { value: m(s, 'write.p99'), color: COLORS[s]!, faded: true },
+        ],
+      })),
     ['solid: p50', 'faded: p99', 'autocommit INSERT, awaited one by one (lower is better)'],
     true,
   );
@@ -243,24 +270,66 @@ export function drawChart(medians: Medians, meta: Meta): string {
     PANEL_H + 50,
     '100,000-row insert',
     'rows/s',
-    subjects.map((s) => ({
-      label: label(s),
-      bars: [
-        { value: m(s, 'bulk.batch'), color: COLORS[s]! },
-        { value: m(s, 'bulk.chunks'), color: COLORS[s]!, faded: true },
-      ],
-    })),
-    ['solid: one batch', 'faded: 1,000-row batches', '(higher is better)'],
+    subjects
+      .filter((s) => measured(s, 'bulk.batch', 'bulk.chunks'))
+      .map((s) => ({
+        label: label(s) + (m(s, 'bulk.rows') !== undefined ? ` (${short(m(s, 'bulk.rows')!, '')} rows)` : ''),
+        bars: [
+          { value: m(s, 'bulk.batch'), color: COLORS[s]! },
+          { value: m(s, 'bulk.chunks'), color: COLORS[s]!, faded: true },
+        ],
+      })),
+    ['solid: one batch', 'faded: 1,000-row batches', '(higher is better, log scale)'],
+    true,
   );
-  const height = 2 * PANEL_H + 110;
+  const slow = tabsPanel(20, 2 * PANEL_H + 80, medians, {
+    title: `Slow flush (+${meta.slowFlushMs ?? '?'} ms per sync, as on macOS): writes/s`,
+    prefix: 'slow.',
+    counts: [1, 8],
+    subjects: ['B', 'F', 'G', 'H'],
+    factor: 10,
+  });
+  const stalls = horizontalPanel(
+    WIDTH - PANEL_W - 20,
+    2 * PANEL_H + 80,
+    "One tab's long call, the other tabs' small writes",
+    'ms',
+    [
+      { label: '50 MB blob write', bars: [m('A_wal', 'blob.write.ms'), m('C', 'blob.write.ms')] },
+      { label: '50 MB point read', bars: [m('A_wal', 'blob.read.ms'), m('C', 'blob.read.ms')] },
+      { label: '50 MB read, batch', bars: [undefined, m('C', 'blob.batchRead.ms')] },
+      { label: 'others, longest wait', bars: [undefined, m('C', 'blob.others.during.max')] },
+      { label: 'a 3 s read', bars: [undefined, m('C', 'longRead.ms')] },
+      { label: 'others, p99 meanwhile', bars: [undefined, m('C', 'longRead.others.during.p99')] },
+      { label: 'others, p99 before', bars: [undefined, m('C', 'longRead.others.before.p99')] },
+    ]
+      .filter((group) => group.bars.some((v) => v !== undefined))
+      .map((group) => ({
+        label: group.label,
+        bars: group.bars.flatMap((value, i) =>
+          i === 0 && value === undefined ? [] : [{ value, color: i === 0 ? COLORS.A_wal! : COLORS.C! }],
+        ),
+      })),
+    ['grey: A raw, in its worker', 'blue: from a follower, 2 tabs writing'],
+    true,
+  );
+  const height = 3 * PANEL_H + 140;
   const footer = `${meta.browser} headless, ${meta.profile === 'disk' ? 'on-disk profile' : 'in-memory profile'}, fsync ${meta.fsyncMs.toFixed(2)} ms, ${meta.cpus} CPUs; median of ${meta.runs} run${meta.runs > 1 ? 's' : ''} (${meta.mode}); ${meta.date.slice(0, 10)}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="sqlite-baton benchmark">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    tabsPanel(20, 20, medians),
+    tabsPanel(20, 20, medians, {
+      title: 'Durable single-row writes, all tabs together',
+      prefix: '',
+      counts: TAB_COUNTS,
+      subjects: ['B', 'D', 'E', 'F', 'G', 'H'],
+      factor: 5,
+    }),
     reads,
     writes,
     bulk,
+    slow,
+    stalls,
     text(20, height - 14, footer, `${FONT} font-size="11" fill="#6b7280"`),
     '</svg>',
     '',

@@ -7,10 +7,10 @@ import type { Tab as Page } from '../../test/support/tab.ts';
 import { sleep } from '../../test/support/sleep.ts';
 import { uniqueName } from '../../test/support/unique-name.ts';
 import type { OpenResult, PageEvent } from '../shared/bench-page.ts';
-import type { BulkResult, LatencyResult, LoopOptions, LoopResult, Settings } from '../shared/workloads.ts';
+import type { BlobResult, BulkResult, LatencyResult, LoopOptions, LoopResult, Settings } from '../shared/workloads.ts';
 import type { IoFigures } from '../isolated/io-meter.ts';
 import { quantile } from '../shared/stats.ts';
-import { PAGES, TAB_COUNTS, type RunFigures, type Sizes, type SubjectId } from './plan.ts';
+import { PAGES, PEER_PAGES, TAB_COUNTS, type PeerId, type RunFigures, type Sizes, type SubjectId } from './plan.ts';
 import type { BenchSession } from './session.ts';
 
 export interface RunContext {
@@ -24,11 +24,13 @@ export interface RunContext {
   log(line: string): void;
   /** Put before every metric name: 'private.' for the private-window session. */
   prefix?: string;
+  /** The slow-flush shim's syncs so far by process type, where that shim runs (see slow-flush.ts). */
+  slowedSyncs?: () => Record<string, number>;
 }
 
 const PHASE_TIMEOUT_MS = 180_000;
 
-function set(ctx: RunContext, subject: SubjectId, metric: string, value: number | null): void {
+export function set(ctx: RunContext, subject: SubjectId, metric: string, value: number | null): void {
   (ctx.figures[subject] ??= {})[`${ctx.prefix ?? ''}${metric}`] = value;
 }
 
@@ -43,7 +45,7 @@ function timeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 // The bench API of one tab, called from Node.
-const api = {
+export const api = {
   open: (page: Page, name: string, options: Record<string, unknown> = {}) =>
     page.evaluate(([n, o]) => window.bench!.open(n, o), [name, options] as const) as Promise<OpenResult>,
   run: <T>(page: Page, workload: string, ...args: unknown[]) =>
@@ -58,11 +60,16 @@ const api = {
 };
 
 /** Runs `body` with fresh tabs that are always closed afterwards; a failure becomes a note. */
-async function phase(ctx: RunContext, name: string, body: (tabs: Page[]) => Promise<void>): Promise<boolean> {
+export async function phase(
+  ctx: RunContext,
+  name: string,
+  body: (tabs: Page[]) => Promise<void>,
+  timeoutMs = PHASE_TIMEOUT_MS,
+): Promise<boolean> {
   const tabs: Page[] = [];
   const started = Date.now();
   try {
-    await timeout(body(tabs), PHASE_TIMEOUT_MS, name);
+    await timeout(body(tabs), timeoutMs, name);
     ctx.log(`  ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return true;
   } catch (error) {
@@ -78,14 +85,14 @@ async function phase(ctx: RunContext, name: string, body: (tabs: Page[]) => Prom
   }
 }
 
-async function openTab(ctx: RunContext, tabs: Page[], path: string, label: string): Promise<Page> {
+export async function openTab(ctx: RunContext, tabs: Page[], path: string, label: string): Promise<Page> {
   const page = await ctx.session.openTab(path, label);
   tabs.push(page);
   return page;
 }
 
 /** One workload of a phase: a failure is noted and the phase goes on with the next one. */
-async function step(ctx: RunContext, subject: SubjectId, name: string, body: () => Promise<void>): Promise<void> {
+export async function step(ctx: RunContext, subject: SubjectId, name: string, body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
@@ -121,7 +128,7 @@ function setCpuPerOp(ctx: RunContext, subject: SubjectId, metric: string, cpu: C
   set(ctx, subject, `${metric}.renderers`, (cpu.byType.renderer ?? 0) / ops);
 }
 
-function recordLatency(ctx: RunContext, subject: SubjectId, prefix: string, result: LatencyResult): void {
+export function recordLatency(ctx: RunContext, subject: SubjectId, prefix: string, result: LatencyResult): void {
   set(ctx, subject, `${prefix}.p50`, result.p50);
   set(ctx, subject, `${prefix}.p99`, result.p99);
   set(ctx, subject, `${prefix}.mean`, result.mean);
@@ -129,7 +136,13 @@ function recordLatency(ctx: RunContext, subject: SubjectId, prefix: string, resu
 }
 
 /** Schema, reads, writes and the bulk insert on one opened tab. */
-async function singleTabWorkloads(ctx: RunContext, subject: SubjectId, page: Page, tab: string): Promise<void> {
+async function singleTabWorkloads(
+  ctx: RunContext,
+  subject: SubjectId,
+  page: Page,
+  tab: string,
+  bulkRows = ctx.sizes.bulkRows,
+): Promise<void> {
   const { sizes } = ctx;
   await step(ctx, subject, 'write latency', async () => {
     const [result, cpu] = await withCpu(ctx, () => api.run<LatencyResult>(page, 'writeLatency', sizes.writes, tab));
@@ -141,11 +154,14 @@ async function singleTabWorkloads(ctx: RunContext, subject: SubjectId, page: Pag
     recordLatency(ctx, subject, 'read', result);
     setCpuPerOp(ctx, subject, 'read.cpu', cpu, result.count);
   });
-  await step(ctx, subject, `${sizes.bulkRows}-row insert in one batch`, async () => {
-    set(ctx, subject, 'bulk.batch', (await api.run<BulkResult>(page, 'bulkInsert', sizes.bulkRows, sizes.bulkRows)).rowsPerSecond);
+  if (bulkRows !== sizes.bulkRows) set(ctx, subject, 'bulk.rows', bulkRows);
+  await step(ctx, subject, `${bulkRows}-row insert in one batch`, async () => {
+    set(ctx, subject, 'bulk.batch', (await api.run<BulkResult>(page, 'bulkInsert', bulkRows, bulkRows)).rowsPerSecond);
   });
-  await step(ctx, subject, `${sizes.bulkRows}-row insert in ${sizes.bulkChunk}-row batches`, async () => {
-    set(ctx, subject, 'bulk.chunks', (await api.run<BulkResult>(page, 'bulkInsert', sizes.bulkRows, sizes.bulkChunk)).rowsPerSecond);
+  // Fewer rows than a chunk would measure the one-batch figure again.
+  if (bulkRows <= sizes.bulkChunk) return;
+  await step(ctx, subject, `${bulkRows}-row insert in ${sizes.bulkChunk}-row batches`, async () => {
+    set(ctx, subject, 'bulk.chunks', (await api.run<BulkResult>(page, 'bulkInsert', bulkRows, sizes.bulkChunk)).rowsPerSecond);
   });
 }
 
@@ -179,10 +195,10 @@ async function readsUnderLoad(ctx: RunContext, subject: SubjectId, reader: Page,
     );
 }
 
-type Metered<T> = { result: T; io: IoFigures };
+export type Metered<T> = { result: T; io: IoFigures };
 
 /** Storage calls per operation: `<prefix>.io.<method>` (calls) and `<prefix>.ioMs.<method>` (time in them). */
-function setIoPerOp(ctx: RunContext, subject: SubjectId, prefix: string, io: IoFigures, ops: number): void {
+export function setIoPerOp(ctx: RunContext, subject: SubjectId, prefix: string, io: IoFigures, ops: number): void {
   if (ops === 0) return;
   for (const method of Object.keys(io.calls) as Array<keyof IoFigures['calls']>) {
     set(ctx, subject, `${prefix}.io.${method}`, io.calls[method] / ops);
@@ -324,52 +340,79 @@ export async function batonFineTimerPhase(ctx: RunContext): Promise<void> {
   });
 }
 
-/** D and E: one tab for the single-tab workloads, a second one to write while the first reads. */
-export async function perTabPhase(ctx: RunContext, subject: 'D' | 'E', names: Record<string, string>): Promise<void> {
-  const path = subject === 'D' ? PAGES.naive : PAGES.sqlocal;
+/**
+ * The peers (D naive, E SQLocal, F wa-sqlite, G PGlite, H Dexie): one tab for the single-tab
+ * workloads, a second one to write while the first reads.
+ *
+ * PGlite on IndexedDB (G_idb) copies its changed files to IndexedDB after every query, reads
+ * included (about 0.3 s each here): it gets a few writes and reads on the rows it wrote, nothing
+ * more, or it would take the run's whole time.
+ */
+export async function perTabPhase(ctx: RunContext, subject: PeerId, names: Record<string, string>): Promise<void> {
+  const { path, options } = PEER_PAGES[subject];
+  // PGlite inserts one row per message (its transaction API): its bulk rate is measured on fewer rows.
+  const bulkRows =
+    subject === 'G' ? ctx.sizes.slowPeerBulkRows : subject === 'F' || subject === 'H' ? ctx.sizes.peerBulkRows : ctx.sizes.bulkRows;
   await phase(ctx, `${subject} single tab`, async (tabs) => {
     const name = (names[subject] = uniqueName(`bench-${subject}`));
     const first = await openTab(ctx, tabs, path, `${subject} 1`);
-    ctx.settings[subject] = (await api.open(first, name)).settings;
+    ctx.settings[subject] = (await api.open(first, name, options)).settings;
     await api.run(first, 'schema');
+    if (subject === 'G_idb') {
+      const few = Math.min(20, ctx.sizes.writes);
+      await step(ctx, subject, 'write latency', async () =>
+        recordLatency(ctx, subject, 'write', await api.run<LatencyResult>(first, 'writeLatency', few, 'one')),
+      );
+      await step(ctx, subject, 'read latency', async () =>
+        recordLatency(ctx, subject, 'read', await api.run<LatencyResult>(first, 'readLatency', few, few)),
+      );
+      return;
+    }
     await api.run(first, 'prefill', ctx.sizes.readRows, 'prefill');
-    await singleTabWorkloads(ctx, subject, first, 'one');
+    await singleTabWorkloads(ctx, subject, first, 'one', bulkRows);
     const second = await openTab(ctx, tabs, path, `${subject} 2`);
-    await api.open(second, name);
+    await api.open(second, name, options);
     await step(ctx, subject, 'reads under load', () => readsUnderLoad(ctx, subject, first, second));
     // No bench.close(): a read that ran out of time may still hold this tab's worker; closing
     // the tabs (phase() does) ends both connections, as closing a tab does in an app.
   });
 }
 
-/** 1, 2, 4 and 8 tabs writing single rows at once, on one database per contender. */
-export async function tabsPhase(ctx: RunContext, subject: 'B' | 'D' | 'E'): Promise<void> {
-  const path = subject === 'B' ? PAGES.baton : subject === 'D' ? PAGES.naive : PAGES.sqlocal;
-  await phase(ctx, `${subject} 1-8 tabs writing`, async (tabs) => {
+/** 1, 2, 4 and 8 tabs (or `counts`) writing single rows at once, on one database per contender. */
+export async function tabsPhase(ctx: RunContext, subject: 'B' | PeerId, counts: readonly number[] = TAB_COUNTS): Promise<void> {
+  const { path, options } = subject === 'B' ? { path: PAGES.baton, options: {} } : PEER_PAGES[subject];
+  await phase(ctx, `${subject} ${counts.join(', ')} tabs writing`, async (tabs) => {
     const name = uniqueName(`bench-${subject}-tabs`);
-    const max = Math.max(...TAB_COUNTS);
-    // The first tab creates the file (and, for sqlite-baton, leads); the others join at once.
+    const max = Math.max(...counts);
+    // The first tab creates the file (and, for sqlite-baton and PGlite, leads); the others join at once.
     const first = await openTab(ctx, tabs, path, `${subject} tab 1`);
-    await api.open(first, name);
+    await api.open(first, name, options);
     await api.run(first, 'schema');
     const others = await Promise.all(
       Array.from({ length: max - 1 }, async (_, i) => {
         const page = await ctx.session.openTab(path, `${subject} tab ${i + 2}`);
-        await api.open(page, name);
+        await api.open(page, name, options);
         return page;
       }),
     );
     tabs.push(...others);
-    for (const count of TAB_COUNTS) {
+    for (const count of counts) {
       const startAt = Date.now() + 500;
       const options: LoopOptions = { startAt, endAt: startAt + ctx.sizes.tabsMs, callTimeoutMs: ctx.sizes.callTimeoutMs };
       const before = await api.commitCounts(first);
+      const syncsBefore = ctx.slowedSyncs?.();
       const [results, cpu] = await withCpu(ctx, () => Promise.all(tabs.slice(0, count).map((page, i) => api.loop(page, `t${i}`, options))));
+      const syncsAfter = ctx.slowedSyncs?.();
       const after = await api.commitCounts(first);
       if (before && after && after.commits > before.commits) {
         set(ctx, subject, `tabs${count}.groupSize`, (after.writes - before.writes) / (after.commits - before.commits));
       }
       const acked = results.reduce((sum, r) => sum + r.acked, 0);
+      const writes = results.reduce((sum, r) => sum + r.latencies.length, 0);
+      // File syncs per write, by the process that made them: where each contender's durability is paid.
+      for (const [type, synced] of Object.entries(syncsAfter ?? {})) {
+        if (writes > 0) set(ctx, subject, `tabs${count}.syncsPerWrite.${type}`, (synced - (syncsBefore?.[type] ?? 0)) / writes);
+      }
       setCpuPerOp(
         ctx,
         subject,
@@ -445,15 +488,20 @@ export async function coldOpenPhase(ctx: RunContext, names: Record<string, strin
     ['A_wal', PAGES.raw, { mode: 'wal' }],
     ['A_rollback', PAGES.raw, { mode: 'rollback' }],
     ['B', PAGES.baton, {}],
-    ['D', PAGES.naive, {}],
-    ['E', PAGES.sqlocal, {}],
+    ...Object.entries(PEER_PAGES).map(([peer, { path, options }]): [SubjectId, string, Record<string, unknown>] => [
+      peer as PeerId,
+      path,
+      options,
+    ]),
   ];
   for (const [subject, path, options] of cases) {
     const name = names[subject];
     if (!name) continue;
     await phase(ctx, `${subject} cold open`, async (tabs) => {
       const page = await openTab(ctx, tabs, path, `${subject} cold`);
-      set(ctx, subject, 'cold.ms', (await api.open(page, name, options)).ms);
+      const opened = await api.open(page, name, options);
+      set(ctx, subject, 'cold.ms', opened.ms);
+      for (const [step, ms] of Object.entries(opened.steps ?? {})) set(ctx, subject, `cold.${step}`, ms);
       await api.close(page);
     });
   }

@@ -4,7 +4,7 @@
  */
 
 /** The contenders; A_engine is a profile aid, not one of the compared setups. */
-export const SUBJECTS = ['A_wal', 'A_rollback', 'A_engine', 'B', 'C', 'D', 'E'] as const;
+export const SUBJECTS = ['A_wal', 'A_rollback', 'A_engine', 'B', 'C', 'D', 'E', 'F', 'G', 'G_idb', 'H'] as const;
 export type SubjectId = (typeof SUBJECTS)[number];
 
 export const SUBJECT_LABELS: Record<SubjectId, string> = {
@@ -15,7 +15,15 @@ export const SUBJECT_LABELS: Record<SubjectId, string> = {
   C: 'C baton follower',
   D: 'D naive opfs',
   E: 'E SQLocal',
+  F: 'F wa-sqlite',
+  G: 'G PGlite',
+  G_idb: 'G PGlite idb',
+  H: 'H Dexie',
 };
+
+/** The peers, each run in its own pages through the same workloads (bench/isolated/*-page.ts). */
+export const PEERS = ['D', 'E', 'F', 'G', 'G_idb', 'H'] as const;
+export type PeerId = (typeof PEERS)[number];
 
 export const TAB_COUNTS = [1, 2, 4, 8] as const;
 
@@ -37,6 +45,22 @@ export interface Sizes {
   pings: number;
   /** A write that takes longer is an error (and stops that tab): sqlite-wasm's busy timeout is 10 s. */
   callTimeoutMs: number;
+  /** The large value written and read back from a follower (issue 16, point 4). */
+  blobBytes: number;
+  /** How long the long read runs while other tabs write (issue 16, point 5). */
+  longReadMs: number;
+  /** The blob is also read back through a batch (46 s in a run here: left out of the quick run). */
+  blobBatchRead: boolean;
+  /** Rows of the 100k-row insert for wa-sqlite and Dexie (fewer in the quick run: a rate either way). */
+  peerBulkRows: number;
+  /** The same for PGlite, which inserts one row per message (its transaction API). */
+  slowPeerBulkRows: number;
+  /** The peers whose 1- and 8-tab writes are repeated in the slow-flush profile. */
+  slowPeers: PeerId[];
+  /** How many tabs write at once, for the peers (sqlite-baton always runs TAB_COUNTS). */
+  peerTabCounts: readonly number[];
+  /** PGlite on IndexedDB (0.3 s per query here) is measured at all. */
+  pgliteIdb: boolean;
 }
 
 export const FULL: Sizes = {
@@ -51,6 +75,14 @@ export const FULL: Sizes = {
   tabsMs: 3_000,
   pings: 500,
   callTimeoutMs: 15_000,
+  blobBytes: 50 * 1024 * 1024,
+  longReadMs: 3_000,
+  blobBatchRead: true,
+  peerBulkRows: 100_000,
+  slowPeerBulkRows: 2_000,
+  slowPeers: ['F', 'G', 'H'],
+  peerTabCounts: TAB_COUNTS,
+  pgliteIdb: true,
 };
 
 export const QUICK: Sizes = {
@@ -65,6 +97,14 @@ export const QUICK: Sizes = {
   tabsMs: 1_200,
   pings: 200,
   callTimeoutMs: 12_000,
+  blobBytes: 50 * 1024 * 1024,
+  longReadMs: 3_000,
+  blobBatchRead: false,
+  peerBulkRows: 10_000,
+  slowPeerBulkRows: 1_000,
+  slowPeers: ['F', 'H'],
+  peerTabCounts: [1, 8],
+  pgliteIdb: false,
 };
 
 /** One run's figures: subject -> metric -> value (null: measured but failed). */
@@ -79,4 +119,17 @@ export const PAGES = {
   sqlocal: '/bench/isolated/sqlocal.html',
   /** Message round trips alone, no library: the floor under a follower's calls. */
   hop: '/bench/isolated/hop.html',
+  wasqlite: '/bench/isolated/wasqlite.html',
+  pglite: '/bench/isolated/pglite.html',
+  dexie: '/bench/isolated/dexie.html',
 } as const;
+
+/** Each peer's page and what its open() is given. */
+export const PEER_PAGES: Record<PeerId, { path: string; options: Record<string, unknown> }> = {
+  D: { path: PAGES.naive, options: {} },
+  E: { path: PAGES.sqlocal, options: {} },
+  F: { path: PAGES.wasqlite, options: {} },
+  G: { path: PAGES.pglite, options: { storage: 'opfs-ahp' } },
+  G_idb: { path: PAGES.pglite, options: { storage: 'idb' } },
+  H: { path: PAGES.dexie, options: {} },
+};

@@ -41,12 +41,16 @@ const OPFS_LOCK_FAILURE = /xLock\(\) async error|GetSyncHandleError/;
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-export async function startSession(options: { profile?: 'disk' | 'memory'; engine?: Engine } = {}): Promise<BenchSession> {
+export async function startSession(
+  // env: added to the browser's environment (the slow-flush profile's LD_PRELOAD shim).
+  options: { profile?: 'disk' | 'memory'; engine?: Engine; env?: Record<string, string> } = {},
+): Promise<BenchSession> {
   const profile = options.profile ?? 'disk';
   const lockFailures: Record<string, number> = {};
   const session = await startBrowserSession({
     engine: options.engine,
     profile,
+    env: options.env,
     flags: { ready: '__benchReady', error: '__benchError' },
     readyTimeout: 60_000,
     vite: {

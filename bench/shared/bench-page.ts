@@ -12,6 +12,8 @@ export interface OpenResult {
   ms: number;
   settings: Settings;
   role?: 'leader' | 'follower';
+  /** Where the open's time went, for contenders that can tell (raw sqlite-wasm). */
+  steps?: Record<string, number>;
 }
 
 /** A contender opened in this page. */
@@ -21,6 +23,8 @@ export interface Contender {
   role?(): Promise<'leader' | 'follower'>;
   /** Runs a whole workload somewhere else (the raw contender: inside its worker, no messaging). */
   runWorkload?(name: string, args: unknown[]): Promise<unknown>;
+  /** Where the last open's time went, in ms by step. */
+  openSteps?(): Promise<Record<string, number>>;
   /** A round trip that does no SQLite work (sqlite-baton: status()), to time the hops alone. */
   ping?(): Promise<unknown>;
   /** COMMITs so far and the writes they carried (sqlite-baton: status(); the mean group size). */
@@ -85,7 +89,8 @@ export function installBenchPage(openContender: Opener): void {
       const ms = now() - t0;
       const settings = await contender.settings();
       const role = contender.role ? await contender.role() : undefined;
-      return role ? { ms, settings, role } : { ms, settings };
+      const steps = contender.openSteps ? await contender.openSteps() : undefined;
+      return { ms, settings, ...(role ? { role } : {}), ...(steps ? { steps } : {}) };
     },
     run(workload, args) {
       const c = opened();

@@ -9,7 +9,7 @@
 import { summarize, type LatencySummary } from './stats.ts';
 import { sleep } from '../../test/support/sleep.ts';
 
-export type Value = null | number | string;
+export type Value = null | number | string | Uint8Array;
 
 export interface Statement {
   sql: string;
@@ -70,6 +70,8 @@ export interface LoopOptions {
   callTimeoutMs: number;
   /** Keep the epoch time of every acknowledgement (for failover). */
   keepAcks?: boolean;
+  /** Keep the epoch time at which each write started, beside its latency (to tell what it waited behind). */
+  keepStarts?: boolean;
 }
 
 export interface LoopResult {
@@ -85,6 +87,8 @@ export interface LoopResult {
   timedOut: boolean;
   /** Epoch ms (performance.timeOrigin based) of each acknowledgement, if asked for. */
   acks?: number[];
+  /** Epoch ms at which each write of `latencies` started, if asked for. */
+  starts?: number[];
 }
 
 export function now(): number {
@@ -204,8 +208,10 @@ export async function bulkInsert(subject: Subject, rows: number, chunk: number):
 export async function writeLoop(subject: Subject, tab: string, options: LoopOptions, stopped: () => boolean): Promise<LoopResult> {
   const result: LoopResult = { acked: 0, latencies: [], errors: 0, errorCodes: {}, errorSamples: [], timedOut: false };
   if (options.keepAcks) result.acks = [];
+  if (options.keepStarts) result.starts = [];
   await sleep(options.startAt - Date.now());
   for (let i = 0; Date.now() < options.endAt && !stopped(); i++) {
+    result.starts?.push(epochNow());
     const t0 = now();
     try {
       await withTimeout(subject.run(INSERT_ITEM, [tab, i, BODY]), options.callTimeoutMs);
@@ -252,6 +258,51 @@ export async function concurrentWrites(
   return { perSecond: (latencies.length / elapsedMs) * 1000, p99: summarize(latencies).p99, writes: latencies.length };
 }
 
+const BLOB_SCHEMA = 'CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY, body BLOB NOT NULL)';
+const LAST_BLOB = 'SELECT body FROM blobs ORDER BY id DESC LIMIT 1';
+
+export interface BlobResult {
+  bytes: number;
+  writeMs: number;
+  readMs: number;
+  /** The same read as the one statement of a batch (`withBatch`). */
+  batchReadMs?: number;
+}
+
+/**
+ * One large value: an autocommit INSERT of `bytes` bytes, then a point read of it (and, with
+ * `withBatch`, the same read through the contender's batch call). The value is built before
+ * the clock starts; the read is checked for its length.
+ */
+export async function blobRoundTrip(subject: Subject, bytes: number, withBatch = false): Promise<BlobResult> {
+  await subject.exec(BLOB_SCHEMA);
+  const value = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i += 4096) value[i] = (i / 4096) & 0xff;
+  const t0 = now();
+  await subject.run('INSERT INTO blobs (body) VALUES (?)', [value]);
+  const writeMs = now() - t0;
+  const t1 = now();
+  const row = (await subject.get(LAST_BLOB, [])) as { body?: Uint8Array } | undefined;
+  const readMs = now() - t1;
+  if (row?.body?.byteLength !== bytes) throw new Error(`blob read back with ${row?.body?.byteLength} bytes, not ${bytes}`);
+  if (!withBatch) return { bytes, writeMs, readMs };
+  const t2 = now();
+  await subject.batch([{ sql: LAST_BLOB, params: [] }]);
+  return { bytes, writeMs, readMs, batchReadMs: now() - t2 };
+}
+
+/** A read that takes as long as `n` asks for: SQLite counts to n (about 3 s at the n the runner calibrates). */
+export async function countTo(subject: Subject, n: number): Promise<{ ms: number }> {
+  const t0 = now();
+  const row = (await subject.get(
+    'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) SELECT count(*) AS n FROM c',
+    [n],
+  )) as { n?: unknown } | undefined;
+  const ms = now() - t0;
+  if (Number(row?.n) !== n) throw new Error(`counted to ${String(row?.n)}, not ${n}`);
+  return { ms };
+}
+
 /** The workloads by name, as the bench runner asks for them. */
 export const WORKLOADS = {
   schema: (s: Subject) => createSchema(s),
@@ -263,6 +314,8 @@ export const WORKLOADS = {
   soloLoop: (s: Subject, ms: number) =>
     writeLoop(s, 'solo', { startAt: Date.now(), endAt: Date.now() + ms, callTimeoutMs: 60_000 }, () => false),
   bulkInsert: (s: Subject, rows: number, chunk: number) => bulkInsert(s, rows, chunk),
+  blobRoundTrip: (s: Subject, bytes: number, withBatch?: boolean) => blobRoundTrip(s, bytes, withBatch),
+  countTo: (s: Subject, n: number) => countTo(s, n),
 };
 
 export type WorkloadName = keyof typeof WORKLOADS;

@@ -51,6 +51,8 @@ export interface BrowserSessionOptions {
   hostAliases?: readonly string[];
   /** Caps the dev server origin's storage quota at about this many bytes (Firefox: 10 MB at least). */
   quotaBytes?: number;
+  /** Added to the browser's environment (e.g. the bench's slow-flush LD_PRELOAD shim). */
+  env?: Record<string, string>;
   /** Merged into the dev server's config (e.g. a cache folder of its own, more optimizeDeps). */
   vite?: InlineConfig;
   /** Sees every console message first; returning true keeps it out of `pageErrors`. */
@@ -161,6 +163,7 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
       profile,
       hostAliases: options.hostAliases ?? [],
       quota: options.quotaBytes === undefined ? undefined : { origin: baseUrl, bytes: options.quotaBytes },
+      env: options.env,
     };
     browser = engine === 'firefox' ? await launchFirefoxBrowser(settings) : await launchChromiumBrowser(settings);
     const launched = browser;

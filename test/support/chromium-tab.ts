@@ -73,6 +73,7 @@ export async function launchChromiumBrowser(settings: LaunchSettings): Promise<E
         headless: true,
         executablePath: await resolveChromium(),
         args: [...CHROMIUM_ARGS, ...args],
+        ...(settings.env ? { env: { ...process.env, ...settings.env } } : {}),
       });
     } catch (error) {
       rmSync(userDataDir, { recursive: true, force: true });
@@ -84,7 +85,7 @@ export async function launchChromiumBrowser(settings: LaunchSettings): Promise<E
       rmSync(userDataDir, { recursive: true, force: true });
     };
   } else {
-    const browser = await launchChromium({ args });
+    const browser = await launchChromium({ args, ...(settings.env ? { env: { ...process.env, ...settings.env } } : {}) });
     closeBrowser = () => browser.close();
     context = await browser.newContext();
   }

@@ -131,6 +131,7 @@ export async function launchFirefoxBrowser(settings: LaunchSettings): Promise<En
     headless: true,
     args: ['--remote-allow-system-access'],
     extraPrefsFirefox: prefs,
+    ...(settings.env ? { env: { ...process.env, ...settings.env } } : {}),
   });
   try {
     const processes = processInspector(browser);

@@ -65,6 +65,8 @@ export interface LaunchSettings {
   hostAliases: readonly string[];
   /** Caps the storage quota of `origin` at about `bytes`, for the whole session. */
   quota?: { origin: string; bytes: number };
+  /** Added to the browser's environment. */
+  env?: Record<string, string>;
 }
 
 /** What the session learns from a tab about navigations it asked for. */

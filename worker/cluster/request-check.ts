@@ -1,6 +1,6 @@
 import { invalidArgument } from '../../src/errors.ts';
 import { checkPackedStatements } from '../../src/batch-wire.ts';
-import { checkParams, checkSql } from '../../src/params.ts';
+import { checkParams, checkRowMode, checkSql } from '../../src/params.ts';
 import { OPS, type Request } from '../../src/protocol.ts';
 
 /**
@@ -32,8 +32,14 @@ export function checkRequest(value: unknown): asserts value is Request {
       checkSql(r.sql);
       checkParams(r.params);
       return;
+    case 'query':
+      checkSql(r.sql);
+      checkParams(r.params);
+      checkRowMode(r.rowMode);
+      return;
     case 'batch':
       checkPackedStatements(r.statements);
+      checkRowMode(r.rowMode);
       return;
     case 'export':
       return;

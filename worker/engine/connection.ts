@@ -11,9 +11,11 @@ import { WasmValues, safeInteger } from './wasm-values.ts';
 
 const STATEMENT_CACHE_SIZE = 128;
 
-/** A statement's full outcome: what `run`, `all`, `get` and `batch` each take a part of. */
-export interface QueryResult extends RunResult {
-  rows: Row[];
+/** A statement's full outcome: what `run`, `all`, `get`, `query` and `batch` each take a part of. */
+export interface Outcome<R = Row> extends RunResult {
+  /** The result's column names in order, duplicates kept. */
+  columns: string[];
+  rows: R[];
 }
 
 const SQLITE_ROW = 100;
@@ -49,6 +51,8 @@ export class Connection {
    */
   private readonly controlCache = new Map<string, PreparedStatement>();
   private readonly guards: SqlGuards;
+  /** Cached statements that are savepoints: allowed in some contexts only, checked at each run. */
+  private readonly savepoints = new WeakSet<PreparedStatement>();
 
   private readonly values: WasmValues;
   private readonly exports: Exports;
@@ -105,6 +109,11 @@ export class Connection {
     }
   }
 
+  /** Runs `fn`, one statement of an interactive transaction, with the user's savepoints allowed (sql-guards.ts). */
+  allowingSavepoints<T>(fn: () => T): T {
+    return this.guards.allowingSavepoints(fn);
+  }
+
   /** Runs the library's own transaction control, past the authorizer. */
   control(sql: string): void {
     try {
@@ -147,35 +156,60 @@ export class Connection {
     }
   }
 
-  /** True when the statement cannot change the database. */
+  /** True when the statement cannot change the database (a savepoint statement is transaction control, not a read). */
   isReadonly(sql: string): boolean {
     try {
-      return this.exports.sqlite3_stmt_readonly(this.statement(sql).pointer!) !== 0;
+      const stmt = this.statement(sql);
+      return !this.savepoints.has(stmt) && this.exports.sqlite3_stmt_readonly(stmt.pointer!) !== 0;
     } catch (e) {
       throw this.toError(e);
     }
   }
 
   /**
-   * Runs one statement and returns its effect and up to `maxRows` rows. With `maxRows` 1 it stops
-   * after the first row (a RETURNING statement has made all its changes by then).
+   * Runs one statement and returns its effect and up to `maxRows` rows, as objects keyed by column
+   * name. With `maxRows` 1 it stops after the first row (a RETURNING statement has made all its
+   * changes by then).
    */
-  query(sql: string, params: SqlParams | undefined, maxRows = Infinity): QueryResult {
+  query(sql: string, params: SqlParams | undefined, maxRows = Infinity): Outcome<Row> {
+    return this.step(sql, params, maxRows, (stmt, names) => {
+      const row: Row = {};
+      for (let i = 0; i < names.length; i++) row[names[i]!] = this.values.column(stmt, i);
+      return row;
+    });
+  }
+
+  /**
+   * Runs one statement and returns its effect and every row as an array of values in column
+   * order. Built straight from the statement: an object would keep one of two columns that share
+   * a name (`SELECT a.id, b.id`), and a driver maps rows by position.
+   */
+  queryArrays(sql: string, params: SqlParams | undefined): Outcome<SqlValue[]> {
+    return this.step(sql, params, Infinity, (stmt, names) => {
+      const row = new Array<SqlValue>(names.length);
+      for (let i = 0; i < names.length; i++) row[i] = this.values.column(stmt, i);
+      return row;
+    });
+  }
+
+  private step<R>(sql: string, params: SqlParams | undefined, maxRows: number, makeRow: (stmt: number, names: string[]) => R): Outcome<R> {
     const x = this.exports;
     if (LONE_VACUUM.test(sql) && (params === undefined || (Array.isArray(params) && params.length === 0))) {
       this.vacuum();
-      return { rows: [], changes: 0, lastInsertRowid: safeInteger(x.sqlite3_last_insert_rowid(this.dbPointer)) };
+      return { columns: [], rows: [], changes: 0, lastInsertRowid: safeInteger(x.sqlite3_last_insert_rowid(this.dbPointer)) };
     }
     let stmt: number;
     try {
-      stmt = this.statement(sql).pointer!;
+      const prepared = this.statement(sql);
+      if (this.savepoints.has(prepared)) this.guards.checkSavepointHere();
+      stmt = prepared.pointer!;
     } catch (e) {
       throw this.toError(e);
     }
     const totalBefore = x.sqlite3_total_changes(this.dbPointer);
     try {
       this.bind(stmt, params);
-      const rows: Row[] = [];
+      const rows: R[] = [];
       // Read after the first step: a cached statement re-prepared after a schema change
       // (ALTER TABLE ADD COLUMN under SELECT *) has its new columns only from then on.
       let names: string[] | undefined;
@@ -185,13 +219,13 @@ export class Connection {
         if (rc !== SQLITE_ROW) this.fail(rc);
         if (maxRows === 0) continue;
         names ??= this.columnNames(stmt);
-        const row: Row = {};
-        for (let i = 0; i < names.length; i++) row[names[i]!] = this.values.column(stmt, i);
-        rows.push(row);
+        rows.push(makeRow(stmt, names));
         if (rows.length >= maxRows) break;
       }
       const readonly = x.sqlite3_stmt_readonly(stmt) !== 0;
       return {
+        // A statement that returned no row still has its columns (a SELECT that found nothing).
+        columns: names ?? this.columnNames(stmt),
         rows,
         // sqlite3_changes keeps the count of the last INSERT/UPDATE/DELETE (possibly the request
         // log's own insert) through a CREATE or a no-op: report 0 unless this statement changed rows.
@@ -245,6 +279,7 @@ export class Connection {
       stmt.finalize();
       throw invalidArgument('run, all, get and batch take one statement; use exec() for several, or batch() for several with parameters');
     }
+    if (this.guards.preparedASavepoint()) this.savepoints.add(stmt);
     this.cache.set(sql, stmt);
     if (this.cache.size > STATEMENT_CACHE_SIZE) {
       const [oldestSql, oldest] = this.cache.entries().next().value as [string, PreparedStatement];

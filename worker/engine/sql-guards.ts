@@ -6,6 +6,12 @@ import { SqliteError, invalidArgument } from '../../src/errors.ts';
  * transaction that holds other tabs' writes, reach other files (ATTACH), change the pragmas the
  * durability promises rest on, build values past the size limits, or run forever. The library's
  * own statements pass the authorizer ({@link SqlGuards.asLibrary}).
+ *
+ * Savepoints are the one kind of transaction control a user may issue, and only where they nest
+ * inside a transaction that belongs to that user alone: a statement of an interactive
+ * transaction, run on its own ({@link SqlGuards.allowingSavepoints}). Anywhere else a SAVEPOINT
+ * would open a transaction under the writer (in autocommit) or be released with the library's
+ * own savepoint around a group's write or a batch.
  */
 
 /** Pragmas the library owns: changing them would break its durability or locking promises. */
@@ -15,6 +21,16 @@ const OWNED_PRAGMAS = new Set(['journal_mode', 'locking_mode', 'synchronous', 'w
 const MAX_VALUE_BYTES = 256 * 1024 * 1024;
 const MAX_SQL_BYTES = 64 * 1024 * 1024;
 
+/** Savepoint names the library uses itself (`SAVEPOINT baton_request`); SQLite compares them case-insensitively. */
+const RESERVED_SAVEPOINT = /^baton_/i;
+
+function savepointRefused(): SqliteError {
+  return invalidArgument(
+    'SAVEPOINT, RELEASE and ROLLBACK TO are allowed only inside an interactive transaction, one statement per call ' +
+      '(tx.run or tx.query, not exec or batch); use db.begin() or db.transaction(async (tx) => ...), and tx.savepoint(fn) to nest',
+  );
+}
+
 export class SqlGuards {
   /** True while the library runs its own statements, which the authorizer lets through. */
   private library = false;
@@ -23,6 +39,10 @@ export class SqlGuards {
   /** When the statement now running must stop (ms since epoch); checked by the progress handler. */
   private stopAt = Number.POSITIVE_INFINITY;
   private interruptedAfter: number | undefined;
+  /** True while a statement of an interactive transaction runs on its own: savepoints are the user's then. */
+  private savepointsAllowed = false;
+  /** Set when the statement being prepared is a savepoint statement the authorizer let through. */
+  private preparedSavepoint = false;
 
   constructor(
     private readonly sqlite3: Sqlite3Static,
@@ -44,8 +64,24 @@ export class SqlGuards {
     if (this.library) return 0;
     // Transaction control belongs to the writer: a user's COMMIT would end a transaction that
     // holds other tabs' writes.
-    if (action === capi.SQLITE_TRANSACTION || action === capi.SQLITE_SAVEPOINT) {
-      this.refusal = invalidArgument('transaction control statements are not allowed here: use db.transaction(async (tx) => ...)');
+    if (action === capi.SQLITE_SAVEPOINT) {
+      if (typeof arg2 === 'string' && RESERVED_SAVEPOINT.test(arg2)) {
+        this.refusal = invalidArgument(
+          `savepoint names starting with "baton_" are reserved for sqlite-baton; choose another name than ${arg2}`,
+        );
+        return capi.SQLITE_DENY;
+      }
+      if (!this.savepointsAllowed) {
+        this.refusal = savepointRefused();
+        return capi.SQLITE_DENY;
+      }
+      this.preparedSavepoint = true;
+      return 0;
+    }
+    if (action === capi.SQLITE_TRANSACTION) {
+      this.refusal = invalidArgument(
+        "BEGIN, COMMIT and ROLLBACK are the library's own: use db.begin() (then tx.commit() or tx.rollback()) or db.transaction(async (tx) => ...)",
+      );
       return capi.SQLITE_DENY;
     }
     // ATTACH would let one tab's SQL reach files the leader owns.
@@ -68,15 +104,42 @@ export class SqlGuards {
   /** Prepares before a user's statement: a refusal left from an earlier one must not be reported. */
   forgetRefusal(): void {
     this.refusal = undefined;
+    this.preparedSavepoint = false;
+  }
+
+  /** True when the statement just prepared is a savepoint statement (which the cache must check again at each run). */
+  preparedASavepoint(): boolean {
+    return this.preparedSavepoint;
+  }
+
+  /**
+   * Runs `fn`, a statement of an interactive transaction that runs on its own, with the user's
+   * savepoints allowed.
+   */
+  allowingSavepoints<T>(fn: () => T): T {
+    return this.withFlag('savepointsAllowed', fn);
+  }
+
+  /**
+   * The authorizer runs when a statement is prepared, not when a cached one runs again: a
+   * savepoint statement prepared inside an interactive transaction is checked here at each run.
+   */
+  checkSavepointHere(): void {
+    if (!this.savepointsAllowed) throw savepointRefused();
   }
 
   /** Runs the library's own statements (transaction control, VACUUM's attach) past the authorizer. */
   asLibrary<T>(fn: () => T): T {
-    this.library = true;
+    return this.withFlag('library', fn);
+  }
+
+  /** Runs `fn` with one of the authorizer's switches on, and off again however it ends. */
+  private withFlag<T>(flag: 'library' | 'savepointsAllowed', fn: () => T): T {
+    this[flag] = true;
     try {
       return fn();
     } finally {
-      this.library = false;
+      this[flag] = false;
     }
   }
 

@@ -1,7 +1,6 @@
-import { forEachStatement, packResults } from '../../src/batch-wire.ts';
+import { forEachStatement, packResults, type StatementResult } from '../../src/batch-wire.ts';
 import { SqliteError } from '../../src/errors.ts';
 import type { Reply, Request } from '../../src/protocol.ts';
-import type { BatchResult } from '../../src/types.ts';
 import type { Connection } from '../engine/connection.ts';
 
 /**
@@ -18,11 +17,25 @@ export function isStandalone(request: Request): boolean {
   return 'sql' in request && STANDALONE.test(request.sql);
 }
 
-/** A single statement that cannot change the database (a statement that does not prepare is not). */
+/**
+ * A request that cannot change the database: a single statement that cannot, or a batch of only
+ * such statements. It runs as a read: no transaction of its own, no COMMIT, nothing recorded (a
+ * retry of a read simply reads again). A statement that does not prepare is not a read.
+ */
 export function isRead(conn: Connection, request: Request): boolean {
-  if (request.op !== 'all' && request.op !== 'get' && request.op !== 'run') return false;
   try {
-    return conn.isReadonly(request.sql);
+    switch (request.op) {
+      case 'all':
+      case 'get':
+      case 'run':
+      case 'query':
+        return conn.isReadonly(request.sql);
+      case 'batch':
+        // Each distinct text once; an empty batch changes nothing either.
+        return request.statements.texts.every((sql) => conn.isReadonly(sql));
+      default:
+        return false;
+    }
   } catch {
     return false;
   }
@@ -46,10 +59,13 @@ function applyStatements(conn: Connection, request: Request): Reply {
       return conn.query(request.sql, request.params).rows;
     case 'get':
       return conn.query(request.sql, request.params, 1).rows[0];
+    case 'query':
+      return request.rowMode === 'object' ? conn.query(request.sql, request.params) : conn.queryArrays(request.sql, request.params);
     case 'batch': {
-      const results: BatchResult[] = [];
-      forEachStatement(request.statements, (sql, params) => results.push(conn.query(sql, params)));
-      return packResults(results);
+      const results: StatementResult[] = [];
+      const arrays = request.rowMode === 'array';
+      forEachStatement(request.statements, (sql, params) => results.push(arrays ? conn.queryArrays(sql, params) : conn.query(sql, params)));
+      return packResults(results, request.rowMode !== undefined);
     }
     default:
       throw new SqliteError('INVALID_ARGUMENT', `${request.op} cannot run as a statement`);

@@ -270,9 +270,13 @@ export class Writer {
       default:
         try {
           // batch and exec may hold several statements: all of them apply or none, as outside a
-          // transaction (a single statement is undone alone by SQLite itself).
+          // transaction (a single statement is undone alone by SQLite itself). A single statement
+          // runs bare, so the savepoints a driver issues (SAVEPOINT sp0, RELEASE sp0) nest in this
+          // transaction, not in a savepoint of the library's that would release them with it.
           const several = request.op === 'batch' || request.op === 'exec';
-          return several ? atomically(this.conn, () => apply(this.conn, request)) : apply(this.conn, request);
+          return several
+            ? atomically(this.conn, () => apply(this.conn, request))
+            : this.conn.allowingSavepoints(() => apply(this.conn, request));
         } finally {
           // SQLite may end the transaction itself (OR ROLLBACK, I/O error): then it is over.
           if (this.conn.autocommit) this.endTransaction();
