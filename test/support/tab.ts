@@ -83,7 +83,10 @@ export interface Tab {
   readonly label: string;
   evaluate<R>(fn: PageFunction<void, R>): Promise<R>;
   evaluate<R, A>(fn: PageFunction<A, R>, arg: A): Promise<R>;
-  /** Runs `fn` in the page every 50 ms until it returns (or resolves to) a truthy value. */
+  /**
+   * Runs `fn` in the page every 50 ms until it returns (or resolves to) a truthy value; across
+   * navigations too (a failed run is tried again until the timeout, then its error is thrown).
+   */
   waitForFunction(fn: PageFunction<void, unknown>, arg?: undefined, options?: WaitOptions): Promise<void>;
   waitForFunction<A>(fn: PageFunction<A, unknown>, arg: A, options?: WaitOptions): Promise<void>;
   /** `textContent` of the first element matching `selector`, or null. */
@@ -139,9 +142,17 @@ export function createTab(engine: Engine, label: string, driver: TabDriver, hook
       const timeout = options.timeout ?? 30_000;
       const deadline = Date.now() + timeout;
       const failure = () => `waitForFunction: not true within ${timeout} ms in ${label}: ${String(fn).slice(0, 160)}`;
+      // A call that fails (the page navigated under it: "execution context was destroyed") is
+      // tried again until the deadline, then its error is the one reported.
+      let lastError: unknown;
       for (;;) {
-        if (await within(evaluate(fn, arg as A), deadline - Date.now(), failure())) return;
-        if (Date.now() >= deadline) throw new Error(failure());
+        try {
+          if (await within(evaluate(fn, arg as A), deadline - Date.now(), failure())) return;
+          lastError = undefined;
+        } catch (error) {
+          lastError = error;
+        }
+        if (Date.now() >= deadline) throw lastError ?? new Error(failure());
         await sleep(Math.min(POLL_MS, deadline - Date.now()));
       }
     },
