@@ -89,6 +89,23 @@ function firefoxLeg(): boolean {
   return 'path' in found;
 }
 
+/**
+ * Tests that end the leader at chosen steps of a commit (test/tabs/crash-points.test.ts, the soak)
+ * set SQLITE_BATON_FAULTS=1 before they start the dev server: the worker entry then loads
+ * test/support/fault-injection.ts first, which installs the hook of worker/fault-hook.ts. Nothing
+ * else loads it, and a build never does.
+ */
+function faultInjection(): Plugin {
+  return {
+    name: 'sqlite-baton:fault-injection',
+    apply: 'serve',
+    transform(code, id) {
+      if (process.env.SQLITE_BATON_FAULTS !== '1' || !id.split('?')[0]!.endsWith('/worker/entry.ts')) return undefined;
+      return `import '/test/support/fault-injection.ts';\n${code}`;
+    },
+  };
+}
+
 export default defineConfig(async (): Promise<ViteUserConfig> => {
   // Only Vitest needs a browser; the demo server (and tabs.ts, which launches its own) do not.
   const executablePath = process.env.VITEST ? await resolveChromium() : undefined;
@@ -113,7 +130,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
 
   return {
     root: fileURLToPath(new URL('.', import.meta.url)),
-    plugins: [isolateNaiveDemo()],
+    plugins: [isolateNaiveDemo(), faultInjection()],
     resolve: {
       // Exactly `sqlite-baton` (a bare `'sqlite-baton': ...` key would also rewrite `sqlite-baton/x`),
       // and each subpath entry to its own source.

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startBrowserSession, type BrowserSession } from '../test/support/browser-session.ts';
 import { ENGINE_ENV, engineFromEnv, type Engine } from '../test/support/engine.ts';
+import { seededRandom } from '../test/support/seeded-random.ts';
 import { sleep } from '../test/support/sleep.ts';
 import type { Tab as Page } from '../test/support/tab.ts';
 import { uniqueName } from '../test/support/unique-name.ts';
@@ -97,18 +98,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** mulberry32: a seeded generator, so that a run's kill moments can be replayed with --seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
@@ -154,7 +143,7 @@ export function parseOptions(argv: string[]): StressOptions {
 }
 
 export async function stress(options: StressOptions, log: (line: string) => void = console.log): Promise<StressResult> {
-  const rand = random(options.seed);
+  const rand = seededRandom(options.seed);
   const dbName = uniqueName(`stress-${options.seed.toString(36)}`);
   const config: WorkloadConfig = { writers: options.writers, rate: options.rate, rows: options.rows, mode: options.mode };
   const session: BrowserSession = await startBrowserSession({

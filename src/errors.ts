@@ -9,8 +9,19 @@ export type LibraryErrorCode =
   | 'INVALID_ARGUMENT'
   /** `storage: 'opfs'` was asked for and this context cannot provide it. */
   | 'OPFS_UNAVAILABLE'
-  /** The call waited longer than `lockTimeout` for the writer (or for a leader). */
+  /** The call waited longer than `lockTimeout` for the writer (or for a leader); it was not applied. */
   | 'LOCK_TIMEOUT'
+  /**
+   * A write was applied, exactly once, but this call was a retry (its leader or worker went away
+   * before answering) and the write's reply was too large to keep for one: read back what it returned.
+   */
+  | 'APPLIED_WITHOUT_REPLY'
+  /**
+   * No leader answered the call for a minute past its deadline and `queryTimeout`, although one
+   * may have started it (a leader whose worker is frozen, a file no tab can open): whether it was
+   * applied cannot be known here. Never the outcome of a leader change, which retries the call.
+   */
+  | 'LEADER_UNRESPONSIVE'
   /** An interactive transaction was cut (leader change, dead worker); none of it was applied. */
   | 'TRANSACTION_ABORTED'
   /**

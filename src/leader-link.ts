@@ -1,7 +1,7 @@
 import { wrap, type Remote } from 'comlink';
 import { isAllowedReply, rpcChannelName, rpcEndpoint, type ClosableEndpoint, type ControlChannel } from './channels.ts';
 import { SqliteError } from './errors.ts';
-import { PeerWatch } from './liveness.ts';
+import { PeerWatch, answerBy, leaderUnresponsive } from './liveness.ts';
 import type { Reply, Request } from './protocol.ts';
 import type { WorkerStatus as Status } from './protocol.ts';
 import type { LeaderApi } from '../worker/cluster/leader.ts';
@@ -13,8 +13,6 @@ import type { LeaderApi } from '../worker/cluster/leader.ts';
  * holds its lock but answers nothing.
  */
 
-/** How long after a request's deadline its reply may still come (a statement that had started). */
-const REPLY_GRACE_MS = 30_000;
 const STATUS_TIMEOUT_MS = 5_000;
 const CANCEL_TIMEOUT_MS = 1_000;
 const WELCOME_TIMEOUT_MS = 1_000;
@@ -84,12 +82,15 @@ export class LeaderLink {
   }
 
   /**
-   * Forwards a request. The leader never starts a request past its deadline, so giving up
-   * `REPLY_GRACE_MS` after it (time for a started statement to finish) is safe.
+   * Forwards a request. The leader answers every request it receives: it rejects one still
+   * waiting at its deadline (LOCK_TIMEOUT, not applied), and one that started runs at most its
+   * queryTimeout. A started one may outlast its deadline, so the wait is not cut there, which
+   * would call "not applied" a write that was: only a leader that has answered nothing long
+   * after (a frozen worker) ends it, with an error that says its fate is unknown.
    */
   execute(request: Request): Promise<Reply> {
-    const ms = Math.max(0, request.deadline - Date.now()) + REPLY_GRACE_MS;
-    return this.watch.race(this.remote.execute(request) as Promise<Reply>, { ms, error: overdue });
+    const ms = Math.max(0, answerBy(request) - Date.now());
+    return this.watch.race(this.remote.execute(request) as Promise<Reply>, { ms, error: () => leaderUnresponsive(request) });
   }
 
   /** The leader's status; also the proof, when a link is made, that a leader answers on it. */

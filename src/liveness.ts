@@ -24,20 +24,43 @@ export class PeerGone extends Error {
 export type Peer = 'worker' | 'leader';
 
 /**
+ * How long after its deadline a call may still be answered by a leader: the deadline only stops a
+ * request from starting, and one that started may run for its whole `queryTimeout`, then commit
+ * and reply. A minute more covers a leader change and the retry. Below the 5 minutes a leader
+ * keeps a request's record after its deadline (worker/writer/request-log.ts), so a retry in this
+ * window always gets a definite answer.
+ */
+const ANSWER_WINDOW_MS = 60_000;
+const MAX_AFTER_DEADLINE_MS = 4 * 60_000;
+
+/** When a call that may have started stops waiting for a leader's answer (LEADER_UNRESPONSIVE). */
+export function answerBy(request: Request): number {
+  return request.deadline + Math.min((request.queryTimeout ?? 0) + ANSWER_WINDOW_MS, MAX_AFTER_DEADLINE_MS);
+}
+
+/** The error of a call that may have started and that no leader answered by {@link answerBy}. */
+export function leaderUnresponsive(request: Request): SqliteError {
+  return new SqliteError(
+    'LEADER_UNRESPONSIVE',
+    `no leader answered ${request.op} for a minute past its deadline and queryTimeout; it may or may not have been applied`,
+  );
+}
+
+/**
  * The one rule for a call whose peer died, on every hop. A statement of an interactive
  * transaction died with its transaction (it was rolled back with the dead peer, or never reached
  * it). Any other call either was applied, and recorded with its request id in the same SQLite
- * transaction, or was not applied: retrying it with the same id is exactly once either way, so it
- * is retried until its deadline. Returns the error to reject with, or undefined to retry.
+ * transaction, or was not applied: retrying it with the same id is exactly once either way, and
+ * the leader answers a retry from the record whatever its deadline, or says LOCK_TIMEOUT when it
+ * is past its deadline and was not applied. So it is retried, even past its deadline, until
+ * {@link answerBy}. Returns the error to reject with, or undefined to retry.
  */
 export function afterPeerGone(request: Request, peer: Peer): SqliteError | undefined {
   if (isTransactionStatement(request)) {
     const who = peer === 'worker' ? "this tab's worker died" : 'the leader changed';
     return new SqliteError('TRANSACTION_ABORTED', `${who} during the transaction; none of it was applied`);
   }
-  if (Date.now() > request.deadline) {
-    return new SqliteError('LOCK_TIMEOUT', `the ${peer} went away and the lockTimeout has passed`);
-  }
+  if (Date.now() > answerBy(request)) return leaderUnresponsive(request);
   return undefined;
 }
 

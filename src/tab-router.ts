@@ -30,11 +30,13 @@ export class TabRouter {
   async call(request: Request): Promise<Reply> {
     const { txId, op } = request;
     try {
+      // Set once a direct attempt's leader went away: that attempt may have started there.
+      let retried = false;
       for (;;) {
         const path = this.pathFor(request);
         try {
           if (path !== 'worker' && path !== this.direct?.current) throw new PeerGone('the leader went away');
-          const reply = path === 'worker' ? await this.worker.call(request) : await this.direct!.execute(path, request);
+          const reply = path === 'worker' ? await this.worker.call(request, retried) : await this.direct!.execute(path, request);
           if (op === 'begin' && txId !== undefined) this.pinned.set(txId, path);
           return reply;
         } catch (e) {
@@ -42,6 +44,7 @@ export class TabRouter {
           if (!(e instanceof PeerGone) || path === 'worker') throw e;
           // The transaction's leader is gone: its COMMIT or ROLLBACK is asked at the next one.
           if (txId !== undefined) this.pinned.delete(txId);
+          retried = true;
           const verdict = afterPeerGone(request, 'leader');
           if (verdict) throw verdict;
         }

@@ -51,8 +51,11 @@ export class WorkerLink {
     return { link: new WorkerLink(config, onEvent, incarnation), info };
   }
 
-  call(request: Request): Promise<Reply> {
-    return this.untilAnswered<Reply>((api) => api.call(request), request);
+  /** `retried`: the page sent it before by another path (its direct link), so it may have reached a leader. */
+  call(request: Request, retried = false): Promise<Reply> {
+    // From the second attempt on, an earlier one may have reached a leader (worker-api.ts).
+    let attempts = retried ? 1 : 0;
+    return this.untilAnswered<Reply>((api) => api.call(request, attempts++ > 0), request);
   }
 
   status(): Promise<WorkerStatus> {

@@ -35,9 +35,12 @@ export function createWorkerApi(exit: () => void) {
       return problem === undefined ? { storage: memory ? 'memory' : 'opfs' } : { storage: 'memory', fallbackReason: problem };
     },
 
-    /** One call of the public API; retried across leader changes by the router. */
-    async call(request: Request): Promise<Reply> {
-      const reply = await joined().route(request);
+    /**
+     * One call of the public API; retried across leader changes by the router. `retried`: the page
+     * sent it before, to a worker that died, so it may have reached a leader.
+     */
+    async call(request: Request, retried = false): Promise<Reply> {
+      const reply = await joined().route(request, retried);
       // A database image can be large: hand its buffer over instead of copying it.
       return reply instanceof Uint8Array ? transfer(reply, [reply.buffer]) : reply;
     },

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type InlineConfig, type Plugin, type ViteDevServer } from 'vite';
 import { launchChromiumBrowser } from './chromium-tab.ts';
-import { engineFromEnv, type Engine } from './engine.ts';
+import { engineFromEnv, missingCapability, type Engine } from './engine.ts';
 import { launchFirefoxBrowser } from './firefox-tab.ts';
-import { createTab, type EngineBrowser, type Tab } from './tab.ts';
+import { createTab, type ConsoleListener, type DevToolsSession, type EngineBrowser, type Tab } from './tab.ts';
 
 /** The flags a page sets on `window` once it is ready, or once it failed to start. */
 export interface ReadyFlags {
@@ -80,6 +80,11 @@ export interface BrowserSession {
    * the harness) and waits until its ready flag is set.
    */
   openTab(path?: string, label?: string): Promise<Tab>;
+  /**
+   * A DevTools session over the whole browser, its workers included (capability `worker-memory`:
+   * Chromium with the 'memory' profile); rejects with the reason elsewhere.
+   */
+  devtools(): Promise<DevToolsSession>;
   /** Closes browser and dev server. Safe to call more than once. Never rejects. */
   close(): Promise<void>;
 }
@@ -179,11 +184,13 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
       let expected = 0;
       let loaded = false;
       let crashed = false;
+      const consoleListeners = new Set<ConsoleListener>();
       const driver = await launched.newTab({
         pageError: (text) => {
           if (!crashed) pageErrors.push(`${where} pageerror: ${text}`);
         },
         console: (type, text) => {
+          for (const listener of consoleListeners) listener(type, text);
           if (crashed || options.onConsole?.({ tab: label, path, type, text })) return;
           if (type === 'error' || VITE_RELOAD.test(text)) pageErrors.push(`${where} console.${type}: ${text}`);
         },
@@ -204,6 +211,10 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
         },
         crashed: () => {
           crashed = true;
+        },
+        listenConsole: (listener) => {
+          consoleListeners.add(listener);
+          return () => void consoleListeners.delete(listener);
         },
       });
       await tab.goto(/^https?:/.test(path) ? path : baseUrl + path);
@@ -231,6 +242,12 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
       pageErrors,
       navigations,
       openTab,
+      devtools: () => {
+        const missing = missingCapability(engine, 'worker-memory');
+        if (missing !== undefined) return Promise.reject(new Error(`no DevTools session in ${engine}: ${missing}`));
+        if (!launched.devtools) return Promise.reject(new Error(`no browser-wide DevTools session for a '${profile}' ${engine} profile`));
+        return launched.devtools();
+      },
       close,
     };
   } catch (error) {

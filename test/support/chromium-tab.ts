@@ -8,10 +8,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, CDPSession, Page } from 'playwright';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright';
 import { findBrowserPid } from '../../bench/node/cpu.ts';
 import { CHROMIUM_ARGS, launchChromium, resolveChromium } from './chromium.ts';
-import type { EngineBrowser, LaunchSettings, PageFunction, PageListeners, TabDriver } from './tab.ts';
+import type { DevToolsSession, EngineBrowser, LaunchSettings, PageFunction, PageListeners, TabDriver } from './tab.ts';
 
 function pageDriver(context: BrowserContext, page: Page): TabDriver {
   let cdp: Promise<CDPSession> | undefined;
@@ -55,6 +55,18 @@ function listen(page: Page, listeners: PageListeners): void {
   });
 }
 
+/** Playwright's typed CDP session as the engine-neutral DevToolsSession (method names as plain strings). */
+function rawDevTools(cdp: CDPSession): DevToolsSession {
+  type Send = (method: string, params?: object) => Promise<unknown>;
+  type On = (event: string, listener: (params: never) => void) => CDPSession;
+  return {
+    send: <T>(method: string, params?: object) => (cdp.send as Send).call(cdp, method, params) as Promise<T>,
+    on: (event, listener) => void (cdp.on as On).call(cdp, event, listener),
+    off: (event, listener) => void (cdp.off as On).call(cdp, event, listener),
+    detach: () => cdp.detach(),
+  };
+}
+
 /**
  * 'memory': an incognito context (Chromium keeps its OPFS in memory, so flushes cost nothing);
  * 'disk': a persistent context in a temporary profile folder, removed on close.
@@ -63,6 +75,8 @@ export async function launchChromiumBrowser(settings: LaunchSettings): Promise<E
   const args =
     settings.hostAliases.length > 0 ? [`--host-resolver-rules=${settings.hostAliases.map((h) => `MAP ${h} 127.0.0.1`).join(',')}`] : [];
   let context: BrowserContext;
+  // Only a launched (not persistent) browser has a browser-wide DevTools session.
+  let launchedBrowser: Browser | undefined;
   let pid: number | undefined;
   let closeBrowser: () => Promise<void>;
   if (settings.profile === 'disk') {
@@ -87,9 +101,11 @@ export async function launchChromiumBrowser(settings: LaunchSettings): Promise<E
   } else {
     const browser = await launchChromium({ args, ...(settings.env ? { env: { ...process.env, ...settings.env } } : {}) });
     closeBrowser = () => browser.close();
+    launchedBrowser = browser;
     context = await browser.newContext();
   }
   const ctx = context;
+  const wide = launchedBrowser;
   try {
     // A persistent context opens with one blank tab; it is not ours to keep. It tells the version first.
     const probe = ctx.pages()[0] ?? (await ctx.newPage());
@@ -109,6 +125,7 @@ export async function launchChromiumBrowser(settings: LaunchSettings): Promise<E
         listen(page, listeners);
         return pageDriver(ctx, page);
       },
+      ...(wide ? { devtools: async () => rawDevTools(await wide.newBrowserCDPSession()) } : {}),
       close: closeBrowser,
     };
   } catch (error) {

@@ -23,7 +23,7 @@ export function engineFromEnv(): Engine {
 }
 
 /** What a test may ask of a tab or a session beyond loading pages and running code in them. */
-export type Capability = 'crash' | 'freeze';
+export type Capability = 'crash' | 'freeze' | 'worker-memory';
 
 /**
  * Per engine: undefined where the engine can do it, else why not. Tests that need a capability
@@ -35,6 +35,10 @@ const MISSING: Record<Engine, Partial<Record<Capability, string>>> = {
     freeze:
       'Firefox has no way to freeze a live tab (no Page Lifecycle freeze, nothing over WebDriver BiDi); ' +
       'its frozen pages are those in the back/forward cache, which test/tabs/bfcache.test.ts covers',
+    'worker-memory':
+      "reading a worker's JS heap after a garbage collection needs DevTools (Runtime.getHeapUsage, " +
+      'HeapProfiler.collectGarbage on the worker target); WebDriver BiDi has no memory commands, and Firefox no ' +
+      'performance.memory: the leader-memory soak runs in Chromium',
   },
 };
 

@@ -5,7 +5,7 @@
  * (`TabDriver`); everything built on `evaluate` (waiting for a condition, reading the DOM) is
  * written once here, so both engines wait and read the same way.
  *
- * What only one engine can do is a capability (`crash`, `freeze`), listed in
+ * What only one engine can do is a capability (`crash`, `freeze`, `worker-memory`), listed in
  * test/support/engine.ts with the reason where an engine lacks it.
  *
  * Plain erasable TypeScript (runs under Node 24's native type stripping as well as under Vitest).
@@ -19,6 +19,14 @@ export type PageFunction<A, R> = (arg: A) => R | PromiseLike<R>;
 export interface WaitOptions {
   /** Milliseconds before the wait fails. Default 30 s. */
   timeout?: number;
+}
+
+/** A raw DevTools (CDP) session over the whole browser: Chromium only. */
+export interface DevToolsSession {
+  send<T = unknown>(method: string, params?: object): Promise<T>;
+  on(event: string, listener: (params: never) => void): void;
+  off(event: string, listener: (params: never) => void): void;
+  detach(): Promise<void>;
 }
 
 /** What an engine's driver must supply; `createTab` builds a `Tab` on it. */
@@ -54,6 +62,8 @@ export interface EngineBrowser {
   /** The browser's main process, for CPU accounting; undefined where it cannot be known. */
   pid: number | undefined;
   newTab(listeners: PageListeners): Promise<TabDriver>;
+  /** A DevTools session over the whole browser (its worker targets too), where the engine has one. */
+  devtools?(): Promise<DevToolsSession>;
   close(): Promise<void>;
 }
 
@@ -75,7 +85,12 @@ export interface TabHooks {
   navigating(): void;
   /** Called once the tab was crashed on purpose: what its page does afterwards is not an error. */
   crashed(): void;
+  /** Adds a listener of this tab's console messages; returns its removal. */
+  listenConsole(listener: ConsoleListener): () => void;
 }
+
+/** A console message of a tab's page or of a worker it started: `type` as the console method ('log', 'error', ...). */
+export type ConsoleListener = (type: string, text: string) => void;
 
 export interface Tab {
   readonly engine: Engine;
@@ -109,6 +124,12 @@ export interface Tab {
   screenshot(options: { path: string; fullPage?: boolean }): Promise<void>;
   /** Kills the tab's renderer (content) process: no unload, no goodbye, as a crash. See engine.ts for support. */
   crash(): Promise<void>;
+  /**
+   * Calls `listener` for each console message of this tab's page and of the workers it started
+   * (both drivers report workers' messages: checked in test/tabs/console.test.ts); returns a
+   * function that stops it.
+   */
+  onConsole(listener: ConsoleListener): () => void;
   /** Freezes the page (Page Lifecycle) until `resume()`. See engine.ts for support. */
   freeze(): Promise<void>;
   resume(): Promise<void>;
@@ -182,6 +203,7 @@ export function createTab(engine: Engine, label: string, driver: TabDriver, hook
       hooks.crashed();
       return driver.crash();
     },
+    onConsole: (listener) => hooks.listenConsole(listener),
     freeze: () => (driver.freeze ? driver.freeze() : missing(engine, 'freezing a tab')),
     resume: () => (driver.resume ? driver.resume() : missing(engine, 'resuming a frozen tab')),
   };

@@ -5,6 +5,8 @@
  * and it keeps the outcome of every call, with times, for the Node side to collect.
  */
 import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
+import { FAULT_CHANNEL, type ArmedStep, type FaultMessage } from '../support/fault-protocol.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 /** One write as this tab saw it. `end` is unset while the call is pending. */
 export interface SoakWrite {
@@ -28,9 +30,21 @@ declare global {
 const TX_SHARE = 0.4;
 
 let tab = '';
+let name = '';
 let stopped = true;
 let grp = 0;
+let random: () => number = Math.random;
 const writes: SoakWrite[] = [];
+
+// The fault injection of the leader's worker (test/support/fault-injection.ts), for aimed kills.
+const faults = new BroadcastChannel(FAULT_CHANNEL);
+let armedBy = new Set<string>();
+const fired: string[] = [];
+faults.onmessage = (event: MessageEvent<FaultMessage>) => {
+  const message = event.data;
+  if (message.t === 'armed' && message.db === name) armedBy.add(message.worker);
+  if (message.t === 'fired' && message.db === name) fired.push(`${message.kind}:${message.step}#${message.nth}`);
+};
 
 function codeOf(error: unknown): string {
   if (error instanceof SqliteError) return error.code;
@@ -38,7 +52,7 @@ function codeOf(error: unknown): string {
 }
 
 async function writeOnce(): Promise<void> {
-  const w: SoakWrite = { tab, grp: grp++, kind: Math.random() < TX_SHARE ? 'tx' : 'run', start: Date.now() };
+  const w: SoakWrite = { tab, grp: grp++, kind: random() < TX_SHARE ? 'tx' : 'run', start: Date.now() };
   writes.push(w);
   try {
     if (w.kind === 'run') {
@@ -59,8 +73,9 @@ async function writeOnce(): Promise<void> {
 
 const soak = {
   /** Opens `name`, creates the table and returns this tab's id. */
-  async open(name: string): Promise<string> {
-    window.db = await openDatabase(name);
+  async open(db: string): Promise<string> {
+    name = db;
+    window.db = await openDatabase(db);
     await window.db.exec(
       'CREATE TABLE IF NOT EXISTS soak (tab TEXT NOT NULL, grp INTEGER NOT NULL, kind TEXT NOT NULL, part INTEGER NOT NULL)',
     );
@@ -68,8 +83,9 @@ const soak = {
     return tab;
   },
 
-  /** Starts `loops` writers that write one after another until `stop()`. */
-  start(loops: number): void {
+  /** Starts `loops` writers that write one after another until `stop()`; `seed` draws which writes are transactions. */
+  start(loops: number, seed?: number): void {
+    if (seed !== undefined) random = seededRandom(seed);
     stopped = false;
     for (let i = 0; i < loops; i++) {
       void (async () => {
@@ -90,6 +106,25 @@ const soak = {
   /** Calls started and not yet settled. */
   pending(): number {
     return writes.filter((w) => w.end === undefined).length;
+  },
+
+  /** Arms the fault injection of this database's workers; resolves once `workers` of them said so (or false after 5 s). */
+  async armFault(step: ArmedStep, kind: 'group' | 'transaction', nth: number, workers: number): Promise<boolean> {
+    armedBy = new Set();
+    fired.length = 0;
+    faults.postMessage({ t: 'arm', db: name, step, kind, nth } satisfies FaultMessage);
+    const giveUp = Date.now() + 5_000;
+    while (armedBy.size < workers && Date.now() < giveUp) await new Promise((r) => setTimeout(r, 10));
+    return armedBy.size >= workers;
+  },
+
+  disarmFault(): void {
+    faults.postMessage({ t: 'disarm' } satisfies FaultMessage);
+  },
+
+  /** Steps at which a leader stopped since the last arming. */
+  fired(): string[] {
+    return fired;
   },
 };
 

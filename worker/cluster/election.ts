@@ -87,13 +87,13 @@ export class Election {
     return this.knownEpoch;
   }
 
-  /** Resolves at the next change of role; rejects LOCK_TIMEOUT at `deadline`. */
-  changed(deadline: number): Promise<void> {
+  /** Resolves at the next change of role; rejects with `expired()` at `deadline`. */
+  changed(deadline: number, expired: () => SqliteError): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => {
           this.waiters.delete(wake);
-          reject(new SqliteError('LOCK_TIMEOUT', 'no leader could be reached before the lockTimeout'));
+          reject(expired());
         },
         Math.max(0, deadline - Date.now()),
       );

@@ -1,5 +1,5 @@
 import { SqliteError } from '../../src/errors.ts';
-import { PeerGone, afterPeerGone } from '../../src/liveness.ts';
+import { PeerGone, afterPeerGone, answerBy, leaderUnresponsive } from '../../src/liveness.ts';
 import type { Reply, Request } from '../../src/protocol.ts';
 import type { WorkerStatus as Status } from '../../src/protocol.ts';
 import { tabOf, type Election } from './election.ts';
@@ -11,6 +11,10 @@ import type { LeaderLink } from '../../src/leader-link.ts';
  * until their deadline). A call whose leader went away goes by the one rule of liveness.ts.
  */
 
+function noLeader(): SqliteError {
+  return new SqliteError('LOCK_TIMEOUT', 'no leader could be reached before the lockTimeout');
+}
+
 /** How long close() waits for calls already running at the leader to be answered. */
 const CLOSE_WAIT_MS = 5_000;
 
@@ -21,8 +25,14 @@ export class Router {
 
   constructor(private readonly election: Election) {}
 
-  /** Sends `request` to whoever leads, retrying across leader changes until its deadline. */
-  async route(request: Request): Promise<Reply> {
+  /**
+   * Sends `request` to whoever leads, retrying across leader changes. `retried` says that an
+   * earlier attempt may have reached a leader (its page re-sent it after a worker died): then only
+   * a leader can say whether it was applied, so it waits for one past its deadline, until
+   * answerBy, where a request that surely never started gives up at its deadline (LOCK_TIMEOUT).
+   */
+  async route(request: Request, retried = false): Promise<Reply> {
+    let mayHaveStarted = retried;
     for (;;) {
       if (this.closing) throw new SqliteError('DATABASE_CLOSED', 'the database is closed');
       const role = this.election.role;
@@ -33,7 +43,8 @@ export class Router {
           case 'follower':
             return await this.forward(role.link, request);
           case 'electing':
-            await this.election.changed(request.deadline);
+            if (mayHaveStarted) await this.election.changed(answerBy(request), () => leaderUnresponsive(request));
+            else await this.election.changed(request.deadline, noLeader);
             continue;
           case 'fenced':
             // This worker is about to end; its page retries the call through a new worker.
@@ -43,6 +54,7 @@ export class Router {
         }
       } catch (e) {
         if (!(e instanceof PeerGone)) throw e;
+        mayHaveStarted = true;
         if (role.kind === 'follower') this.election.lost(role.link);
         const verdict = afterPeerGone(request, 'leader');
         if (verdict) throw verdict;

@@ -1,6 +1,7 @@
 import type { Database, PreparedStatement, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { SqliteError, invalidArgument } from '../../src/errors.ts';
 import type { Row, RunResult, SqlParams, SqlValue } from '../../src/types.ts';
+import { ChangeCounts } from './change-counts.ts';
 import { SqlGuards } from './sql-guards.ts';
 import { WasmValues, safeInteger } from './wasm-values.ts';
 
@@ -43,6 +44,24 @@ const NOTHING_MORE = /^(?:\s|;|--[^\n]*(?:\n|$)|\/\*(?:[^*]|\*(?!\/))*(?:\*\/|$)
 /** A VACUUM of the main database and nothing else (not VACUUM INTO, which writes another file). */
 const LONE_VACUUM = /^\s*vacuum(?:\s+main)?\s*;?\s*$/i;
 
+/**
+ * SQLite reads SQL text up to its first NUL character and silently ignores the rest: refuse such
+ * text rather than run part of it.
+ */
+function refuseNul(sql: string): void {
+  if (sql.includes('\0')) {
+    throw invalidArgument('the SQL text holds a NUL character (U+0000), where SQLite stops reading: pass such a value as a parameter');
+  }
+}
+
+/**
+ * A column named __proto__ as an own key of the row. Assigned (`row['__proto__'] = v`), it would
+ * set the row's prototype when `v` is a blob, or be dropped when it is not an object.
+ */
+function setProtoKey(row: Row, value: SqlValue): void {
+  Object.defineProperty(row, '__proto__', { value, enumerable: true, writable: true, configurable: true });
+}
+
 export class Connection {
   private readonly cache = new Map<string, PreparedStatement>();
   /**
@@ -53,6 +72,7 @@ export class Connection {
   private readonly guards: SqlGuards;
   /** Cached statements that are savepoints: allowed in some contexts only, checked at each run. */
   private readonly savepoints = new WeakSet<PreparedStatement>();
+  private readonly changeCounts: ChangeCounts;
 
   private readonly values: WasmValues;
   private readonly exports: Exports;
@@ -66,6 +86,15 @@ export class Connection {
     this.exports = sqlite3.wasm.exports as Exports;
     this.dbPointer = Number(db.pointer);
     this.guards = new SqlGuards(sqlite3, db);
+    this.changeCounts = new ChangeCounts(sqlite3, db);
+  }
+
+  /**
+   * Runs the library's own writes (its request record, its epoch), which SQL's changes() and
+   * total_changes() leave out; they must end with a one-row write (change-counts.ts).
+   */
+  libraryWrites<T>(writes: () => T): T {
+    return this.changeCounts.ownWrites(writes);
   }
 
   /** Runs `fn` with a deadline: past `ms`, the statement running is interrupted (INTERRUPTED). */
@@ -92,6 +121,7 @@ export class Connection {
 
   /** Runs one or more statements with no results and no parameters. */
   exec(sql: string): void {
+    refuseNul(sql);
     if (LONE_VACUUM.test(sql)) return this.vacuum();
     try {
       this.db.exec(sql);
@@ -128,6 +158,11 @@ export class Connection {
     } catch (e) {
       throw this.toError(e);
     }
+  }
+
+  /** Rows inserted, updated or deleted since the connection opened, by anyone (SQLite's own count). */
+  get totalChanges(): number {
+    return this.exports.sqlite3_total_changes(this.dbPointer);
   }
 
   /** True when no statement is open, that is, SQLite is not inside a transaction. */
@@ -172,9 +207,19 @@ export class Connection {
    * changes by then).
    */
   query(sql: string, params: SqlParams | undefined, maxRows = Infinity): Outcome<Row> {
+    // A column named __proto__ is set as an own key: assigned, it would set the row's prototype.
+    let seen: string[] | undefined;
+    let protoAt = -1;
     return this.step(sql, params, maxRows, (stmt, names) => {
+      if (names !== seen) {
+        seen = names;
+        protoAt = names.indexOf('__proto__');
+      }
       const row: Row = {};
-      for (let i = 0; i < names.length; i++) row[names[i]!] = this.values.column(stmt, i);
+      for (let i = 0; i < names.length; i++) {
+        if (i === protoAt) setProtoKey(row, this.values.column(stmt, i));
+        else row[names[i]!] = this.values.column(stmt, i);
+      }
       return row;
     });
   }
@@ -248,9 +293,8 @@ export class Connection {
   }
 
   private columnNames(stmt: number): string[] {
-    const { capi } = this.sqlite3;
     const names: string[] = [];
-    for (let i = 0, n = capi.sqlite3_column_count(stmt); i < n; i++) names.push(capi.sqlite3_column_name(stmt, i) ?? '');
+    for (let i = 0, n = this.sqlite3.capi.sqlite3_column_count(stmt); i < n; i++) names.push(this.values.columnName(stmt, i));
     return names;
   }
 
@@ -272,6 +316,7 @@ export class Connection {
       return cached;
     }
     this.guards.forgetRefusal();
+    refuseNul(sql);
     if (NOTHING_MORE.test(sql)) throw invalidArgument('sql holds no statement (only comments or semicolons)');
     const stmt = this.db.prepare(sql);
     // oo1 prepares the first statement and silently drops the rest: refuse instead of losing writes.

@@ -20,9 +20,17 @@ export interface Engine {
 
 let sqlite3Promise: Promise<Sqlite3Static> | undefined;
 
-/** Loads and instantiates sqlite-wasm once per worker. */
+/**
+ * Loads and instantiates sqlite-wasm once per worker. Its console output is silenced: library
+ * code does not log (oo1 warns of every failed step, which the library turns into a SqliteError
+ * for the caller anyway).
+ */
 export function loadSqlite(): Promise<Sqlite3Static> {
-  sqlite3Promise ??= sqlite3InitModule();
+  sqlite3Promise ??= sqlite3InitModule().then((sqlite3) => {
+    const quiet = () => undefined;
+    Object.assign(sqlite3.config, { log: quiet, warn: quiet, error: quiet, debug: quiet });
+    return sqlite3;
+  });
   return sqlite3Promise;
 }
 

@@ -41,11 +41,14 @@ interface Exports {
   sqlite3_column_text(stmt: number, index: number): number;
   sqlite3_column_blob(stmt: number, index: number): number;
   sqlite3_column_bytes(stmt: number, index: number): number;
+  sqlite3_column_name(stmt: number, index: number): number;
 }
 
 export class WasmValues {
   private readonly x: Exports;
-  private readonly decoder = new TextDecoder();
+  // ignoreBOM: a U+FEFF at the start of a value or a column name is part of it; the default
+  // decoder (and sqlite-wasm's own string helpers) would drop it as a byte order mark.
+  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   private readonly encoder = new TextEncoder();
   private scratch = 0;
   private scratchSize = 0;
@@ -106,6 +109,16 @@ export class WasmValues {
       default:
         return null;
     }
+  }
+
+  /** The name of column `index` (from 0), as SQLite holds it. */
+  columnName(stmt: number, index: number): string {
+    const at = Number(this.x.sqlite3_column_name(stmt, index));
+    if (at === 0) return '';
+    const heap = this.sqlite3.wasm.heap8u();
+    let end = at;
+    while (heap[end] !== 0) end++;
+    return this.decoder.decode(heap.subarray(at, end));
   }
 
   private bindText(stmt: number, index: number, text: string): number {

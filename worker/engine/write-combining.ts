@@ -1,4 +1,5 @@
 import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
+import { faultHook } from '../fault-hook.ts';
 import { ioMethodsOf } from './io-methods.ts';
 
 /**
@@ -112,7 +113,10 @@ function install(sqlite3: Sqlite3Static, methodsPtr: number, combiner: Combiner)
       return flush(file) || read(file, dest, n, offset);
     },
     xSync(file: number, flags: number): number {
-      return flush(file) || sync(file, flags);
+      const rc = flush(file);
+      if (rc !== 0) return rc;
+      faultHook?.('in-flush', 'storage');
+      return sync(file, flags);
     },
     xTruncate(file: number, size: bigint | number): number {
       return flush(file) || truncate(file, size);

@@ -1,9 +1,10 @@
-import type { Reply } from '../../src/protocol.ts';
+import type { Reply, Request } from '../../src/protocol.ts';
 import type { Connection } from '../engine/connection.ts';
+import { faultHook } from '../fault-hook.ts';
 import { apply, atomically } from './apply.ts';
 import { Gathering } from './gathering.ts';
 import type { Job } from './job.ts';
-import type { RequestLog } from './request-log.ts';
+import { answerFrom, type RequestLog } from './request-log.ts';
 
 /**
  * Group commit: the requests that arrive together run as one SQLite transaction and one flush,
@@ -58,6 +59,7 @@ export class GroupCommit {
     const jobs = group.slice(first);
     if (jobs.length === 0) return { requeue: [] };
     const done: Array<[Job, Reply]> = [];
+    faultHook?.('before-begin', 'group');
     try {
       this.conn.control('BEGIN');
     } catch (e) {
@@ -68,6 +70,7 @@ export class GroupCommit {
       const job = jobs[i]!;
       try {
         done.push([job, this.applyOnce(job)]);
+        faultHook?.('after-write', 'group');
       } catch (e) {
         job.reject(e);
         if (this.conn.autocommit) {
@@ -77,15 +80,16 @@ export class GroupCommit {
         }
       }
     }
+    faultHook?.('before-commit', 'group');
     const committing = performance.now();
     try {
-      this.log.prune(Date.now());
       this.conn.control('COMMIT');
     } catch (e) {
       if (!this.conn.autocommit) this.conn.control('ROLLBACK');
       for (const [job] of done) job.reject(e);
       return { requeue: [] };
     }
+    faultHook?.('after-flush', 'group');
     this.gathering.committed(distinctCallers(jobs), performance.now() - committing);
     for (const [job, reply] of done) job.resolve(reply);
     return { committed: done.length, requeue: [] };
@@ -103,14 +107,58 @@ export class GroupCommit {
     const { request } = job;
     if (job.readsOnly(this.conn)) return apply(this.conn, request);
     const recorded = this.log.find(request.requestId, request.deadline);
-    if (recorded) return recorded.reply;
-    return atomically(this.conn, () => {
-      const reply = apply(this.conn, request);
-      // A deferred foreign key left broken would fail the group's COMMIT, and with it every other
-      // caller's write: fail this write alone, as its own COMMIT would have.
-      this.conn.checkDeferredForeignKeys();
-      this.log.record(request.requestId, reply, request.deadline);
+    if (recorded) return answerFrom(recorded);
+    if (request.op === 'run' || request.op === 'all' || request.op === 'get') return this.applyStatement(request);
+    // Several statements (batch, exec) apply whole or not at all.
+    return atomically(this.conn, () => this.checkedAndRecorded(request, apply(this.conn, request)));
+  }
+
+  /**
+   * One statement, as SQLite would run it alone. When it fails, SQLite has already undone what its
+   * conflict clause says to undo (ABORT, the default: the statement; FAIL: nothing, the rows
+   * before the failing one stay), so that is kept, as in autocommit mode, rather than undone by
+   * the savepoint. If part of it stayed, its error is recorded: a retry must not apply it again.
+   */
+  private applyStatement(request: Request): Reply {
+    this.conn.control('SAVEPOINT baton_request');
+    const changesBefore = this.conn.totalChanges;
+    let reply: Reply;
+    try {
+      reply = apply(this.conn, request);
+    } catch (e) {
+      // SQLite ended the whole transaction (OR ROLLBACK, I/O error, interrupt): nothing is left to keep.
+      if (this.conn.autocommit) throw e;
+      try {
+        if (this.conn.totalChanges !== changesBefore) this.log.recordFailure(request.requestId, this.conn.toError(e), request.deadline);
+        this.conn.control('RELEASE baton_request');
+      } catch {
+        this.undo();
+      }
+      throw e;
+    }
+    try {
+      this.checkedAndRecorded(request, reply);
+      this.conn.control('RELEASE baton_request');
       return reply;
-    });
+    } catch (e) {
+      this.undo();
+      throw e;
+    }
+  }
+
+  /** Undoes the request's savepoint, if SQLite has not ended the transaction already. */
+  private undo(): void {
+    if (this.conn.autocommit) return;
+    this.conn.control('ROLLBACK TO baton_request');
+    this.conn.control('RELEASE baton_request');
+  }
+
+  /** Records `reply` once the write is known to be committable. */
+  private checkedAndRecorded(request: Request, reply: Reply): Reply {
+    // A deferred foreign key left broken would fail the group's COMMIT, and with it every other
+    // caller's write: fail this write alone, as its own COMMIT would have.
+    this.conn.checkDeferredForeignKeys();
+    this.log.record(request.requestId, reply, request.deadline);
+    return reply;
   }
 }

@@ -1,6 +1,7 @@
+import { SqliteError, type ErrorCode } from '../../src/errors.ts';
 import type { Reply } from '../../src/protocol.ts';
 import type { Connection } from '../engine/connection.ts';
-import { decodeReply, encodeReply } from './reply-codec.ts';
+import { decodeOutcome, encodeFailure, encodeReply, type Outcome } from './reply-codec.ts';
 
 /**
  * The exactly-once record. Every write inserts its request id and its reply in the same SQLite
@@ -45,12 +46,14 @@ export class RequestLog {
   open(): number {
     this.conn.control('BEGIN IMMEDIATE');
     try {
-      this.conn.exec(this.keyedById() ? MIGRATE_FROM_ID_KEY : SCHEMA);
-      this.conn.query(
-        `INSERT INTO _baton_meta (key, value) VALUES ('epoch', 1)
-         ON CONFLICT (key) DO UPDATE SET value = value + 1`,
-        undefined,
-      );
+      this.conn.libraryWrites(() => {
+        this.conn.exec(this.keyedById() ? MIGRATE_FROM_ID_KEY : SCHEMA);
+        this.conn.query(
+          `INSERT INTO _baton_meta (key, value) VALUES ('epoch', 1)
+           ON CONFLICT (key) DO UPDATE SET value = value + 1`,
+          undefined,
+        );
+      });
       const epoch = this.currentEpoch();
       this.conn.control('COMMIT');
       return epoch;
@@ -67,10 +70,12 @@ export class RequestLog {
   restore(epoch: number): void {
     this.conn.control('BEGIN IMMEDIATE');
     try {
-      this.conn.exec(this.keyedById() ? MIGRATE_FROM_ID_KEY : SCHEMA);
-      this.conn.query(`INSERT INTO _baton_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
-        epoch,
-      ]);
+      this.conn.libraryWrites(() => {
+        this.conn.exec(this.keyedById() ? MIGRATE_FROM_ID_KEY : SCHEMA);
+        this.conn.query(`INSERT INTO _baton_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+          epoch,
+        ]);
+      });
       this.conn.control('COMMIT');
     } catch (e) {
       if (!this.conn.autocommit) this.conn.control('ROLLBACK');
@@ -87,21 +92,61 @@ export class RequestLog {
     return Number(this.conn.query(`SELECT value FROM _baton_meta WHERE key = 'epoch'`, undefined).rows[0]?.value);
   }
 
-  /** The recorded reply of a request, if that request was already applied. */
-  find(requestId: string, deadline: number): { reply: Reply } | undefined {
+  /** The recorded outcome of a request, if that request was already applied. */
+  find(requestId: string, deadline: number): Outcome | undefined {
     const row = this.conn.query('SELECT reply FROM _baton_requests WHERE deadline = ? AND id = ?', [deadline, requestId]).rows[0];
-    return row ? { reply: decodeReply(row.reply as string | null) } : undefined;
+    return row ? decodeOutcome(row.reply as string | null) : undefined;
   }
 
-  /** Records a request inside the caller's open transaction. */
+  /**
+   * True when a record of a request with this deadline may already have been pruned: then its
+   * absence no longer proves that it was not applied.
+   */
+  mayHaveForgotten(deadline: number, now: number): boolean {
+    return deadline < now - KEEP_AFTER_DEADLINE_MS;
+  }
+
+  /**
+   * Records a request inside the caller's open transaction. Records no retry can ask for any more
+   * are dropped first, at most every PRUNE_EVERY_MS: in the same write transaction, so cheaply,
+   * and before the insert, so the library's writes end with a one-row insert (change-counts.ts).
+   */
   record(requestId: string, reply: Reply, deadline: number): void {
-    this.conn.query('INSERT INTO _baton_requests (deadline, id, reply) VALUES (?, ?, ?)', [deadline, requestId, encodeReply(reply)]);
+    this.insert(requestId, encodeReply(reply), deadline);
   }
 
-  /** Drops records no retry can ask for any more; called inside a write transaction, cheaply. */
-  prune(now: number): void {
-    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
-    this.lastPrune = now;
-    this.conn.query('DELETE FROM _baton_requests WHERE deadline < ?', [now - KEEP_AFTER_DEADLINE_MS]);
+  /**
+   * Records a write that failed after SQLite kept part of it (a FAIL conflict clause): a retry
+   * must get the same error, not apply it a second time.
+   */
+  recordFailure(requestId: string, error: SqliteError, deadline: number): void {
+    this.insert(requestId, encodeFailure(error.code, error.message, error.resultCode), deadline);
+  }
+
+  private insert(requestId: string, outcome: string | null, deadline: number): void {
+    this.conn.libraryWrites(() => {
+      const now = Date.now();
+      if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+        this.lastPrune = now;
+        this.conn.query('DELETE FROM _baton_requests WHERE deadline < ?', [now - KEEP_AFTER_DEADLINE_MS]);
+      }
+      this.conn.query('INSERT INTO _baton_requests (deadline, id, reply) VALUES (?, ?, ?)', [deadline, requestId, outcome]);
+    });
+  }
+}
+
+/** What a retried write is answered with: its recorded reply, or the definite error its record says. */
+export function answerFrom(outcome: Outcome): Reply {
+  switch (outcome.kind) {
+    case 'reply':
+      return outcome.reply;
+    case 'not-kept':
+      throw new SqliteError(
+        'APPLIED_WITHOUT_REPLY',
+        `the write was applied, once; its reply (${outcome.chars.toLocaleString('en')} characters of JSON or more) was too large to keep ` +
+          'for a retry, and this call was retried (its leader or worker went away before answering): read back what it returned',
+      );
+    case 'error':
+      throw new SqliteError(outcome.code as ErrorCode, outcome.message, outcome.resultCode);
   }
 }

@@ -1,10 +1,11 @@
 import { SqliteError } from '../../src/errors.ts';
 import type { Reply, Request } from '../../src/protocol.ts';
 import type { Connection } from '../engine/connection.ts';
+import { faultHook } from '../fault-hook.ts';
 import { apply, atomically } from './apply.ts';
 import { GroupCommit, MAX_GROUP } from './group-commit.ts';
 import { Job } from './job.ts';
-import type { RequestLog } from './request-log.ts';
+import { answerFrom, type RequestLog } from './request-log.ts';
 
 /**
  * The writer queue: the one place where statements reach the connection. Requests run in arrival
@@ -28,6 +29,16 @@ export interface WriterHooks {
 function lockTimeout(request: Request): SqliteError {
   return new SqliteError('LOCK_TIMEOUT', `${request.op} waited past its lockTimeout for the writer`);
 }
+
+function tooLateToTell(request: Request): SqliteError {
+  return new SqliteError(
+    'LEADER_UNRESPONSIVE',
+    `${request.op} was retried too long after its deadline for the request record to say whether it was applied`,
+  );
+}
+
+/** Ops whose requests may have been recorded (the writes among them). */
+const STATEMENT_OPS: ReadonlySet<string> = new Set(['exec', 'run', 'all', 'get', 'batch']);
 
 function aborted(): SqliteError {
   return new SqliteError(
@@ -194,8 +205,25 @@ export class Writer {
       const job = this.queue[i]!;
       if (job.request.deadline < now) {
         this.queue.splice(i, 1);
-        job.reject(lockTimeout(job.request));
+        this.expire(job, now);
       }
+    }
+  }
+
+  /**
+   * A request past its deadline is never started. A retry of a write whose first attempt was
+   * applied (its leader or worker went away before answering) is answered from the record,
+   * whatever its deadline; without a record it was not applied and never will be: LOCK_TIMEOUT.
+   */
+  private expire(job: Job, now: number): void {
+    const { request } = job;
+    try {
+      const recorded = STATEMENT_OPS.has(request.op) ? this.log.find(request.requestId, request.deadline) : undefined;
+      if (recorded) job.resolve(answerFrom(recorded));
+      else if (this.log.mayHaveForgotten(request.deadline, now)) job.reject(tooLateToTell(request));
+      else job.reject(lockTimeout(request));
+    } catch (e) {
+      job.reject(e);
     }
   }
 
@@ -222,6 +250,7 @@ export class Writer {
   }
 
   private begin(job: Job): void {
+    faultHook?.('before-begin', 'transaction');
     try {
       this.conn.control('BEGIN IMMEDIATE');
     } catch (e) {
@@ -252,13 +281,14 @@ export class Writer {
       case 'commit':
         try {
           this.log.record(request.requestId, undefined, request.deadline);
-          this.log.prune(Date.now());
+          faultHook?.('before-commit', 'transaction');
           this.conn.control('COMMIT');
         } catch (e) {
           if (!this.conn.autocommit) this.conn.control('ROLLBACK');
           this.endTransaction();
           throw e;
         }
+        faultHook?.('after-flush', 'transaction');
         this.commits++;
         this.committedWrites++;
         this.endTransaction();
@@ -274,9 +304,11 @@ export class Writer {
           // runs bare, so the savepoints a driver issues (SAVEPOINT sp0, RELEASE sp0) nest in this
           // transaction, not in a savepoint of the library's that would release them with it.
           const several = request.op === 'batch' || request.op === 'exec';
-          return several
+          const reply = several
             ? atomically(this.conn, () => apply(this.conn, request))
             : this.conn.allowingSavepoints(() => apply(this.conn, request));
+          faultHook?.('after-write', 'transaction');
+          return reply;
         } finally {
           // SQLite may end the transaction itself (OR ROLLBACK, I/O error): then it is over.
           if (this.conn.autocommit) this.endTransaction();
