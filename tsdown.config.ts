@@ -6,7 +6,8 @@ import { workerUrl } from './build/worker-url.ts';
 /**
  * The package build (`npm run build`, run by `prepack`): two outputs in dist/.
  *  - index.js + index.d.ts (+ maps): the page's side, ES2022 modules, comlink left as an import,
- *    and the adapters drizzle.js and kysely.js (their ORMs left as imports);
+ *    the adapters drizzle.js and kysely.js (their ORMs left as imports), react.js (React left as an
+ *    import), and testing.js (fault injection for tests, out of the Database API);
  *    so the app's bundler shares it; the worker is referenced as `new URL('./worker.js', import.meta.url)`.
  *  - worker.js + sqlite3.wasm: the worker, one self-contained file (its code, comlink and
  *    sqlite-wasm's JS without the parts the library never uses), the wasm next to it, where
@@ -18,7 +19,13 @@ const target = 'es2022';
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', drizzle: 'src/drizzle/index.ts', kysely: 'src/kysely/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      drizzle: 'src/drizzle/index.ts',
+      kysely: 'src/kysely/index.ts',
+      react: 'src/react/index.ts',
+      testing: 'src/testing.ts',
+    },
     format: 'esm',
     platform: 'browser',
     target,
@@ -28,7 +35,7 @@ export default defineConfig([
     tsconfig: 'tsconfig.build.json',
     dts: { sourcemap: true },
     // The ORMs are the app's own (optional peers); comlink is shared with the app's bundle.
-    deps: { neverBundle: ['comlink', /^drizzle-orm/, /^kysely/] },
+    deps: { neverBundle: ['comlink', /^drizzle-orm/, /^kysely/, /^react/] },
     plugins: [workerUrl()],
   },
   {

@@ -19,7 +19,7 @@ import { ENGINE_ENV, findFirefox } from './test/support/engine.ts';
 import { firefox } from './test/support/firefox-provider.ts';
 
 /** Pages under these paths get cross-origin isolation (SharedArrayBuffer); nothing else does. */
-const ISOLATED_PREFIXES = ['/demo/naive', '/bench/isolated'];
+const ISOLATED_PREFIXES = ['/demo/naive', '/bench/isolated', '/test/tabs/isolated/'];
 
 function isIsolatedPath(path: string): boolean {
   return ISOLATED_PREFIXES.some((prefix) => path.startsWith(prefix));
@@ -138,6 +138,8 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
         { find: /^sqlite-baton$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
         { find: /^sqlite-baton\/drizzle$/, replacement: fileURLToPath(new URL('./src/drizzle/index.ts', import.meta.url)) },
         { find: /^sqlite-baton\/kysely$/, replacement: fileURLToPath(new URL('./src/kysely/index.ts', import.meta.url)) },
+        { find: /^sqlite-baton\/testing$/, replacement: fileURLToPath(new URL('./src/testing.ts', import.meta.url)) },
+        { find: /^sqlite-baton\/react$/, replacement: fileURLToPath(new URL('./src/react/index.ts', import.meta.url)) },
       ],
     },
     optimizeDeps: {
@@ -159,6 +161,9 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
         'drizzle-orm/sqlite-proxy',
         'kysely',
         'kysely/migration',
+        // The React binding's tests render with React 19.
+        'react',
+        'react-dom/client',
       ],
     },
     worker: {

@@ -3,13 +3,22 @@
  * database leads (B); the others follow and forward to it (C). No COOP/COEP here, as in an app.
  */
 import { openDatabase } from 'sqlite-baton';
+import type { Database } from 'sqlite-baton';
+import { installLivePage } from './live-page.ts';
 import { installBenchPage } from './shared/bench-page.ts';
 import { epochNow, type Statement } from './shared/workloads.ts';
 
 const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 
+let opened: Database | undefined;
+installLivePage(() => {
+  if (!opened) throw new Error('bench.open() first');
+  return opened;
+});
+
 installBenchPage(async (name, _options, events) => {
   const db = await openDatabase(name, { storage: 'opfs' });
+  opened = db;
   db.addEventListener('leaderchange', (event) => {
     events.push({ type: 'leaderchange', at: epochNow(), detail: (event as CustomEvent).detail });
   });

@@ -29,8 +29,16 @@ const CUTS: readonly Cut[] = [
     replace: 'const sqlite3Worker1Promiser$1 = undefined;',
   },
   {
-    // Reached only where the `opfs` VFS could install (cross-origin isolated workers): its
-    // installer then rejects, and sqlite-wasm goes on without that VFS, as it does elsewhere.
+    // Emscripten's script directory, `new URL(".", import.meta.url)` by way of a variable: Turbopack
+    // follows the variable and emits the folder's index (a copy of dist/index.js) and the worker
+    // itself as unused static files. The same URL, computed where no bundler looks.
+    what: "Emscripten's script directory",
+    find: /scriptDirectory = new URL\("\.", _scriptName\)\.href;/,
+    replace: 'scriptDirectory = new URL(".", String(_scriptName)).href;',
+  },
+  {
+    // Never reached: the engine turns the `opfs` VFSes off before init (worker/engine/sqlite-init.ts).
+    // Cut all the same, so that no bundler emits the proxy file or fails to resolve it.
     what: "the opfs VFS's async proxy worker",
     find: /new URL\("sqlite3-opfs-async-proxy\.js", import\.meta\.url\)/,
     replace: '(() => { throw new Error("the opfs VFS is not part of sqlite-baton\'s sqlite-wasm"); })()',

@@ -5,6 +5,7 @@
  */
 import type { Row, Status } from 'sqlite-baton';
 import type { FiguresSnapshot } from './figures-view.ts';
+import type { LiveViewFigures } from './live-view.ts';
 import type { Drained, StopResult, WorkloadConfig } from './workload.ts';
 
 export interface DemoApi {
@@ -20,7 +21,9 @@ export interface DemoApi {
   status(): Promise<Status>;
   figures(): FiguresSnapshot;
   query(sql: string): Promise<Row[]>;
-  /** The "crash this tab" button: `db.terminateWorker()`. */
+  /** What the live view (db.watch) has delivered so far. */
+  liveView(): LiveViewFigures;
+  /** The "crash this tab" button: `terminateWorker(db)` of sqlite-baton/testing. */
   crash(): Promise<void>;
 }
 

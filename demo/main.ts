@@ -2,18 +2,19 @@
  * The demo page: opens the database, wires the cards together and exposes `window.__demo`.
  */
 import { openDatabase, type Database } from 'sqlite-baton';
+import { terminateWorker } from 'sqlite-baton/testing';
 import { AllTabs, type TabFigures } from './all-tabs.ts';
 import type { DemoApi } from './automation.ts';
 import { LiveChart } from './chart.ts';
 import { renderFigures, renderTabs, snapshot, type FiguresSnapshot } from './figures-view.ts';
 import { LeaderView } from './leader-view.ts';
+import { mountLiveView } from './live-view.ts';
 import { mountSqlBox } from './sql-box.ts';
 import { DEFAULT_CONFIG, WORKLOAD_SCHEMA, Workload, errorCode, type WorkloadConfig } from './workload.ts';
 
 const DEFAULT_DB = 'sqlite-baton-demo';
 const RENDER_MS = 500;
 const CHART_MS = 1_000;
-const COUNT_MS = 2_000;
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -82,23 +83,13 @@ async function main(): Promise<void> {
   };
   const allTabs = new AllTabs(dbName, ownFigures);
 
-  // Total rows comes from the file itself: the one figure no tab can make up.
+  // Total rows comes from the file itself, the one figure no tab can make up: a live query, so it
+  // follows every tab's commits (a failover or a crashed worker: the watch reads again by itself).
   let totalRows: number | null = null;
-  let counting = false;
-  const countRows = async () => {
-    if (counting) return;
-    counting = true;
-    try {
-      const row = await db.get<{ n: number }>('SELECT count(*) AS n FROM writes');
-      totalRows = row?.n ?? 0;
-    } catch {
-      // A failover or a crashed worker: keep the last figure, the next poll will catch up.
-    } finally {
-      counting = false;
-    }
-  };
-  void countRows();
-  setInterval(() => void countRows(), COUNT_MS);
+  db.watch<{ n: number }>('SELECT count(*) AS n FROM writes', [], (rows) => {
+    totalRows = rows[0]?.n ?? 0;
+  });
+  const liveView = mountLiveView(db, tab, (text) => leader.log(text, true));
 
   const figures = (): FiguresSnapshot =>
     snapshot(workload.window.figures(performance.now(), workload.startedAt), workload.total, allTabs.figures(), totalRows);
@@ -186,7 +177,7 @@ async function main(): Promise<void> {
   });
   byId('crash').addEventListener('click', () => {
     leader.log(`worker terminated (${leader.role}); the next call starts a new one`, true);
-    void db.terminateWorker().then(() => leader.poll());
+    void terminateWorker(db).then(() => leader.poll());
   });
 
   const api: DemoApi = {
@@ -198,9 +189,10 @@ async function main(): Promise<void> {
     status: () => db.status(),
     figures,
     query: (text) => db.all(text),
+    liveView,
     crash: async () => {
       leader.log(`worker terminated (${leader.role}); the next call starts a new one`, true);
-      await db.terminateWorker();
+      await terminateWorker(db);
     },
   };
   window.__demo = api;

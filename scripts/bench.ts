@@ -4,7 +4,8 @@
  * Measures, side by side in one headless Chromium, raw sqlite-wasm (A), sqlite-baton from a leader
  * tab (B) and a follower tab (C), and the peers: the naive one-connection-per-tab setup (D),
  * SQLocal (E), wa-sqlite as PowerSync runs it (F), PGlite's multi-tab worker (G: OPFS, G_idb:
- * IndexedDB) and Dexie (H); then what one tab's 50 MB value or 3-second read costs the others;
+ * IndexedDB) and Dexie (H); then what one tab's 50 MB value or 3-second read costs the others,
+ * and live queries (commit to another tab's listener; 100 idle watches against 8 writing tabs);
  * then the write workloads again in a private window (in-memory OPFS) and in a slow-flush profile
  * (file syncs slowed to ~5 ms, as on macOS). Prints one table, writes bench/results/latest.json
  * and draws bench/results/chart.svg. See bench/node/plan.ts for the sizes and
@@ -30,6 +31,7 @@ import { FULL, PEERS, QUICK, type RunFigures, type SubjectId } from '../bench/no
 import { buildSlowFlushShim } from '../bench/node/slow-flush.ts';
 import { slowFlushPhase } from '../bench/node/slow-flush-phase.ts';
 import { blobPhase, longReadPhase } from '../bench/node/stall-phases.ts';
+import { liveLatencyPhase, liveThroughputPhase } from '../bench/node/live-phases.ts';
 import { formatTable, mediansOf, profileOf, ratiosOf, targetsOf, type Report } from '../bench/node/report.ts';
 import { startSession } from '../bench/node/session.ts';
 import type { Settings } from '../bench/shared/workloads.ts';
@@ -40,7 +42,7 @@ const profile = args.includes('--profile=memory') ? 'memory' : 'disk';
 const runsArg = args.find((a) => a.startsWith('--runs='));
 // `--only=raw,tabsB`: a subset of the phases, for profiling one figure (the table shows gaps). Names:
 // raw, baton, fine, peerD..peerH and peerG_idb, tabsB, tabsD..tabsH, failover, cold, blob, longread,
-// private, slow (with slowF, slowG, slowH for the peers in the slow-flush profile).
+// private, slow (with slowF, slowG, slowH for the peers in the slow-flush profile), live (live queries).
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
 const wanted = (phaseName: string) => !only || only.has(phaseName);
@@ -95,6 +97,10 @@ try {
     if (wanted('cold')) await coldOpenPhase(ctx, names);
     if (wanted('blob')) await blobPhase(ctx);
     if (wanted('longread')) await longReadPhase(ctx);
+    if (wanted('live')) {
+      await liveLatencyPhase(ctx);
+      await liveThroughputPhase(ctx);
+    }
     if (privateSession) await privateWindowPhase({ ...ctx, session: privateSession, prefix: 'private.' });
     if (slowSession && slowShim) {
       // D and E are too slow already to add anything here.

@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright';
+import type { Browser, BrowserContext, Page } from 'playwright';
 
 /**
  * What every consumer app must do in a real browser, from its built output: open the database,
@@ -20,13 +20,19 @@ declare global {
 
 const WRITES_PER_TAB = 20;
 
-export async function checkConsumer(browser: Browser, url: string): Promise<void> {
-  const context = await browser.newContext();
+/** The uncaught errors and console errors of every page of `context`, as they come. */
+export function watchProblems(context: BrowserContext): string[] {
   const problems: string[] = [];
   context.on('weberror', (error) => problems.push(`page error: ${error.error().message}`));
   context.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
   });
+  return problems;
+}
+
+export async function checkConsumer(browser: Browser, url: string): Promise<void> {
+  const context = await browser.newContext();
+  const problems = watchProblems(context);
   try {
     const first = await openTab(await context.newPage(), url, problems);
     await first.evaluate(() => window.consumer.add('before reload'));

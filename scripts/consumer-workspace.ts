@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
@@ -92,10 +92,11 @@ export async function installPackage(tarball?: string): Promise<void> {
   await cp(join(source, 'shared'), join(work, 'shared'), { recursive: true });
 }
 
-export async function prepareApp(app: Pick<ConsumerApp, 'name' | 'dir' | 'typescript'>): Promise<string> {
+export async function prepareApp(app: Pick<ConsumerApp, 'name' | 'dir' | 'typescript' | 'tsconfig'>): Promise<string> {
   const dir = join(work, app.name);
   await rm(dir, { recursive: true, force: true });
   await cp(join(source, app.dir), dir, { recursive: true });
+  if (app.tsconfig) await rename(join(dir, app.tsconfig), join(dir, 'tsconfig.json'));
   if (app.typescript === '7') {
     // The app's own `tsc`, as if its package.json's "typescript": "~7.0.2" were installed for it alone.
     await mkdir(join(dir, 'node_modules/.bin'), { recursive: true });
@@ -115,10 +116,26 @@ function freePort(): Promise<number> {
   });
 }
 
+export interface AppServer {
+  url: string;
+  stop: () => void;
+  output: () => string;
+}
+
 /** `next start` until its page answers; returns the URL and how to stop it. */
-export async function startNext(dir: string): Promise<{ url: string; stop: () => void; output: () => string }> {
+export function startNext(dir: string): Promise<AppServer> {
+  return startAppServer('next start', dir, ['run', 'start', '--', '--hostname', '127.0.0.1', '--port']);
+}
+
+/** The app's own dev server (`npm run dev`, Vite's with HMR on) until its page answers. */
+export function startDevServer(dir: string): Promise<AppServer> {
+  return startAppServer('npm run dev', dir, ['run', 'dev', '--', '--host', '127.0.0.1', '--strictPort', '--port']);
+}
+
+/** `npm <args> <port>` in the app's folder, in its own process group, until its page answers. */
+async function startAppServer(what: string, dir: string, args: string[]): Promise<AppServer> {
   const port = await freePort();
-  const child = spawn('npm', ['run', 'start', '--', '--port', String(port), '--hostname', '127.0.0.1'], {
+  const child = spawn('npm', [...args, String(port)], {
     cwd: dir,
     env,
     detached: true,
@@ -137,11 +154,11 @@ export async function startNext(dir: string): Promise<{ url: string; stop: () =>
   const url = `http://127.0.0.1:${port}/`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}):\n${output}`);
     if ((await fetch(url).catch(() => undefined))?.ok) return { url, stop, output: () => output };
     if (Date.now() > deadline) {
       stop();
-      throw new Error(`next start did not answer within 60 s:\n${output}`);
+      throw new Error(`${what} did not answer within 60 s:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -17,6 +17,8 @@ import { parseArgs } from 'node:util';
 import { launchChromium } from '../test/support/chromium.ts';
 import { CONSUMER_APPS } from './consumer-apps.ts';
 import { checkConsumer } from './consumer-check.ts';
+import { checkHmr } from './consumer-hmr.ts';
+import { checkStartupErrors } from './consumer-startup-errors.ts';
 import { installPackage, installTools, prepareApp, run, startNext, tail, work } from './consumer-workspace.ts';
 import { serveStatic } from './static-server.ts';
 
@@ -52,7 +54,11 @@ async function main(): Promise<void> {
           if (built.code !== 0) throw new Error(`npm run ${app.script} failed (exit ${built.code}):\n${tail(built.output)}`);
         }
         const started = performance.now();
-        if (app.serve === 'next start') {
+        if (app.check === 'hmr') {
+          await checkHmr(browser, dir);
+        } else if (app.serve === 'vite dev') {
+          throw new Error('only the HMR check runs on the dev server');
+        } else if (app.serve === 'next start') {
           const next = await startNext(dir);
           try {
             await checkConsumer(browser, next.url);
@@ -62,7 +68,8 @@ async function main(): Promise<void> {
         } else {
           const server = await serveStatic(join(dir, app.serve.static));
           try {
-            await checkConsumer(browser, server.origin + app.serve.page);
+            const url = server.origin + app.serve.page;
+            await (app.check === 'startup-errors' ? checkStartupErrors(browser, url) : checkConsumer(browser, url));
           } finally {
             await server.close();
           }

@@ -206,7 +206,7 @@ export async function kill(victim: Tab, kind: KillKind): Promise<void> {
     }
     case 'terminate':
       await within(
-        victim.page.evaluate(() => window.db.terminateWorker()),
+        victim.page.evaluate(() => window.testing.terminateWorker(window.db)),
         5_000,
         undefined,
       );

@@ -6,7 +6,8 @@ import { extname, join, normalize, sep } from 'node:path';
 
 /**
  * A plain static file server for built apps (what any web host does): no rewriting, no headers
- * beyond the content type, so a missing file is a 404 the app has to live with. sqlite-wasm needs
+ * beyond the content type and a CDN's `Access-Control-Allow-Origin: *`, so a missing file is a 404
+ * the app has to live with. sqlite-wasm needs
  * `application/wasm` for streaming compilation; the rest is what browsers check for scripts.
  */
 const TYPES: Record<string, string> = {
@@ -46,7 +47,9 @@ export async function serveStatic(root: string): Promise<StaticServer> {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    // Public CDNs answer every origin; a page that loads the package from "another origin"
+    // (this server under the name localhost) needs it for its module scripts.
+    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Access-Control-Allow-Origin': '*' });
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,4 +1,5 @@
 import type { Endpoint } from 'comlink';
+import { SqliteError } from './errors.ts';
 import { MAX_BATCH, MessageBatch } from './message-batch.ts';
 
 /**
@@ -17,21 +18,60 @@ import { MAX_BATCH, MessageBatch } from './message-batch.ts';
  * else is dropped.
  */
 
-/** The version of the cross-tab protocol; messages of any other version are dropped. */
+/**
+ * The version of the cross-tab protocol. Tabs of one version talk to each other only; but three
+ * messages keep their shape in every version from 2 on, so that tabs of different versions can
+ * tell each other apart instead of waiting in silence: `discover`, `announce` (a leader says which
+ * version it speaks) and `handover` (a newer tab asks an older leader to step down for it).
+ */
 export const PROTOCOL_VERSION = 2;
-const VERSION = PROTOCOL_VERSION;
+
+/** The first version whose leaders answer a discover of any version and honour a newer tab's handover. */
+export const HANDOVER_SINCE = 2;
+
+/** Version 1 leaders answer only a discover of version 1; nothing else of theirs is understood. */
+const LEGACY_VERSION = 1;
+
+let spoken = PROTOCOL_VERSION;
+
+/** The version this realm (page or worker) speaks: {@link PROTOCOL_VERSION}, unless a test claims another. */
+export function protocolVersion(): number {
+  return spoken;
+}
+
+/**
+ * @internal For tests only: this realm speaks `version` from now on, as a tab of another release
+ * of the library would. A page that calls it before `openDatabase` hands it to its worker.
+ */
+export function speakProtocolVersion(version: number): void {
+  spoken = version;
+}
+
+/** PROTOCOL_MISMATCH: the leader speaks `theirs`, which this tab cannot talk to. */
+export function protocolMismatch(theirs: number): SqliteError {
+  return new SqliteError(
+    'PROTOCOL_MISMATCH',
+    `another tab runs a different version of sqlite-baton (cross-tab protocol ${theirs}, this tab ${spoken}) and leads this ` +
+      'database: reload all tabs of this app so that they run the same version',
+  );
+}
 
 export type ControlMessage =
-  | { v: typeof VERSION; t: 'announce'; from: string; epoch: number }
-  | { v: typeof VERSION; t: 'discover'; from: string }
-  | { v: typeof VERSION; t: 'hello'; from: string; to: string; epoch: number }
-  | { v: typeof VERSION; t: 'welcome'; from: string; to: string; epoch: number };
+  /** `v` is the leader's version, which may not be this tab's. */
+  | { v: number; t: 'announce'; from: string; epoch: number }
+  | { v: number; t: 'discover'; from: string }
+  /** A tab of version `v` asks leader `to` (under `epoch`) to step down so that it can lead. */
+  | { v: number; t: 'handover'; from: string; to: string; epoch: number }
+  | { v: number; t: 'hello'; from: string; to: string; epoch: number }
+  | { v: number; t: 'welcome'; from: string; to: string; epoch: number }
+  /** A tab migrated the database to schema `version` (see src/migrations/): look at it. */
+  | { v: number; t: 'schema'; from: string; version: number };
 
 type Distribute<T> = T extends unknown ? Omit<T, 'v'> : never;
 export type ControlPayload = Distribute<ControlMessage>;
 
 interface RpcEnvelope {
-  v: typeof VERSION;
+  v: number;
   t: 'rpc';
   from: string;
   to: string;
@@ -53,17 +93,36 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The control message in `data`, or undefined when it is not one of ours or is malformed. */
+function isVersion(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= LEGACY_VERSION;
+}
+
+/**
+ * The control message in `data`, or undefined when it is not one of ours or is malformed. Only
+ * the messages whose shape every version keeps are taken from another version.
+ */
 export function parseControl(data: unknown): ControlMessage | undefined {
-  if (!isRecord(data) || data.v !== VERSION || !isId(data.from)) return undefined;
+  if (!isRecord(data) || !isVersion(data.v) || !isId(data.from)) return undefined;
+  const { v, from } = data;
   switch (data.t) {
     case 'discover':
-      return { v: VERSION, t: 'discover', from: data.from };
+      return { v, t: 'discover', from };
     case 'announce':
-      return isEpoch(data.epoch) ? { v: VERSION, t: 'announce', from: data.from, epoch: data.epoch } : undefined;
+      return isEpoch(data.epoch) ? { v, t: 'announce', from, epoch: data.epoch } : undefined;
+    case 'handover':
+      return v >= HANDOVER_SINCE && isId(data.to) && isEpoch(data.epoch)
+        ? { v, t: 'handover', from, to: data.to, epoch: data.epoch }
+        : undefined;
+  }
+  if (v !== spoken) return undefined;
+  switch (data.t) {
     case 'hello':
     case 'welcome':
-      return isId(data.to) && isEpoch(data.epoch) ? { v: VERSION, t: data.t, from: data.from, to: data.to, epoch: data.epoch } : undefined;
+      return isId(data.to) && isEpoch(data.epoch) ? { v, t: data.t, from, to: data.to, epoch: data.epoch } : undefined;
+    case 'schema':
+      return typeof data.version === 'number' && Number.isSafeInteger(data.version) && data.version >= 0
+        ? { v, t: 'schema', from, version: data.version }
+        : undefined;
     default:
       return undefined;
   }
@@ -90,7 +149,12 @@ export class ControlChannel {
   }
 
   post(message: ControlPayload): void {
-    this.channel.postMessage({ v: VERSION, ...message });
+    this.channel.postMessage({ v: spoken, ...message });
+  }
+
+  /** A discover that leaders of version 1 answer (they drop every other version's messages). */
+  postLegacyDiscover(from: string): void {
+    this.channel.postMessage({ v: LEGACY_VERSION, t: 'discover', from });
   }
 
   close(): void {
@@ -126,14 +190,15 @@ export function rpcEndpoint(
   // comlink posts a release message when a dropped proxy is garbage-collected, possibly long
   // after the link was closed: that message has nobody to go to.
   let closed = false;
+  const version = spoken;
   const batch = new MessageBatch((bodies) => {
     if (closed) return;
-    const envelope: RpcEnvelope = { v: VERSION, t: 'rpc', from: self, to: peer, epoch, bodies };
+    const envelope: RpcEnvelope = { v: version, t: 'rpc', from: self, to: peer, epoch, bodies };
     channel.postMessage(envelope);
   });
   channel.onmessage = (event: MessageEvent) => {
     const data: unknown = event.data;
-    if (!isRecord(data) || data.v !== VERSION || data.t !== 'rpc') return;
+    if (!isRecord(data) || data.v !== version || data.t !== 'rpc') return;
     if (data.from !== peer || data.to !== self || data.epoch !== epoch) return;
     const bodies = data.bodies;
     if (!Array.isArray(bodies) || bodies.length > MAX_BATCH) return;

@@ -1,13 +1,30 @@
+import { ChangeFeed } from './change-feed.ts';
 import { SqliteError, invalidArgument } from './errors.ts';
 import { randomId } from './ids.ts';
+import type { SchemaVersion } from './migrations/schema-version.ts';
 import type { ResolvedOptions } from './options.ts';
-import type { Op, Request, ReplyOf, RequestBody } from './protocol.ts';
+import { checkParams, checkSql } from './params.ts';
+import type { Op, Request, ReplyOf, RequestBody, WorkerEvent } from './protocol.ts';
 import { Transaction, type TransactionHost } from './transaction.ts';
-import type { DatabaseEventMap, Status, Storage } from './types.ts';
+import type { DatabaseEventMap, Row, SqlParams, Status, Storage, Unwatch, WatchListener, WatchOptions } from './types.ts';
 import { Verbs } from './verbs.ts';
 import type { TabRouter } from './tab-router.ts';
+import { Watch, checkWatchOptions, type WatchHost, type WatchSettings } from './watch.ts';
+
+/** `Symbol.dispose` where the platform has it, else the well-known key TypeScript's `using` falls back to. */
+const DISPOSE = (Symbol.dispose ?? Symbol.for('Symbol.dispose')) as typeof Symbol.dispose;
 
 type Listener<K extends keyof DatabaseEventMap> = (event: DatabaseEventMap[K]) => unknown;
+
+let routerOf: (db: Database) => TabRouter;
+
+/**
+ * A handle's router, for the fault-injection helpers of `sqlite-baton/testing` (src/testing.ts),
+ * which are not part of the Database API.
+ */
+export function internalRouter(db: Database): TabRouter {
+  return routerOf(db);
+}
 
 function deadlock(op: string): SqliteError {
   return new SqliteError(
@@ -31,9 +48,14 @@ function waitedForOwnTransaction(op: string): SqliteError {
  *
  * It is an EventTarget with typed events (see {@link DatabaseEventMap}): `leaderchange` when this
  * tab's view of the leader changes; `fallback` when OPFS was not available and the data lives in
- * memory.
+ * memory; `versionchange` when another tab migrated the database past this tab's migrations;
+ * `change` after each commit, from any tab, with the tables it changed (live queries: {@link Database.watch}).
  */
 export class Database extends Verbs implements EventTarget {
+  static {
+    routerOf = (db) => db.router;
+  }
+
   /** Set once `close()` was called. */
   private closing: Promise<void> | undefined;
   private readonly events = new EventTarget();
@@ -59,6 +81,13 @@ export class Database extends Verbs implements EventTarget {
     },
   };
 
+  /** Change notices: the `change` event and live queries. */
+  private readonly feed: ChangeFeed;
+  private readonly watchHost: WatchHost = {
+    read: (sql, params) => this.dispatch({ op: 'snapshot', sql, params }),
+    drop: (watch) => this.feed.drop(watch),
+  };
+
   /** @internal Use {@link openDatabase}. */
   constructor(
     /** The name given to openDatabase. */
@@ -67,8 +96,62 @@ export class Database extends Verbs implements EventTarget {
     readonly storage: Storage,
     private readonly router: TabRouter,
     private readonly options: ResolvedOptions,
+    /** Set when opened with `migrations`: the version this tab's requests carry. */
+    private readonly schema?: SchemaVersion,
   ) {
     super();
+    // A private (in-memory) database's notices come from its worker: no other tab shares it.
+    this.feed = new ChangeFeed(name, storage !== 'memory', (detail) => this.emitEvent('change', detail));
+  }
+
+  /**
+   * A live query: calls `listener` with the rows of `sql` at once, then again after every commit,
+   * from any tab, that changed a table the query reads, whenever the rows differ from the last
+   * ones delivered. Returns the function that stops it (also `using stop = db.watch(...)`).
+   *
+   * Which tables the query reads comes from SQLite when it prepares the statement, which tables a
+   * commit changed from SQLite's hooks; nothing is parsed. Rows are delivered only for committed
+   * data (never another tab's open transaction, nor this tab's before its COMMIT), as a consistent
+   * snapshot taken at or after the commit that triggered them. However fast other tabs write, a
+   * watch has at most one read in flight and one more pending.
+   *
+   * @example
+   * const stop = db.watch('SELECT id, title FROM todos WHERE done = 0 ORDER BY id', [], (rows) => render(rows), {
+   *   onError: (e) => console.error(e),
+   * });
+   * // later: stop();
+   *
+   * @example
+   * // Keyed: also what was added, removed and changed; unchanged rows keep their identity.
+   * db.watch('SELECT * FROM todos', [], (rows, diff) => patch(diff!), { key: 'id' });
+   */
+  watch<T = Row>(sql: string, params: SqlParams | undefined, listener: WatchListener<T>, options?: WatchOptions<T>): Unwatch {
+    checkSql(sql);
+    checkParams(params);
+    if (typeof listener !== 'function') throw invalidArgument('watch takes a listener function (rows, diff) => ...');
+    checkWatchOptions(options);
+    // Rows are the caller's claim about its own SQL, as in `all<T>`.
+    const settings = { listener, onError: options?.onError, key: options?.key } as WatchSettings;
+    return this.startWatch(sql, params, settings, options?.signal);
+  }
+
+  /** @internal A watch with the settings of live-query.ts (its outcome after every run). */
+  startWatch(sql: string, params: SqlParams | undefined, settings: WatchSettings, signal?: AbortSignal): Unwatch {
+    if (this.closing) throw closedError();
+    // The caller may change its array or object afterwards: every run binds what was given now.
+    const bound = params === undefined ? undefined : Array.isArray(params) ? [...params] : { ...params };
+    const watch = new Watch(this.watchHost, sql, bound, settings);
+    const stop = () => {
+      signal?.removeEventListener('abort', stop);
+      watch.stop();
+    };
+    const unwatch: Unwatch = Object.assign(stop, { [DISPOSE]: stop } as { [Symbol.dispose]: () => void });
+    if (signal?.aborted) return unwatch;
+    signal?.addEventListener('abort', stop, { once: true });
+    // Listening first: every commit after the first read is then heard.
+    this.feed.add(watch);
+    watch.start();
+    return unwatch;
   }
 
   /**
@@ -148,7 +231,11 @@ export class Database extends Verbs implements EventTarget {
 
   /** Closes this handle: the worker ends and, if it led, the next tab takes over the file. */
   close(): Promise<void> {
-    this.closing ??= this.router.close();
+    if (!this.closing) {
+      this.feed.close();
+      this.schema?.close();
+      this.closing = this.router.close();
+    }
     return this.closing;
   }
 
@@ -163,6 +250,8 @@ export class Database extends Verbs implements EventTarget {
   ): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void {
+    // Change notices are heard only while a listener (or a watch) needs them.
+    if (type === 'change' && listener) this.feed.listener(listener, true);
     this.events.addEventListener(type, listener, options);
   }
 
@@ -174,28 +263,29 @@ export class Database extends Verbs implements EventTarget {
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void {
     this.events.removeEventListener(type, listener, options);
+    if (type === 'change' && listener) this.feed.listener(listener, false);
   }
 
   dispatchEvent(event: Event): boolean {
     return this.events.dispatchEvent(event);
   }
 
-  /** @internal Ends this tab's worker the hard way, as a crash would. For demos and fault tests. */
-  terminateWorker(): Promise<void> {
-    return this.router.worker.terminate();
-  }
-
-  /**
-   * @internal For tests of the forwarded path: `false` sends this tab's calls through its own
-   * worker even when the page could reach the leader directly.
-   */
-  allowDirectPath(allowed: boolean): void {
-    this.router.directAllowed = allowed;
+  /** @internal The database's schema version, read by a request that carries none (never refused SCHEMA_CHANGED). */
+  async readSchemaVersion(): Promise<number> {
+    const row = await this.dispatch({ op: 'get', sql: 'SELECT user_version AS v FROM pragma_user_version' }, false);
+    return Number(row?.v ?? 0);
   }
 
   /** @internal Raised by openDatabase and the worker link. */
   emitEvent<K extends keyof DatabaseEventMap>(type: K, detail: DatabaseEventMap[K]['detail']): void {
     this.events.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  /** @internal This tab's worker follows a new leader, or (private database) posted a change notice. */
+  fromWorker(event: WorkerEvent): void {
+    if (event.type === 'change') return this.feed.receive(event.notice);
+    this.feed.leaderChanged(event.epoch);
+    this.emitEvent('leaderchange', { leaderId: event.leaderId, epoch: event.epoch, role: event.role });
   }
 
   /**
@@ -218,17 +308,28 @@ export class Database extends Verbs implements EventTarget {
     });
   }
 
-  /** Sends one request to the worker, with the ids and deadline every call gets. */
-  private dispatch<O extends Op>(body: RequestBody<O>): Promise<ReplyOf<O>> {
+  /**
+   * Sends one request to the worker, with the ids and deadline every call gets and, unless
+   * `stamped` is false, the schema version this tab knows.
+   */
+  private dispatch<O extends Op>(body: RequestBody<O>, stamped = true): Promise<ReplyOf<O>> {
     if (this.closing) return Promise.reject(closedError());
+    const schemaVersion = stamped ? this.schema?.stamp() : undefined;
     const request = {
       ...body,
       requestId: randomId(16),
       deadline: Date.now() + this.options.lockTimeout,
       queryTimeout: this.options.queryTimeout,
+      ...(schemaVersion === undefined ? {} : { schemaVersion }),
     } as Request;
     // The worker answers each op with its own reply type (protocol.ts `Replies`).
-    return this.router.call(request) as Promise<ReplyOf<O>>;
+    const reply = this.router.call(request) as Promise<ReplyOf<O>>;
+    if (schemaVersion === undefined) return reply;
+    return reply.catch((e: unknown) => {
+      // The leader refused it: another tab migrated. Make sure the app hears of it.
+      if (e instanceof SqliteError && e.code === 'SCHEMA_CHANGED') this.schema?.check();
+      throw e;
+    });
   }
 }
 

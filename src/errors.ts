@@ -35,7 +35,35 @@ export type LibraryErrorCode =
   /** The origin's storage quota is used up; the write applied nothing. */
   | 'QUOTA_EXCEEDED'
   /** A statement ran past `queryTimeout` and was interrupted; its call applied nothing. */
-  | 'INTERRUPTED';
+  | 'INTERRUPTED'
+  /**
+   * A migration failed while `openDatabase` applied it: the message names it, `cause` is what it
+   * threw (a SqliteError for SQL: `resultCode` is SQLite's). None of the run was applied.
+   */
+  | 'MIGRATION_FAILED'
+  /**
+   * The migration list does not match what the database has applied: an applied migration's text
+   * (or checksum) changed, or a new one was inserted before applied ones. The message names it;
+   * nothing was applied.
+   */
+  | 'MIGRATION_CHANGED'
+  /**
+   * The database has migrations this tab's list does not have: this tab runs older code than the
+   * database. Reload it (or open with `allowNewerSchema: true` if its code works on the newer schema).
+   */
+  | 'SCHEMA_NEWER'
+  /**
+   * Another tab migrated the database after this one opened it (a `versionchange` event says so):
+   * the call was refused, unapplied, because this tab's code knows an older schema. Reopen
+   * (reload the tab), or open with `onVersionChange: 'continue'`.
+   */
+  | 'SCHEMA_CHANGED'
+  /**
+   * Another tab runs a different version of sqlite-baton and leads this database: this tab cannot
+   * talk to it. Reload every tab of the app so that they all run the same version. A call that was
+   * being retried after a leader change may have been applied before.
+   */
+  | 'PROTOCOL_MISMATCH';
 
 /** Every code a {@link SqliteError} can carry. */
 export type ErrorCode = LibraryErrorCode | `SQLITE_${string}`;
@@ -52,8 +80,8 @@ export class SqliteError extends Error {
   readonly code: ErrorCode;
   readonly resultCode?: number;
 
-  constructor(code: ErrorCode, message: string, resultCode?: number) {
-    super(message);
+  constructor(code: ErrorCode, message: string, resultCode?: number, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'SqliteError';
     this.code = code;
     if (resultCode !== undefined) this.resultCode = resultCode;

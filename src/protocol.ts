@@ -1,4 +1,5 @@
 import type { PackedResults, PackedStatements } from './batch-wire.ts';
+import type { ChangeNotice } from './change-notice.ts';
 import type { Durability, LeaderChange, QueryResult, Row, RowMode, RunResult, SqlParams, SqlValue, Status, Storage } from './types.ts';
 
 /**
@@ -19,6 +20,12 @@ interface RequestBase {
   txId?: string;
   /** How long the request may run in the leader before it is interrupted, in ms. */
   queryTimeout?: number;
+  /**
+   * The schema version (applied migrations) the calling tab's code knows. The leader refuses the
+   * request (SCHEMA_CHANGED) when the database is at a newer one. Absent: not checked (a tab
+   * without migrations, one that continues on newer schemas, or the migration run itself).
+   */
+  schemaVersion?: number;
 }
 
 /** What each op carries besides the fields every request has. */
@@ -31,6 +38,8 @@ export interface Bodies {
   query: { sql: string; params?: SqlParams; rowMode?: RowMode };
   /** With a `rowMode`, each result also carries its columns, and rows come in that mode. */
   batch: { statements: PackedStatements; rowMode?: RowMode };
+  /** One run of a live query (db.watch): a read-only statement, answered with what it read and when. */
+  snapshot: { sql: string; params?: SqlParams };
   export: Record<never, never>;
   import: { image: Uint8Array };
   begin: { txId: string };
@@ -53,6 +62,7 @@ export interface Replies {
   get: Row | undefined;
   query: QueryResult<SqlValue[]> | QueryResult<Row>;
   batch: PackedResults;
+  snapshot: SnapshotReply;
   export: Uint8Array;
   import: undefined;
   begin: undefined;
@@ -66,7 +76,31 @@ export type Reply = Replies[Op];
 /** A request of op `O` as its sender writes it: the fields every call gets are added on the way. */
 export type RequestBody<O extends Op = Op> = Omit<RequestBase, 'requestId' | 'deadline'> & { op: O } & Bodies[O];
 
-export const OPS: readonly Op[] = ['exec', 'run', 'all', 'get', 'query', 'batch', 'export', 'import', 'begin', 'commit', 'rollback'];
+export const OPS: readonly Op[] = [
+  'exec',
+  'run',
+  'all',
+  'get',
+  'query',
+  'batch',
+  'snapshot',
+  'export',
+  'import',
+  'begin',
+  'commit',
+  'rollback',
+];
+
+/**
+ * A live query's rows, the tables (and views) SQLite read to make them, and the commit they
+ * reflect: every commit of leader `epoch` up to number `seq` (see change-notice.ts), none after.
+ */
+export interface SnapshotReply {
+  rows: Row[];
+  tables: string[];
+  epoch: number;
+  seq: number;
+}
 
 /**
  * A statement inside an interactive transaction. Unlike every other request it is never retried
@@ -84,6 +118,8 @@ export interface WorkerConfig {
   /** This tab's id, stable for the life of the Database object. */
   tabId: string;
   durability: Durability;
+  /** The cross-tab protocol version the page speaks (channels.ts): its worker speaks the same. */
+  protocolVersion: number;
 }
 
 /** How the open went, for the page. */
@@ -91,10 +127,15 @@ export interface OpenInfo {
   storage: Storage;
   /** Set when OPFS was not available and memory was used instead. */
   fallbackReason?: string;
+  /** Set when the leader speaks another version of the cross-tab protocol, which this tab cannot talk to. */
+  leaderProtocol?: number;
 }
 
-/** Events the worker raises to its page; the leader's peer id lets a follower page reach it directly. */
-export type WorkerEvent = { type: 'leaderchange'; leaderPeerId: string | null } & LeaderChange;
+/**
+ * Events the worker raises to its page; the leader's peer id lets a follower page reach it
+ * directly. A private (in-memory) database's change notices come this way too: no other tab may hear them.
+ */
+export type WorkerEvent = ({ type: 'leaderchange'; leaderPeerId: string | null } & LeaderChange) | { type: 'change'; notice: ChangeNotice };
 
 /** A worker's view for `status()`; the page adds how its own calls travel. */
 export type WorkerStatus = Omit<Status, 'path'>;

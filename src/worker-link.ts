@@ -5,6 +5,7 @@ import { PeerGone, PeerWatch, afterPeerGone } from './liveness.ts';
 import { batchedEndpoint } from './message-batch.ts';
 import type { OpenInfo, Reply, Request, WorkerConfig, WorkerEvent } from './protocol.ts';
 import type { WorkerStatus } from './protocol.ts';
+import { startWorker, type WorkerSource } from './worker-start.ts';
 import type { WorkerApi } from '../worker/worker-api.ts';
 
 /**
@@ -34,6 +35,7 @@ export class WorkerLink {
 
   private constructor(
     private readonly config: WorkerConfig,
+    private readonly source: WorkerSource | undefined,
     private readonly onEvent: (event: WorkerEvent) => void,
     first: Incarnation,
   ) {
@@ -44,11 +46,15 @@ export class WorkerLink {
     this.shut.catch(() => undefined);
   }
 
-  /** Spawns the worker and opens the database in it. */
-  static async start(config: WorkerConfig, onEvent: (event: WorkerEvent) => void): Promise<{ link: WorkerLink; info: OpenInfo }> {
+  /** Spawns the worker (from `source`, sqlite-baton's own by default) and opens the database in it. */
+  static async start(
+    config: WorkerConfig,
+    source: WorkerSource | undefined,
+    onEvent: (event: WorkerEvent) => void,
+  ): Promise<{ link: WorkerLink; info: OpenInfo }> {
     installErrorTransfer();
-    const { incarnation, info } = await spawn(config, `${config.tabId}~0`, onEvent);
-    return { link: new WorkerLink(config, onEvent, incarnation), info };
+    const { incarnation, info } = await spawn(config, source, `${config.tabId}~0`, onEvent);
+    return { link: new WorkerLink(config, source, onEvent, incarnation), info };
   }
 
   /** `retried`: the page sent it before by another path (its direct link), so it may have reached a leader. */
@@ -110,30 +116,26 @@ export class WorkerLink {
     this.replaced.add(dead);
     dead.watch.end();
     this.incarnations++;
-    this.current = spawn(this.config, `${this.config.tabId}~${this.incarnations}`, this.onEvent).then((s) => s.incarnation);
+    this.current = spawn(this.config, this.source, `${this.config.tabId}~${this.incarnations}`, this.onEvent).then((s) => s.incarnation);
   }
 }
 
 async function spawn(
   config: WorkerConfig,
+  source: WorkerSource | undefined,
   peerId: string,
   onEvent: (event: WorkerEvent) => void,
 ): Promise<{ incarnation: Incarnation; info: OpenInfo }> {
-  const worker = new Worker(new URL('../worker/entry.ts', import.meta.url), { type: 'module', name: `sqlite-baton ${config.name}` });
+  const { worker, failed, started } = startWorker(source, `sqlite-baton ${config.name}`);
   const api = wrap<WorkerApi>(batchedEndpoint(worker));
-  const failedToLoad = new Promise<never>((_, reject) => {
-    worker.addEventListener('error', (event) => {
-      reject(new SqliteError('OPEN_FAILED', `the sqlite-baton worker failed to start: ${event.message || 'script error'}`));
-    });
-  });
-  failedToLoad.catch(() => undefined);
   let info: OpenInfo;
   try {
-    info = await Promise.race([api.open({ ...config, peerId }, proxy(onEvent)), failedToLoad]);
+    info = await Promise.race([api.open({ ...config, peerId }, proxy(onEvent)), failed]);
   } catch (e) {
     worker.terminate();
     throw e;
   }
+  started();
   // The worker holds its peer lock from before open() resolved, so the watch cannot fire early.
   const watch = new PeerWatch(config.name, peerId, "this tab's worker went away");
   return { incarnation: { worker, api, watch }, info };

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Database } from 'sqlite-baton';
+import { allowDirectPath, terminateWorker } from 'sqlite-baton/testing';
 import { failure, open } from './support/open.ts';
 import { sleep } from './support/sleep.ts';
 import { uniqueName } from './support/unique-name.ts';
@@ -16,7 +17,7 @@ async function pair(followerOptions?: { lockTimeout: number }): Promise<{ leader
   const leader = await open({ storage: 'opfs' }, name);
   const follower = await open({ storage: 'opfs', ...followerOptions }, name);
   // Through its own worker, whose death is what these tests are about (not the direct link).
-  follower.allowDirectPath(false);
+  allowDirectPath(follower, false);
   expect((await follower.status()).role).toBe('follower');
   expect((await follower.status()).path).toBe('forwarded');
   return { leader, follower };
@@ -58,7 +59,7 @@ async function retriedWhileQueued<T>(leader: Database, follower: Database, queue
   const held = await holdWriter(leader);
   const settled = Promise.allSettled([queued()]).then(([outcome]) => outcome!);
   await queueDepth(leader, 1);
-  await follower.terminateWorker();
+  await terminateWorker(follower);
   await queueDepth(leader, 2);
   await held.release();
   return settled;
@@ -75,7 +76,7 @@ describe('a retried write', () => {
     await sleep(600);
     // Past the deadline, while the leader runs it: the follower's worker dies, its page asks again.
     expect(settled).toBe(false);
-    await follower.terminateWorker();
+    await terminateWorker(follower);
     expect(await call).toEqual({ changes: 1, lastInsertRowid: 1 });
     expect(await leader.all('SELECT n FROM t')).toEqual([{ n: 3_000_000 }]);
   }, 60_000);
@@ -108,7 +109,7 @@ describe('a retried write', () => {
     const held = await holdWriter(leader);
     const call = follower.run('INSERT INTO late (x) VALUES (1)');
     await queueDepth(leader, 1);
-    await follower.terminateWorker();
+    await terminateWorker(follower);
     expect((await failure(() => call)).code).toBe('LOCK_TIMEOUT');
     await held.release();
     expect(await leader.all('SELECT x FROM late')).toEqual([]);

@@ -1,4 +1,5 @@
 import { transfer } from 'comlink';
+import { speakProtocolVersion } from '../src/channels.ts';
 import { SqliteError } from '../src/errors.ts';
 import { leaderLockName } from '../src/locks.ts';
 import type { OpenInfo, Reply, Request, WorkerConfig, WorkerEvent } from '../src/protocol.ts';
@@ -24,6 +25,8 @@ export function createWorkerApi(exit: () => void) {
     /** Decides the storage, joins the election (OPFS) and resolves once this worker can serve. */
     async open(config: WorkerConfig & { peerId: string }, onEvent: (event: WorkerEvent) => void): Promise<OpenInfo> {
       if (router) throw new SqliteError('INVALID_ARGUMENT', 'this worker already has a database open');
+      // The page's version: the same build unless a test claims another (channels.ts).
+      if (Number.isSafeInteger(config.protocolVersion) && config.protocolVersion > 0) speakProtocolVersion(config.protocolVersion);
       const problem = config.storage === 'memory' ? undefined : await opfsProblem();
       if (problem !== undefined && config.storage === 'opfs') {
         throw new SqliteError('OPFS_UNAVAILABLE', `storage 'opfs' was asked for but OPFS cannot be used: ${problem}`);
@@ -32,7 +35,10 @@ export function createWorkerApi(exit: () => void) {
       const openEngine = memory ? () => openMemoryEngine(config.durability) : () => openOpfsEngine(config.name, config.durability);
       const election = await Election.join(config, openEngine, !memory, (event) => void onEvent(event), exit);
       router = new Router(election);
-      return problem === undefined ? { storage: memory ? 'memory' : 'opfs' } : { storage: 'memory', fallbackReason: problem };
+      const info: OpenInfo =
+        problem === undefined ? { storage: memory ? 'memory' : 'opfs' } : { storage: 'memory', fallbackReason: problem };
+      const leaderProtocol = election.mismatch;
+      return leaderProtocol === undefined ? info : { ...info, leaderProtocol };
     },
 
     /**

@@ -14,8 +14,10 @@ import { serve } from '../shared/worker-rpc.ts';
 import { metered } from './io-meter.ts';
 import { runWorkload, type Settings, type Statement, type Subject, type Value } from '../shared/workloads.ts';
 import { openOpfsEngine, poolKey } from '../../worker/engine/opfs-engine.ts';
-import { Leader } from '../../worker/cluster/leader.ts';
+import { Leader, changeChannel } from '../../worker/cluster/leader.ts';
 import { Connection } from '../../worker/engine/connection.ts';
+import { tableChangeHook } from '../../worker/engine/table-change-hook.ts';
+import { median } from '../shared/stats.ts';
 import { encodeReply } from '../../worker/writer/reply-codec.ts';
 import { forEachStatement, packResults, packStatements, unpackResults } from '../../src/batch-wire.ts';
 import { checkRequest } from '../../worker/cluster/request-check.ts';
@@ -111,7 +113,8 @@ function requestId(): string {
 async function openEngine(name: string): Promise<void> {
   const engine = await openOpfsEngine(name, 'full');
   const self = `bench-engine~0`;
-  const leader = new Leader(name, self, engine);
+  // Its change notices go out as a leader's do: posting them is part of the engine's cost.
+  const leader = new Leader(name, self, engine, changeChannel(name));
   const send = (body: Record<string, unknown>): Promise<Reply> =>
     leader.execute(self, { ...body, requestId: requestId(), deadline: Date.now() + 30_000 } as Request);
   settings = { vfs: 'opfs-sahpool', journalMode: engine.journalMode, synchronous: engine.synchronous };
@@ -128,6 +131,37 @@ async function openEngine(name: string): Promise<void> {
     },
   };
   closeDb = () => leader.close();
+}
+
+/**
+ * What SQLite's preupdate hook (live queries: which tables each commit wrote) costs the batch,
+ * with the hook swapped under the connection: none, the library's (a wasm function that calls
+ * into JS only when the table changes, table-change-hook.ts), and a plain JS function called for
+ * every row. Interleaved and repeated, the median of each: the machine is shared.
+ */
+function hookCosts(sqlite3: Sqlite3Static, db: Database, run: () => number): Record<string, number> {
+  const x = sqlite3.wasm.exports as unknown as { sqlite3_preupdate_hook(db: number, hook: number, ctx: number): number };
+  const pointer = Number(db.pointer);
+  const seen = new Set<number>();
+  const wasmHook = sqlite3.wasm.installFunction(tableChangeHook((table) => seen.add(table)).hook, 'vppippjj');
+  const jsHook = sqlite3.wasm.installFunction('vppippjj', (_c: number, _d: number, _o: number, _z: number, table: number) => {
+    seen.add(table);
+  });
+  const variants = { hookNoneMs: 0, hookWasmMs: wasmHook, hookJsMs: jsHook };
+  const times: Record<string, number[]> = {};
+  try {
+    for (let rep = 0; rep < 5; rep++) {
+      for (const [name, hook] of Object.entries(variants)) {
+        x.sqlite3_preupdate_hook(pointer, hook, 0);
+        (times[name] ??= []).push(run());
+      }
+    }
+  } finally {
+    x.sqlite3_preupdate_hook(pointer, 0, 0);
+    sqlite3.wasm.uninstallFunction(wasmHook);
+    sqlite3.wasm.uninstallFunction(jsHook);
+  }
+  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
 }
 
 function timed(fn: () => void): number {
@@ -182,11 +216,20 @@ async function profileBatch(name: string, rows: number): Promise<Record<string, 
     conn = new Connection(sqlite3, db);
     const c = conn;
     let results: BatchResult[] = [];
-    out.connectionMs = timed(() => {
+    const insertAll = () => {
+      results = [];
       c.control('BEGIN');
       forEachStatement(packed, (text, params) => results.push(c.query(text, params)));
       c.control('COMMIT');
-    });
+    };
+    out.connectionMs = timed(insertAll);
+    Object.assign(
+      out,
+      hookCosts(sqlite3, db, () => {
+        c.exec('DELETE FROM bulk');
+        return timed(insertAll);
+      }),
+    );
 
     let reply = packResults(results);
     out.packResultsMs = timed(() => {

@@ -104,13 +104,13 @@ export async function step(ctx: RunContext, subject: SubjectId, name: string, bo
   }
 }
 
-interface CpuSpent {
+export interface CpuSpent {
   total: number;
   byType: Record<string, number>;
 }
 
 /** Runs `body` and also returns the browser's CPU ms spent meanwhile (all its processes). */
-async function withCpu<T>(ctx: RunContext, body: () => Promise<T>): Promise<[T, CpuSpent | undefined]> {
+export async function withCpu<T>(ctx: RunContext, body: () => Promise<T>): Promise<[T, CpuSpent | undefined]> {
   const before = ctx.session.cpuMs();
   const result = await body();
   const after = ctx.session.cpuMs();

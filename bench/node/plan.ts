@@ -61,6 +61,12 @@ export interface Sizes {
   peerTabCounts: readonly number[];
   /** PGlite on IndexedDB (0.3 s per query here) is measured at all. */
   pgliteIdb: boolean;
+  /** Probe writes timed to another tab's watch listener, at idle and again under load. */
+  liveProbes: number;
+  /** Between two probe writes, so each is a commit of its own that the watch can catch up with. */
+  liveGapMs: number;
+  /** Idle watches open while 8 tabs write (spread over them). */
+  idleWatches: number;
 }
 
 export const FULL: Sizes = {
@@ -83,6 +89,9 @@ export const FULL: Sizes = {
   slowPeers: ['F', 'G', 'H'],
   peerTabCounts: TAB_COUNTS,
   pgliteIdb: true,
+  liveProbes: 300,
+  liveGapMs: 20,
+  idleWatches: 100,
 };
 
 export const QUICK: Sizes = {
@@ -105,6 +114,9 @@ export const QUICK: Sizes = {
   slowPeers: ['F', 'H'],
   peerTabCounts: [1, 8],
   pgliteIdb: false,
+  liveProbes: 100,
+  liveGapMs: 20,
+  idleWatches: 100,
 };
 
 /** One run's figures: subject -> metric -> value (null: measured but failed). */

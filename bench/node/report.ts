@@ -253,6 +253,50 @@ function rows(): Row[] {
       only: ['C'],
     },
   );
+  // Live queries (issue 13): the watch is in a follower tab, the writes in the leader's tab.
+  for (const [label, prefix] of [
+    ['idle', 'live.idle'],
+    ['8 tabs writing', 'live.load'],
+  ] as const) {
+    for (const [from, q] of [
+      ['commit', 'p50'],
+      ['commit', 'p99'],
+      ['call', 'p50'],
+      ['ack', 'p50'],
+    ] as const) {
+      list.push({
+        label: `live query⁹, ${label}: ${from} -> other tab's listener ${q}`,
+        unit: 'ms',
+        metric: `${prefix}.${from}.${q}`,
+        higherIsBetter: false,
+        only: ['B'],
+      });
+    }
+  }
+  list.push(
+    {
+      label: 'live query⁹: 8 tabs writing, no watch',
+      unit: 'writes/s',
+      metric: 'live.tabs8.watch0.rate',
+      higherIsBetter: true,
+      only: ['B'],
+    },
+    {
+      label: 'live query⁹: 8 tabs writing, 100 idle watches',
+      unit: 'writes/s',
+      metric: 'live.tabs8.watch100.rate',
+      higherIsBetter: true,
+      only: ['B'],
+    },
+    { label: 'live query⁹: CPU per write, no watch', unit: 'ms', metric: 'live.tabs8.watch0.cpu', higherIsBetter: false, only: ['B'] },
+    {
+      label: 'live query⁹: CPU per write, 100 idle watches',
+      unit: 'ms',
+      metric: 'live.tabs8.watch100.cpu',
+      higherIsBetter: false,
+      only: ['B'],
+    },
+  );
   const noLeader = { A_wal: NO_LEADER, A_rollback: NO_LEADER, B: '→C', ...NO_LEADER_PEERS, G: '-', G_idb: '-' };
   list.push(
     { label: 'leader failover to next ack', unit: 'ms', metric: 'failover.ms', higherIsBetter: false, na: noLeader },
@@ -411,6 +455,46 @@ export function targetsOf(medians: Medians): Target[] {
         }
       : { name: "follower's point read p50", goal: 'within 0.3 ms', measured: 'not measured', met: null },
   );
+  {
+    // Issue 13, point 8: from the commit, estimated from the write's ack (see live-phases.ts).
+    const commit = figure(medians, 'B', 'live.idle.commit.p50');
+    const call = figure(medians, 'B', 'live.idle.call.p50');
+    const ack = figure(medians, 'B', 'live.idle.ack.p50');
+    const name = "live query: another tab's listener after a commit, idle";
+    targets.push(
+      commit !== undefined && call !== undefined && ack !== undefined
+        ? {
+            name,
+            goal: 'p50 within 2 ms of the commit',
+            measured:
+              `p50 ${commit.toFixed(2)} ms from the commit (its ack less the reply's hop); ` +
+              `bounds: ${ack.toFixed(2)} ms from the ack, ${call.toFixed(2)} ms from the write's call (which also holds its flush)`,
+            met: commit <= 2,
+          }
+        : { name, goal: 'p50 within 2 ms of the commit', measured: 'not measured', met: null },
+    );
+    const none = figure(medians, 'B', 'live.tabs8.watch0.rate');
+    const idle = figure(medians, 'B', 'live.tabs8.watch100.rate');
+    const rereads = figure(medians, 'B', 'live.idle.rereads');
+    const cpuNone = figure(medians, 'B', 'live.tabs8.watch0.cpu');
+    const cpuIdle = figure(medians, 'B', 'live.tabs8.watch100.cpu');
+    const costName = '100 idle watches against 8 tabs writing';
+    targets.push(
+      none !== undefined && idle !== undefined
+        ? {
+            name: costName,
+            goal: 'cost at most 10% of the write rate',
+            measured:
+              `${idle.toFixed(0)} writes/s with them, ${none.toFixed(0)} without: ${(idle / none).toFixed(2)}x` +
+              (cpuNone !== undefined && cpuIdle !== undefined
+                ? `; browser CPU per write ${cpuIdle.toFixed(2)} ms with them, ${cpuNone.toFixed(2)} without (${(cpuIdle / cpuNone).toFixed(2)}x)`
+                : '') +
+              (rereads !== undefined ? `; reads they made again: ${rereads.toFixed(0)}` : ''),
+            met: idle >= 0.9 * none,
+          }
+        : { name: costName, goal: 'cost at most 10%', measured: 'not measured', met: null },
+    );
+  }
   const aBulk = figure(medians, 'A_wal', 'bulk.batch');
   const bBulk = figure(medians, 'B', 'bulk.batch');
   targets.push(
@@ -519,6 +603,9 @@ export function profileOf(medians: Medians): Record<string, number | string> {
     'requestCloneMs',
     'checkMs',
     'connectionMs',
+    'hookNoneMs',
+    'hookWasmMs',
+    'hookJsMs',
     'packResultsMs',
     'replyJsonMs',
     'replyJsonBytes',
@@ -614,6 +701,10 @@ export function formatTable(report: Report): string {
     '  "meanwhile": the writes that started during it, with their whole wait.',
     '⁸ PGlite on IndexedDB copies its changed files to IndexedDB after every query, reads included (~0.3 s each here): a few',
     '  writes and reads only. "?": PGlite does not report its commits. "-": not part of this run (quick or --only).',
+    '⁹ a watch in a follower tab on a row the leader\'s tab updates, one write at a time 20 ms apart. "commit": from the commit\'s',
+    '  return in the leader\'s worker, estimated as the write\'s ack less the reply\'s hop (half a ping of that tab); "call" and "ack":',
+    "  from the write's call (which also holds its flush) and from its ack. The 100 idle watches read rows nobody writes, spread",
+    '  over the 8 writing tabs; turns with none and with them alternate in the same tabs (median of 2 each).',
     "peers: D naive opfs VFS per tab; E SQLocal; F wa-sqlite + OPFSCoopSyncVFS + a Web Lock per call (PowerSync's web setup);",
     '  G PGlite multi-tab worker on OPFS (opfs-ahp), G_idb the same on IndexedDB; H Dexie over IndexedDB, strict durability.',
     '',
@@ -669,7 +760,9 @@ export function formatTable(report: Report): string {
     `  100k batch, ms: sqlite ${p('bulk.sqlite.ms', 0)} | engine ${p('bulk.engine.ms', 0)} | leader tab ${p('bulk.leader.ms', 0)} | follower tab ${p('bulk.follower.ms', 0)}`,
     `    engine steps: pack ${p('bulk.steps.packMs', 0)} | clone of the packed request ${p('bulk.steps.requestCloneMs', 0)} ` +
       `(unpacked ${p('bulk.steps.plainRequestCloneMs', 0)}) | check ${p('bulk.steps.checkMs', 0)} | ` +
-      `Connection.query x100k in one txn ${p('bulk.steps.connectionMs', 0)} (raw oo1 prepared loop ${p('bulk.steps.sqliteMs', 0)})`,
+      `Connection.query x100k in one txn ${p('bulk.steps.connectionMs', 0)} (raw oo1 prepared loop ${p('bulk.steps.sqliteMs', 0)}; ` +
+      `median of 5, the preupdate hook for live queries: none ${p('bulk.steps.hookNoneMs', 0)} | the library's, in wasm ${p('bulk.steps.hookWasmMs', 0)} | ` +
+      `a JS function per row ${p('bulk.steps.hookJsMs', 0)})`,
     `    reply steps: pack ${p('bulk.steps.packResultsMs', 0)} | as the request log stores it ${p('bulk.steps.replyJsonMs', 0)} ` +
       `(${Number(profile['bulk.steps.replyJsonBytes'] ?? 0).toFixed(0)} bytes), writing it ${p('bulk.steps.replyWriteMs', 0)} | ` +
       `clone of the packed reply ${p('bulk.steps.replyCloneMs', 1)} (unpacked ${p('bulk.steps.plainReplyCloneMs', 0)}) | unpack ${p('bulk.steps.unpackMs', 0)}`,

@@ -1,5 +1,9 @@
 import type { Database } from '../database.ts';
 import { invalidArgument } from '../errors.ts';
+import { readDrizzleKit, type MigrationJournal, type MigrationSqlFiles } from '../migrations/drizzle-kit.ts';
+import { sha256Hex } from '../migrations/sha256.ts';
+
+export type { MigrationJournal };
 
 /**
  * Drizzle's migrations in a browser, where there is no folder to read: the journal and the SQL
@@ -11,15 +15,11 @@ import { invalidArgument } from '../errors.ts';
  * apply each migration once, the second finding it recorded.
  */
 
-/** `meta/_journal.json` as drizzle-kit writes it. */
-export interface MigrationJournal {
-  entries: ReadonlyArray<{ idx: number; when: number; tag: string; breakpoints: boolean }>;
-}
-
 /**
- * The migrations drizzle-kit generated. `migrations` maps each migration to its SQL text, keyed
- * by file path or name (`'./drizzle/0000_init.sql'`, `'0000_init.sql'`, `'0000_init'`, as
- * `import.meta.glob` gives them) or by drizzle-kit's bundled form (`m0000`).
+ * The migrations drizzle-kit generated. `migrations` maps each migration to its SQL text (or a
+ * module whose `default` is the text), keyed by file path or name (`'./drizzle/0000_init.sql'`,
+ * `'0000_init.sql'`, `'0000_init'`, as `import.meta.glob` gives them) or by drizzle-kit's bundled
+ * form (`m0000`).
  *
  * @example
  * // Vite: the files drizzle-kit generated into ./drizzle
@@ -29,27 +29,14 @@ export interface MigrationJournal {
  */
 export interface MigrationFiles {
   journal: MigrationJournal;
-  migrations: Readonly<Record<string, string>>;
+  migrations: MigrationSqlFiles;
   /** Defaults to Drizzle's `__drizzle_migrations`. */
   migrationsTable?: string;
 }
 
-function findText(files: MigrationFiles, entry: MigrationJournal['entries'][number]): string {
-  const bundled = `m${entry.idx.toString().padStart(4, '0')}`;
-  for (const [key, text] of Object.entries(files.migrations)) {
-    const name = key.slice(key.lastIndexOf('/') + 1);
-    if (key === bundled || name === entry.tag || name === `${entry.tag}.sql`) return text;
-  }
-  throw invalidArgument(
-    `migration ${entry.tag} is in the journal but not in migrations (keys: ${Object.keys(files.migrations).join(', ')})`,
-  );
-}
-
 /** SHA-256 of the file as Drizzle's own migrator records it, where the context has Web Crypto. */
 async function hashOf(text: string): Promise<string> {
-  if (!globalThis.crypto?.subtle) return '';
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return (await sha256Hex(text)) ?? '';
 }
 
 /** One migration: its statements (drizzle-kit's breakpoints split them), when it was made, its hash. */
@@ -60,16 +47,16 @@ interface Migration {
 }
 
 async function readMigrations(files: MigrationFiles): Promise<Migration[]> {
-  if (typeof files !== 'object' || files === null || !Array.isArray(files.journal?.entries) || typeof files.migrations !== 'object') {
+  if (typeof files !== 'object' || files === null || typeof files.migrations !== 'object') {
     throw invalidArgument('migrate takes { journal, migrations }: the meta/_journal.json and the SQL files drizzle-kit generated');
   }
-  const migrations: Migration[] = [];
-  for (const entry of files.journal.entries) {
-    const text = findText(files, entry);
-    const statements = text.split('--> statement-breakpoint').filter((statement) => statement.trim() !== '');
-    migrations.push({ statements, when: entry.when, hash: await hashOf(text) });
-  }
-  return migrations;
+  return Promise.all(
+    readDrizzleKit(files.journal, files.migrations).map(async (m) => ({
+      statements: m.statements,
+      when: m.when,
+      hash: await hashOf(m.sql),
+    })),
+  );
 }
 
 function quoteIdentifier(name: string): string {

@@ -7,7 +7,7 @@ import {
   type TableMetadata,
 } from 'kysely';
 
-/** SQLite's introspection (Kysely's own), without the library's tables (`_baton_requests`, `_baton_meta`). */
+/** SQLite's introspection (Kysely's own), without the library's tables (`_baton_requests`, `_baton_meta`, `_baton_migrations`). */
 export class BatonIntrospector implements DatabaseIntrospector {
   private readonly sqlite: SqliteIntrospector;
 

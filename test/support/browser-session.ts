@@ -53,6 +53,8 @@ export interface BrowserSessionOptions {
   quotaBytes?: number;
   /** Added to the browser's environment (e.g. the bench's slow-flush LD_PRELOAD shim). */
   env?: Record<string, string>;
+  /** Folders outside the project the dev server may serve (as `/@fs/<path>`), e.g. another build of the library. */
+  serve?: readonly string[];
   /** Merged into the dev server's config (e.g. a cache folder of its own, more optimizeDeps). */
   vite?: InlineConfig;
   /** Sees every console message first; returning true keeps it out of `pageErrors`. */
@@ -68,6 +70,8 @@ export interface BrowserSession {
   browserVersion: string;
   /** The browser's main process, where known (for CPU accounting). */
   browserPid: number | undefined;
+  /** The origin's storage quota the session was started with (`quotaBytes`), if any. */
+  quotaBytes: number | undefined;
   /**
    * Uncaught page errors, console errors, Vite reload notices and navigations nobody asked for,
    * of every tab, each prefixed by the tab's label and path.
@@ -112,7 +116,10 @@ function withoutViteClient(): Plugin {
   };
 }
 
-async function startDevServer(extra: InlineConfig | undefined): Promise<{ server: ViteDevServer; baseUrl: string }> {
+async function startDevServer(
+  extra: InlineConfig | undefined,
+  serve: readonly string[],
+): Promise<{ server: ViteDevServer; baseUrl: string }> {
   const server = await createServer({
     ...extra,
     configFile,
@@ -127,6 +134,7 @@ async function startDevServer(extra: InlineConfig | undefined): Promise<{ server
       // HMR (without it Vite 8 still reloads open pages when a source file changes).
       watch: null,
       hmr: false,
+      ...(serve.length > 0 ? { fs: { allow: [projectRoot, ...serve] } } : {}),
     },
     plugins: [withoutViteClient(), ...(extra?.plugins ?? [])],
   });
@@ -161,7 +169,7 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
   };
 
   try {
-    const dev = await startDevServer(options.vite);
+    const dev = await startDevServer(options.vite, options.serve ?? []);
     server = dev.server;
     const baseUrl = dev.baseUrl;
     const settings = {
@@ -239,6 +247,7 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
       baseUrl,
       browserVersion: launched.version,
       browserPid: launched.pid,
+      quotaBytes: options.quotaBytes,
       pageErrors,
       navigations,
       openTab,

@@ -49,7 +49,8 @@ function pageDriver(context: BrowserContext, page: Page): TabDriver {
 
 function listen(page: Page, listeners: PageListeners): void {
   page.on('pageerror', (error) => listeners.pageError(error.stack ?? error.message));
-  page.on('console', (message) => listeners.console(message.type(), message.text()));
+  // Named as the console method, as puppeteer does: Playwright says 'warning' for console.warn.
+  page.on('console', (message) => listeners.console(message.type() === 'warning' ? 'warn' : message.type(), message.text()));
   page.on('framenavigated', (frame) => {
     if (frame === page.mainFrame()) listeners.navigated(frame.url());
   });

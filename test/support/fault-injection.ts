@@ -8,9 +8,10 @@
  * after the step runs, until its page terminates it (or the test closes or crashes the tab).
  *
  * Steps come from worker/fault-hook.ts, plus one this module counts itself: `between-replies`,
- * once the message carrying the `nth` reply of a group (or transaction) has left the worker and
- * before the next one: replies are posted in microtasks after the commit's synchronous code, so
- * only the posting itself marks the moment.
+ * after the `nth` message of replies of a group (or transaction) has left the worker (the replies
+ * to one tab travel together) and before the next
+ * one: replies are posted in microtasks after the commit's synchronous code, so only the posting
+ * itself marks the moment.
  *
  * It also answers `self.__batonProbe.memory()`, the leader's memory for the soak.
  */
@@ -79,32 +80,26 @@ setFaultHook((step: CommitStep, kind: CommitKind) => {
   if (step === target.step && ++seen === target.nth) fire();
 });
 
-/** A comlink reply. */
+/** A comlink reply (a plain value, or an error through the `throw` handler). */
 function isReply(body: unknown): boolean {
   const type = (body as { type?: unknown } | null)?.type;
   return typeof (body as { id?: unknown } | null)?.id === 'string' && (type === 'RAW' || type === 'HANDLER');
 }
 
 /**
- * The comlink replies one posted message carries. Messages of one turn travel as one (protocol
- * v2, src/message-batch.ts): to the page as `{ batch }`, to a follower as an rpc envelope with
- * `bodies`. Replies that leave in one message leave together: the moments between replies are
- * those between messages.
+ * Whether a posted message carries replies: messages of one turn travel as one (src/message-batch.ts),
+ * as a batch to the page on its own port or as an rpc envelope's bodies to a follower.
  */
-function repliesIn(data: unknown): number {
-  const message = data as { t?: unknown; bodies?: unknown; batch?: unknown } | null;
-  const bodies = message?.t === 'rpc' ? message.bodies : message?.batch;
-  return Array.isArray(bodies) ? bodies.filter(isReply).length : isReply(data) ? 1 : 0;
+function carriesReplies(data: unknown): boolean {
+  const d = data as { t?: unknown; bodies?: unknown; batch?: unknown } | null;
+  const bodies = d?.t === 'rpc' ? d.bodies : d?.batch;
+  return Array.isArray(bodies) && bodies.some(isReply);
 }
 
 function countReplies<T extends (...args: never[]) => void>(post: T): T {
   return function (this: unknown, ...args: Parameters<T>) {
     post.apply(this, args);
-    if (repliesLeft === undefined) return;
-    const replies = repliesIn(args[0]);
-    if (replies === 0) return;
-    repliesLeft -= replies;
-    if (repliesLeft <= 0) fire();
+    if (repliesLeft !== undefined && carriesReplies(args[0]) && --repliesLeft === 0) fire();
   } as T;
 }
 

@@ -62,10 +62,66 @@ function processInspector(browser: Browser): () => Promise<ProcessWindow[]> {
   };
 }
 
+/** Marks a typed array sent from the page as `{ [TYPED]: constructor name, values }`. */
+const TYPED = '__sqliteBatonTypedArray';
+
+/**
+ * `fn` wrapped so that its result leaves the page as a tree. puppeteer's BiDi deserializer loses
+ * what WebDriver BiDi sends by reference or does not know: an object met a second time in one
+ * result (the same row in two arrays) and typed arrays come back undefined, where Playwright
+ * returns them. So shared objects are copied and typed arrays tagged in the page (`untag` undoes
+ * the tags here): both engines hand a test the same values.
+ */
+function asTree(fn: PageFunction<unknown, unknown>): (arg: unknown) => Promise<unknown> {
+  const body = `return (async () => {
+    const value = await (${String(fn)})(arg);
+    const onPath = new Set();
+    const copy = (v) => {
+      if (v === null || typeof v !== 'object') return v;
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return { ${TYPED}: v.constructor.name, values: Array.from(v) };
+      const proto = Object.getPrototypeOf(v);
+      const plain = Array.isArray(v) || v instanceof Map || v instanceof Set || proto === Object.prototype || proto === null;
+      if (!plain) return v;
+      if (onPath.has(v)) throw new TypeError('a page function returned a cyclic value');
+      onPath.add(v);
+      try {
+        if (Array.isArray(v)) return v.map(copy);
+        if (v instanceof Map) return new Map([...v].map(([k, x]) => [copy(k), copy(x)]));
+        if (v instanceof Set) return new Set([...v].map(copy));
+        const out = {};
+        for (const key of Object.keys(v)) out[key] = copy(v[key]);
+        return out;
+      } finally {
+        onPath.delete(v);
+      }
+    };
+    return copy(value);
+  })();`;
+  // Built in Node, sent as source text like any page function.
+  return new Function('arg', body) as (arg: unknown) => Promise<unknown>;
+}
+
+type TypedArrayConstructor = new (values: ArrayLike<number> & ArrayLike<bigint>) => unknown;
+
+function untag(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(untag);
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [untag(k), untag(v)]));
+  if (value instanceof Set) return new Set([...value].map(untag));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const record = value as Record<string, unknown>;
+  const typed = record[TYPED];
+  if (typeof typed === 'string' && Array.isArray(record.values)) {
+    const Typed = (globalThis as unknown as Record<string, TypedArrayConstructor | undefined>)[typed];
+    if (Typed) return new Typed(record.values as never);
+  }
+  return Object.fromEntries(Object.entries(record).map(([key, v]) => [key, untag(v)]));
+}
+
 function pageDriver(page: Page, processes: () => Promise<ProcessWindow[]>): TabDriver {
   return {
-    // puppeteer's own types flatten handles, which this API never passes.
-    evaluate: <R, A>(fn: PageFunction<A, R>, arg: A) => page.evaluate(fn as (arg: unknown) => R | Promise<R>, arg) as Promise<R>,
+    evaluate: async <R, A>(fn: PageFunction<A, R>, arg: A) =>
+      untag(await page.evaluate(asTree(fn as PageFunction<unknown, unknown>), arg as unknown)) as R,
     goto: async (url) => {
       // Longer than puppeteer's 30 s: a first load may wait for Vite to optimize dependencies.
       await page.goto(url, { timeout: 60_000 });

@@ -123,10 +123,10 @@ async function oneCut(options: PowerCutOptions, index: number, random: () => num
   try {
     const conn = opened.conn;
     const log = new RequestLog(conn);
-    log.open();
+    const epoch = log.open();
     conn.exec(`CREATE TABLE w (seq INTEGER NOT NULL, part INTEGER NOT NULL); PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
     conn.exec('PRAGMA wal_checkpoint(TRUNCATE)');
-    const writer = new Writer(conn, log, { onTransactionStart: () => undefined });
+    const writer = new Writer(conn, log, { onTransactionStart: () => undefined, onCommit: () => undefined }, epoch);
     let ids = 0;
     const submit = (caller: string, body: object) =>
       writer.submit(caller, { ...body, requestId: `r${index}-${ids++}`, deadline: Date.now() + 60_000, queryTimeout: 10_000 } as Request);

@@ -9,6 +9,7 @@
 import { test } from 'vitest';
 import { startBrowserSession, type BrowserSession, type BrowserSessionOptions } from './browser-session.ts';
 import { engineFromEnv, missingCapability, type Capability } from './engine.ts';
+import { sleep } from './sleep.ts';
 
 export type TabsSession = BrowserSession;
 
@@ -44,4 +45,17 @@ export function testWith(...needs: Capability[]): ReturnType<typeof test.skipIf>
   const reasons = needs.map((need) => missingCapability(engine, need)).filter((reason) => reason !== undefined);
   if (reasons.length > 0) console.log(`[${engine}] skipping the tests that need ${needs.join(', ')}: ${reasons.join('; ')}`);
   return test.skipIf(reasons.length > 0);
+}
+
+/**
+ * Resolves once `check` (run in Node: a tab's `evaluate`, or several tabs' at once) returns true;
+ * throws after `timeout` ms naming `what`. For one tab, `tab.waitForFunction` does the same with
+ * a page function (it awaits one that returns a promise).
+ */
+export async function until(check: () => Promise<boolean>, what: string, timeout = 20_000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await sleep(25);
+  }
 }

@@ -6,6 +6,7 @@
  * worker says it stopped at the armed step, ends that worker if this tab hosts it and was asked to.
  */
 import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
+import { terminateWorker } from 'sqlite-baton/testing';
 import { FAULT_CHANNEL, type ArmedStep, type FaultMessage } from '../support/fault-protocol.ts';
 
 /** One call as this tab saw it; every row it writes carries its `seq` (unique in the test) and a part. */
@@ -40,7 +41,7 @@ channel.onmessage = (event: MessageEvent<FaultMessage>) => {
   if (message.t === 'armed' && message.db === dbName) acks.add(message.worker);
   if (message.t === 'fired' && message.db === dbName) {
     crash.fired.push(`${message.kind}:${message.step}#${message.nth}`);
-    if (role === 'leader' && onFired === 'terminate') void window.db.terminateWorker();
+    if (role === 'leader' && onFired === 'terminate') void terminateWorker(window.db);
   }
 };
 

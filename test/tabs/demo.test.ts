@@ -68,6 +68,24 @@ test('two demo tabs write: writes/s above zero, total rows growing, no errors, n
   const rows = await first.evaluate(() => window.__demo!.query('SELECT count(*) AS n FROM writes'));
   const acknowledged = (await figures(first)).thisTab.acknowledgedRows + (await figures(second)).thisTab.acknowledgedRows;
   expect(rows[0]?.n).toBe(acknowledged);
+
+  // The live view (db.watch) of each tab shows both tabs' rows, as written, with no polling.
+  const perTab: Array<[string, number]> = [];
+  for (const page of [first, second])
+    perTab.push([await page.evaluate(() => window.__demo!.tab), (await figures(page)).thisTab.acknowledgedRows]);
+  perTab.sort(([a], [b]) => a.localeCompare(b));
+  for (const page of [first, second]) {
+    await page.waitForFunction(
+      (expected) => {
+        const shown = window.__demo!.liveView().tabs.map((t) => [t.tab, t.rows] as [string, number]);
+        shown.sort(([a], [b]) => a.localeCompare(b));
+        return JSON.stringify(shown) === JSON.stringify(expected) && document.querySelectorAll('#live-per-tab tr').length === 2;
+      },
+      perTab,
+      { timeout: 10_000 },
+    );
+    expect(await page.count('#live-latest tr')).toBe(8);
+  }
   expect(tabs.pageErrors).toEqual([]);
 });
 

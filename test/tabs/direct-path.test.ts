@@ -37,7 +37,7 @@ test.each([
   const follower = await openTab(name);
   await follower.page.evaluate((p) => window.harness.usePath(p), path);
   await follower.page.evaluate((t) => window.harness.openTransaction(t), follower.tab);
-  await follower.page.evaluate(() => window.db.terminateWorker());
+  await follower.page.evaluate(() => window.testing.terminateWorker(window.db));
   await follower.page.evaluate(() => window.harness.release!(true));
   await follower.page.waitForFunction(() => window.harness.txOutcome !== undefined);
   // Over the direct link the transaction never touched the worker that died.

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Tab as Page } from '../support/tab.ts';
-import { useTabs } from '../support/tabs.ts';
+import { until, useTabs } from '../support/tabs.ts';
 import { sleep } from '../support/sleep.ts';
 import { uniqueName } from '../support/unique-name.ts';
 
@@ -106,11 +106,11 @@ test('a write retried after its worker died is answered from the request log, no
   await follower.page.evaluate((t) => {
     (window as unknown as { pending: Promise<unknown> }).pending = window.db.run('INSERT INTO writes (tab, seq) VALUES (?, 1)', [t]);
   }, follower.tab);
-  await leader.page.waitForFunction(async () => (await window.db.status()).queueDepth === 1);
+  await until(async () => (await leader.page.evaluate(() => window.db.status())).queueDepth === 1, 'requests queued at the leader');
   // The follower's worker dies with the write queued at the leader; its page retries the write
   // with the same request id through a new worker, so the leader's queue holds it twice.
-  await follower.page.evaluate(() => window.db.terminateWorker());
-  await leader.page.waitForFunction(async () => (await window.db.status()).queueDepth === 2);
+  await follower.page.evaluate(() => window.testing.terminateWorker(window.db));
+  await until(async () => (await leader.page.evaluate(() => window.db.status())).queueDepth === 2, 'requests queued at the leader');
   await leader.page.evaluate(() => window.harness.release!(true));
 
   const result = await follower.page.evaluate(() => (window as unknown as { pending: Promise<unknown> }).pending);
@@ -130,7 +130,7 @@ test('a dead worker is replaced once, however many calls were in flight', async 
   await follower.page.evaluate(() => window.harness.usePath('forwarded'));
   const held = await follower.page.evaluate(async (t) => {
     const calls = Array.from({ length: 5 }, (_, i) => window.db.run('INSERT INTO writes (tab, seq) VALUES (?, ?)', [t, i]));
-    await window.db.terminateWorker();
+    await window.testing.terminateWorker(window.db);
     await Promise.all(calls);
     const { held: locks = [] } = await navigator.locks.query();
     // The tab's workers' liveness locks (`<tab>~<n>`), not its page's (`<tab>~page`).
@@ -149,7 +149,7 @@ test('status() after the worker died starts a new one and answers', async () => 
   await openTab(name);
   const follower = await openTab(name);
   const status = await follower.page.evaluate(async () => {
-    await window.db.terminateWorker();
+    await window.testing.terminateWorker(window.db);
     return window.db.status();
   });
   expect(status).toMatchObject({ role: 'follower', tabId: follower.tab });

@@ -4,6 +4,7 @@
  * It exposes the library and a few bookkeeping helpers, nothing that changes its behaviour.
  */
 import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
+import * as testing from 'sqlite-baton/testing';
 
 /** Outcome of one write, as the tab saw it. */
 interface WriteOutcome {
@@ -19,6 +20,8 @@ declare global {
     baton: { openDatabase: typeof openDatabase; SqliteError: typeof SqliteError };
     /** The database this tab opened with `harness.open`. */
     db: Database;
+    /** Fault injection (`terminateWorker(db)`, `allowDirectPath(db, allowed)`). */
+    testing: typeof testing;
     harness: typeof harness;
   }
 }
@@ -36,7 +39,7 @@ const harness = {
    * `'direct'` from the page, waiting (up to 10 s) until the page has linked to the leader.
    */
   async usePath(path: 'direct' | 'forwarded'): Promise<void> {
-    window.db.allowDirectPath(path === 'direct');
+    testing.allowDirectPath(window.db, path === 'direct');
     const until = Date.now() + 10_000;
     while ((await window.db.status()).path !== path) {
       if (Date.now() > until) throw new Error(`this tab's calls did not take the ${path} path within 10 s`);
@@ -106,6 +109,7 @@ const harness = {
 try {
   // No check of Web Locks or OPFS here: the storage tests open this page on a non-secure origin on purpose.
   window.baton = { openDatabase, SqliteError };
+  window.testing = testing;
   window.harness = harness;
   window.addEventListener('pageshow', (event) => {
     if (event.persisted) harness.shownFromCache = true;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Tab as Page } from '../support/tab.ts';
-import { useTabs } from '../support/tabs.ts';
+import { until, useTabs } from '../support/tabs.ts';
 import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll }, { path: '/test/tabs/orm-harness.html' });
@@ -47,7 +47,7 @@ test('both migrators started by two tabs at once apply each migration once', asy
   // migrations before either could apply one, whatever the timing.
   await holder.page.evaluate(() => window.ormHarness.holdWriter());
   for (const { page } of [a, b]) await page.evaluate(() => window.ormHarness.startMigrating());
-  await holder.page.waitForFunction(async () => (await window.ormHarness.status()).queueDepth >= 2);
+  await until(async () => (await holder.page.evaluate(() => window.ormHarness.status())).queueDepth >= 2, 'requests queued at the leader');
   await holder.page.evaluate(() => window.ormHarness.releaseWriter());
   const failures = await Promise.all([a, b].map(({ page }) => page.evaluate(() => window.ormHarness.migrating!)));
   expect(failures.flat()).toEqual([]);

@@ -5,6 +5,7 @@
  * and it keeps the outcome of every call, with times, for the Node side to collect.
  */
 import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
+import * as testing from 'sqlite-baton/testing';
 import { FAULT_CHANNEL, type ArmedStep, type FaultMessage } from '../support/fault-protocol.ts';
 import { seededRandom } from '../support/seeded-random.ts';
 
@@ -24,6 +25,7 @@ declare global {
     __harnessReady?: boolean;
     soak: typeof soak;
     db: Database;
+    testing: typeof testing;
   }
 }
 
@@ -129,4 +131,5 @@ const soak = {
 };
 
 window.soak = soak;
+window.testing = testing;
 window.__harnessReady = true;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Tab as Page } from '../support/tab.ts';
-import { useTabs } from '../support/tabs.ts';
+import { until, useTabs } from '../support/tabs.ts';
 import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
@@ -44,7 +44,7 @@ test("a transaction in one tab makes another tab's write and read wait, then bot
   const b = await openTab(name);
   await a.page.evaluate((t) => window.harness.openTransaction(t), a.tab);
   await start(b.page, 'INSERT INTO writes (tab, seq) VALUES (?, 1)', [b.tab]);
-  await a.page.waitForFunction(async () => (await window.db.status()).queueDepth === 1);
+  await until(async () => (await a.page.evaluate(() => window.db.status())).queueDepth === 1, 'requests queued at the leader');
   expect((await outcome(b.page)).state).toBe('pending');
 
   await a.page.evaluate(() => window.harness.release!(true));
@@ -64,7 +64,7 @@ test("another tab's read never sees a transaction's uncommitted rows", async () 
   const b = await openTab(name);
   await a.page.evaluate((t) => window.harness.openTransaction(t), a.tab);
   await start(b.page, 'SELECT tab, seq FROM writes', [], 'all');
-  await a.page.waitForFunction(async () => (await window.db.status()).queueDepth === 1);
+  await until(async () => (await a.page.evaluate(() => window.db.status())).queueDepth === 1, 'requests queued at the leader');
   expect((await outcome(b.page)).state).toBe('pending');
   await a.page.evaluate(() => window.harness.release!(false));
   await b.page.waitForFunction(() => (window as unknown as { pending: Pending }).pending.state !== 'pending');
@@ -81,7 +81,7 @@ test.each(['direct', 'forwarded'] as const)(
     await doomed.page.evaluate((p) => window.harness.usePath(p), path);
     await doomed.page.evaluate((t) => window.harness.openTransaction(t), doomed.tab);
     await start(leader.page, 'INSERT INTO writes (tab, seq) VALUES (?, 1)', [leader.tab]);
-    await leader.page.waitForFunction(async () => (await window.db.status()).queueDepth === 1);
+    await until(async () => (await leader.page.evaluate(() => window.db.status())).queueDepth === 1, 'requests queued at the leader');
 
     await doomed.page.close();
     // The waiting write has a 5 s lockTimeout: it succeeds only if the dead tab's transaction was

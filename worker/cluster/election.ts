@@ -2,9 +2,12 @@ import { SqliteError } from '../../src/errors.ts';
 import { holdLock, leaderLockName, peerLockName } from '../../src/locks.ts';
 import type { WorkerConfig, WorkerEvent } from '../../src/protocol.ts';
 import type { Engine } from '../engine/engine.ts';
-import { ControlChannel, type ControlMessage } from '../../src/channels.ts';
+import { ControlChannel, HANDOVER_SINCE, protocolVersion, type ControlMessage } from '../../src/channels.ts';
 import { LeaderLink } from '../../src/leader-link.ts';
-import { Leader } from './leader.ts';
+import type { ChangeNotice } from '../../src/change-notice.ts';
+import { ForeignLeader } from './foreign-leader.ts';
+import { Leader, changeChannel } from './leader.ts';
+import { holdsLeaderLock, isLivePeer } from './lock-holders.ts';
 
 /**
  * The election: which worker of the origin leads this database, and how the others find it.
@@ -16,6 +19,10 @@ import { Leader } from './leader.ts';
  *
  * The role is one value, changed in one place ({@link Election.become}), which tells the page
  * (leaderchange) and wakes whoever waits for a leader.
+ *
+ * A leader may speak another version of the cross-tab protocol (a tab of another release of the
+ * library): its announce says so (foreign-leader.ts). A leader asked by a newer tab to hand over
+ * steps down for it.
  */
 
 export type Role =
@@ -28,7 +35,6 @@ export type Role =
   | { readonly kind: 'closed' };
 
 const DISCOVER_EVERY_MS = 200;
-
 /** The tab id part of a peer id (`<tab>~<incarnation>`): a respawned worker keeps its tab id. */
 export function tabOf(peerId: string): string {
   return peerId.split('~')[0]!;
@@ -41,6 +47,8 @@ export class Election {
   private control: ControlChannel | null = null;
   private discoverTimer: ReturnType<typeof setInterval> | undefined;
   private readonly connecting = new Set<string>();
+  private foreign: ForeignLeader | undefined;
+  private readonly meeting = new Set<string>();
   private readonly waiters = new Set<() => void>();
   private releaseLocks!: () => void;
   private readonly lifetime = new Promise<void>((resolve) => (this.releaseLocks = resolve));
@@ -68,7 +76,9 @@ export class Election {
     const election = new Election(config, openEngine, emit, onFenced);
     await holdLock(peerLockName(config.name, config.peerId), election.lifetime);
     if (!shared) {
-      election.current = { kind: 'leader', leader: new Leader(config.name, config.peerId, await openEngine()) };
+      // A private database: its change notices are for this tab's page alone.
+      const changes = { post: (notice: ChangeNotice) => emit({ type: 'change', notice }), close: () => undefined };
+      election.current = { kind: 'leader', leader: new Leader(config.name, config.peerId, await openEngine(), changes) };
       return election;
     }
     await election.runForLeader();
@@ -85,6 +95,11 @@ export class Election {
 
   get epoch(): number {
     return this.knownEpoch;
+  }
+
+  /** The protocol version of a leader this worker cannot talk to and must not wait for, if one leads. */
+  get mismatch(): number | undefined {
+    return this.foreign?.blocking ? this.foreign.version : undefined;
   }
 
   /** Resolves at the next change of role; rejects with `expired()` at `deadline`. */
@@ -133,7 +148,10 @@ export class Election {
     this.current = next;
     if (previous.kind === 'leader' && next.kind !== 'leader') previous.leader.close();
     if (previous.kind === 'follower' && (next.kind !== 'follower' || next.link !== previous.link)) previous.link.drop();
-    if (next.kind !== 'electing') clearInterval(this.discoverTimer);
+    if (next.kind !== 'electing') {
+      clearInterval(this.discoverTimer);
+      this.forgetForeign();
+    }
     switch (next.kind) {
       case 'leader':
         this.knownEpoch = next.leader.epoch;
@@ -161,6 +179,11 @@ export class Election {
         }
         break;
     }
+    this.wake();
+  }
+
+  /** Wakes whoever waits for a change (a role, or a leader of another version met or gone). */
+  private wake(): void {
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const wake of waiters) wake();
@@ -172,7 +195,12 @@ export class Election {
     return new Promise<void>((ready, failed) => {
       this.control = new ControlChannel(name);
       this.control.listen((message) => this.onControl(message));
-      this.waiters.add(() => ready());
+      // Ready once this worker can serve, or knows it cannot (a leader of another version).
+      const settled = () => {
+        if (this.current.kind === 'electing' && this.mismatch === undefined) this.waiters.add(settled);
+        else ready();
+      };
+      this.waiters.add(settled);
       navigator.locks
         .request(leaderLockName(name), async () => {
           if (this.current.kind === 'closed') return;
@@ -189,7 +217,7 @@ export class Election {
             engine.close();
             return;
           }
-          const leader = new Leader(name, this.peerId, engine);
+          const leader = new Leader(name, this.peerId, engine, changeChannel(name));
           this.become({ kind: 'leader', leader });
           this.control?.post({ t: 'announce', from: this.peerId, epoch: leader.epoch });
           await this.lifetime;
@@ -204,10 +232,21 @@ export class Election {
     if (role.kind === 'closed' || role.kind === 'fenced' || message.from === this.peerId) return;
     switch (message.t) {
       case 'discover':
-        if (role.kind === 'leader') this.control?.post({ t: 'announce', from: this.peerId, epoch: role.leader.epoch });
+        // A version 1 tab could not use the answer; any later one learns this leader's version from it.
+        if (role.kind === 'leader' && message.v >= HANDOVER_SINCE)
+          this.control?.post({ t: 'announce', from: this.peerId, epoch: role.leader.epoch });
         return;
       case 'announce':
-        this.onAnnounce(message.from, message.epoch);
+        if (message.v === protocolVersion()) this.onAnnounce(message.from, message.epoch);
+        else this.onForeignAnnounce(message.from, message.v, message.epoch);
+        return;
+      case 'handover':
+        if (role.kind === 'leader' && message.to === this.peerId && message.epoch === role.leader.epoch && message.v > protocolVersion()) {
+          void this.handOver(role.leader, message.from);
+        }
+        return;
+      case 'schema':
+        // For the pages (src/migrations/schema-version.ts).
         return;
       case 'hello':
         if (role.kind === 'leader' && message.to === this.peerId && message.epoch === role.leader.epoch) {
@@ -253,10 +292,61 @@ export class Election {
       fileEpoch = Number.POSITIVE_INFINITY;
     }
     if (fileEpoch <= leader.epoch) return;
+    this.retire();
+  }
+
+  /** This worker leads no more and writes nothing more: it lets go of everything and ends itself. */
+  private retire(): void {
     this.become({ kind: 'fenced' });
     this.control?.close();
     this.releaseLocks();
     this.onFenced();
+  }
+
+  /**
+   * A tab of a newer protocol version asks this leader to make way. Waiting calls are answered
+   * PeerGone (none of them was applied) and retried by their callers, the open transaction is
+   * rolled back, and this worker ends as a fenced one does: its page starts a new worker, which
+   * queues for the lock behind the newer tab and then finds it leading.
+   */
+  private async handOver(leader: Leader, askerId: string): Promise<void> {
+    // Anyone can post a handover: only a live worker of this database is made way for.
+    if (!(await isLivePeer(this.config.name, askerId))) return;
+    const role = this.current;
+    if (role.kind !== 'leader' || role.leader !== leader) return;
+    this.retire();
+  }
+
+  private onForeignAnnounce(peerId: string, version: number, epoch: number): void {
+    const role = this.current;
+    if (role.kind === 'leader') {
+      this.checkFence(role.leader, epoch);
+      return;
+    }
+    if (role.kind !== 'electing' || this.foreign?.peerId === peerId || this.meeting.has(peerId)) return;
+    this.meeting.add(peerId);
+    void this.meetForeign(peerId, version, epoch).finally(() => this.meeting.delete(peerId));
+  }
+
+  /** A leader of another version announced itself: once its claim is checked, calls wait for it to make way, or refuse. */
+  private async meetForeign(peerId: string, version: number, epoch: number): Promise<void> {
+    // Anyone can post an announce: only the holder of the leader lock leads.
+    if (!(await holdsLeaderLock(this.config.name, peerId))) return;
+    if (this.current.kind !== 'electing' || this.foreign) return;
+    const foreign = new ForeignLeader(this.config.name, peerId, version, epoch, this.control, this.peerId, (gone) => {
+      if (this.foreign !== foreign) return;
+      if (gone) this.forgetForeign();
+      this.wake();
+    });
+    this.foreign = foreign;
+    this.wake();
+  }
+
+  private forgetForeign(): void {
+    const foreign = this.foreign;
+    if (!foreign) return;
+    this.foreign = undefined;
+    foreign.end();
   }
 
   private async connect(leaderId: string, epoch: number): Promise<void> {
@@ -282,7 +372,11 @@ export class Election {
 
   private discover(): void {
     clearInterval(this.discoverTimer);
-    const ask = () => this.control?.post({ t: 'discover', from: this.peerId });
+    const ask = () => {
+      this.control?.post({ t: 'discover', from: this.peerId });
+      // A leader of version 1 answers nothing else: its announce tells this tab not to wait for it.
+      this.control?.postLegacyDiscover(this.peerId);
+    };
     ask();
     this.discoverTimer = setInterval(ask, DISCOVER_EVERY_MS);
   }

@@ -9,6 +9,7 @@ import { explainStorageError } from '../engine/quota.ts';
 import { RequestLog } from '../writer/request-log.ts';
 import { Writer } from '../writer/writer.ts';
 import { isAllowedCall, rpcChannelName, rpcEndpoint, type ClosableEndpoint } from '../../src/channels.ts';
+import { changeChannelName, changeNotice, type ChangeNotice } from '../../src/change-notice.ts';
 import { checkRequest } from './request-check.ts';
 
 /**
@@ -26,6 +27,27 @@ function closedInItsTab(): SqliteError {
   return new SqliteError('DATABASE_CLOSED', 'the database was closed in this tab before the call could run');
 }
 
+/** Where the leader posts its change notices: the database's change channel, or only its own page (memory). */
+export interface ChangePublisher {
+  post(notice: ChangeNotice): void;
+  close(): void;
+}
+
+/** The database's change channel, which every tab's page hears. */
+export function changeChannel(db: string): ChangePublisher {
+  const channel = new BroadcastChannel(changeChannelName(db));
+  return { post: (notice) => channel.postMessage(notice), close: () => channel.close() };
+}
+
+/** Every table and view of the database's schema, the library's own left out. */
+function schemaNames(engine: Engine): string[] {
+  const rows = engine.connection.query(
+    "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_baton\\_%' ESCAPE '\\'",
+    undefined,
+  ).rows;
+  return rows.map((row) => String(row.name));
+}
+
 export class Leader {
   readonly epoch: number;
   private readonly writer: Writer;
@@ -38,13 +60,23 @@ export class Leader {
     private readonly db: string,
     readonly selfId: string,
     readonly engine: Engine,
+    private readonly changes: ChangePublisher,
   ) {
     const log = new RequestLog(engine.connection);
     this.log = log;
-    this.epoch = log.open();
-    this.writer = new Writer(engine.connection, log, {
-      onTransactionStart: (ownerId) => this.watchOwner(ownerId),
-    });
+    const epoch = (this.epoch = log.open());
+    this.writer = new Writer(
+      engine.connection,
+      log,
+      {
+        onTransactionStart: (ownerId) => this.watchOwner(ownerId),
+        onCommit: (tables, seq) => changes.post(changeNotice(epoch, seq, tables)),
+      },
+      epoch,
+    );
+    // A new leader: pages hear of the new epoch (their live queries read again, since commits of
+    // the last leader may have gone unannounced if it died between its COMMIT and its notice).
+    changes.post(changeNotice(epoch, 0, []));
   }
 
   /** Runs one request for `callerId` (a tab id). The request is checked: followers are not trusted. */
@@ -76,12 +108,15 @@ export class Leader {
   /** Replaces the whole database with a checked image, atomically. */
   private importImage(image: Uint8Array): undefined {
     const source = openImage(this.engine.connection.sqlite3, image);
+    const before = schemaNames(this.engine);
     try {
       restoreInto(this.engine.connection, source);
     } finally {
       source.close();
     }
     this.log.restore(this.epoch);
+    // Every table changed: those of the old database and those of the new one.
+    this.writer.announce([...new Set([...before, ...schemaNames(this.engine)])]);
     return undefined;
   }
 
@@ -139,6 +174,7 @@ export class Leader {
       endpoint.close();
     }
     this.followers.clear();
+    this.changes.close();
     this.engine.close();
   }
 

@@ -22,6 +22,12 @@ export function checkRequest(value: unknown): asserts value is Request {
   if (r.queryTimeout !== undefined && !(typeof r.queryTimeout === 'number' && r.queryTimeout > 0 && Number.isFinite(r.queryTimeout))) {
     throw invalidArgument('queryTimeout must be a positive number of milliseconds');
   }
+  if (
+    r.schemaVersion !== undefined &&
+    !(typeof r.schemaVersion === 'number' && Number.isSafeInteger(r.schemaVersion) && r.schemaVersion >= 0)
+  ) {
+    throw invalidArgument('schemaVersion must be a non-negative integer');
+  }
   switch (r.op) {
     case 'exec':
       checkSql(r.sql);
@@ -29,6 +35,7 @@ export function checkRequest(value: unknown): asserts value is Request {
     case 'run':
     case 'all':
     case 'get':
+    case 'snapshot':
       checkSql(r.sql);
       checkParams(r.params);
       return;

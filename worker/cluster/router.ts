@@ -1,3 +1,4 @@
+import { protocolMismatch } from '../../src/channels.ts';
 import { SqliteError } from '../../src/errors.ts';
 import { PeerGone, afterPeerGone, answerBy, leaderUnresponsive } from '../../src/liveness.ts';
 import type { Reply, Request } from '../../src/protocol.ts';
@@ -8,7 +9,7 @@ import type { LeaderLink } from '../../src/leader-link.ts';
 /**
  * Where a tab's requests go: to this worker's own leader when it leads, over the link to the
  * leader when it follows, and nowhere yet while a leader is being elected (they wait for one,
- * until their deadline). A call whose leader went away goes by the one rule of liveness.ts.
+ * until their deadline, unless the leader speaks another protocol version: PROTOCOL_MISMATCH). A call whose leader went away goes by the one rule of liveness.ts.
  */
 
 function noLeader(): SqliteError {
@@ -42,10 +43,14 @@ export class Router {
             return await role.leader.execute(this.election.peerId, request);
           case 'follower':
             return await this.forward(role.link, request);
-          case 'electing':
+          case 'electing': {
+            // A leader this worker cannot talk to: say so now rather than wait for the lockTimeout.
+            const theirs = this.election.mismatch;
+            if (theirs !== undefined) throw protocolMismatch(theirs);
             if (mayHaveStarted) await this.election.changed(answerBy(request), () => leaderUnresponsive(request));
             else await this.election.changed(request.deadline, noLeader);
             continue;
+          }
           case 'fenced':
             // This worker is about to end; its page retries the call through a new worker.
             return await new Promise<never>(() => undefined);

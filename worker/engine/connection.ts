@@ -2,8 +2,9 @@ import type { Database, PreparedStatement, Sqlite3Static } from '@sqlite.org/sql
 import { SqliteError, invalidArgument } from '../../src/errors.ts';
 import type { Row, RunResult, SqlParams, SqlValue } from '../../src/types.ts';
 import { ChangeCounts } from './change-counts.ts';
-import { SqlGuards } from './sql-guards.ts';
+import { SqlGuards, type Prepared } from './sql-guards.ts';
 import { WasmValues, safeInteger } from './wasm-values.ts';
+import { WrittenTables } from './written-tables.ts';
 
 /**
  * One SQLite connection: the prepared-statement cache, parameter binding, rows as objects, and
@@ -44,6 +45,12 @@ const NOTHING_MORE = /^(?:\s|;|--[^\n]*(?:\n|$)|\/\*(?:[^*]|\*(?!\/))*(?:\*\/|$)
 /** A VACUUM of the main database and nothing else (not VACUUM INTO, which writes another file). */
 const LONE_VACUUM = /^\s*vacuum(?:\s+main)?\s*;?\s*$/i;
 
+/** A read-only statement's rows with the tables (and views) it read, as SQLite resolved them. */
+export interface Snapshot {
+  rows: Row[];
+  tables: string[];
+}
+
 /**
  * SQLite reads SQL text up to its first NUL character and silently ignores the rest: refuse such
  * text rather than run part of it.
@@ -72,6 +79,10 @@ export class Connection {
   private readonly guards: SqlGuards;
   /** Cached statements that are savepoints: allowed in some contexts only, checked at each run. */
   private readonly savepoints = new WeakSet<PreparedStatement>();
+  /** What SQLite said of each cached statement when it prepared it: tables read, DDL, transaction control. */
+  private readonly prepared = new WeakMap<PreparedStatement, Prepared>();
+  /** The tables the open transaction has written (live queries' change notices). */
+  readonly written: WrittenTables;
   private readonly changeCounts: ChangeCounts;
 
   private readonly values: WasmValues;
@@ -86,6 +97,7 @@ export class Connection {
     this.exports = sqlite3.wasm.exports as Exports;
     this.dbPointer = Number(db.pointer);
     this.guards = new SqlGuards(sqlite3, db);
+    this.written = new WrittenTables(sqlite3, db);
     this.changeCounts = new ChangeCounts(sqlite3, db);
   }
 
@@ -123,10 +135,17 @@ export class Connection {
   exec(sql: string): void {
     refuseNul(sql);
     if (LONE_VACUUM.test(sql)) return this.vacuum();
+    this.guards.startObserving();
+    this.written.statementStarted();
     try {
       this.db.exec(sql);
     } catch (e) {
       throw this.toError(e);
+    } finally {
+      // Several statements, each prepared as it runs: any DDL among them counts, run or not
+      // (a notice too many costs a watch one read; one too few would leave it stale).
+      const seen = this.guards.stopObserving();
+      if (seen && seen.schema.size > 0) this.written.schemaChanged(seen.schema);
     }
   }
 
@@ -150,14 +169,57 @@ export class Connection {
       this.guards.asLibrary(() => {
         let stmt = this.controlCache.get(sql);
         if (!stmt) {
-          stmt = this.db.prepare(sql);
+          stmt = this.prepareObserved(sql);
           this.controlCache.set(sql, stmt);
         }
         stmt.stepReset();
+        this.ran(stmt);
       });
     } catch (e) {
       throw this.toError(e);
     }
+  }
+
+  /** Prepares `sql`, keeping what SQLite's authorizer said of it. */
+  private prepareObserved(sql: string): PreparedStatement {
+    this.guards.startObserving();
+    let stmt: PreparedStatement | undefined;
+    try {
+      stmt = this.db.prepare(sql);
+      return stmt;
+    } finally {
+      this.remember(stmt, this.guards.stopObserving());
+    }
+  }
+
+  /** Keeps what SQLite said of `stmt` while preparing it. */
+  private remember(stmt: PreparedStatement | undefined, seen: Prepared | undefined): void {
+    if (stmt && seen) this.prepared.set(stmt, seen);
+  }
+
+  /** `stmt` ran to its end: follow its transaction control and DDL in the record of written tables. */
+  private ran(stmt: PreparedStatement): void {
+    const prepared = this.prepared.get(stmt);
+    if (!prepared) return;
+    const control = prepared.control;
+    if (control) {
+      switch (control.kind) {
+        case 'begin':
+          this.written.begin();
+          break;
+        case 'savepoint':
+          this.written.savepoint(control.name);
+          break;
+        case 'release':
+          this.written.release(control.name);
+          break;
+        case 'rollbackTo':
+          this.written.rollbackTo(control.name);
+          break;
+        // COMMIT: the writer takes the tables once it returned; ROLLBACK: the rollback hook forgets them.
+      }
+    }
+    if (prepared.schema.size > 0) this.written.schemaChanged(prepared.schema);
   }
 
   /** Rows inserted, updated or deleted since the connection opened, by anyone (SQLite's own count). */
@@ -244,14 +306,19 @@ export class Connection {
       return { columns: [], rows: [], changes: 0, lastInsertRowid: safeInteger(x.sqlite3_last_insert_rowid(this.dbPointer)) };
     }
     let stmt: number;
+    let prepared: PreparedStatement;
     try {
-      const prepared = this.statement(sql);
+      prepared = this.statement(sql);
       if (this.savepoints.has(prepared)) this.guards.checkSavepointHere();
       stmt = prepared.pointer!;
     } catch (e) {
       throw this.toError(e);
     }
     const totalBefore = x.sqlite3_total_changes(this.dbPointer);
+    let ended = false;
+    // SQLite prepares a cached statement anew when the schema changed: what it reads may change too.
+    this.guards.startObserving();
+    this.written.statementStarted();
     try {
       this.bind(stmt, params);
       const rows: R[] = [];
@@ -268,6 +335,7 @@ export class Connection {
         if (rows.length >= maxRows) break;
       }
       const readonly = x.sqlite3_stmt_readonly(stmt) !== 0;
+      ended = true;
       return {
         // A statement that returned no row still has its columns (a SELECT that found nothing).
         columns: names ?? this.columnNames(stmt),
@@ -278,12 +346,35 @@ export class Connection {
         lastInsertRowid: safeInteger(x.sqlite3_last_insert_rowid(this.dbPointer)),
       };
     } catch (e) {
+      // A failed statement that changed nothing in the end was undone by SQLite (no OR FAIL rows kept).
+      if (!this.autocommit && x.sqlite3_total_changes(this.dbPointer) === totalBefore) this.written.statementUndone();
       throw this.toError(e);
     } finally {
       // Straight to SQLite: oo1's reset() throws the failed step's error again, hiding ours.
       x.sqlite3_reset(stmt);
       x.sqlite3_clear_bindings(stmt);
+      this.remember(prepared, this.guards.stopObserving());
+      if (ended) this.ran(prepared);
     }
+  }
+
+  /**
+   * Runs a statement that only reads and returns its rows with the tables and views it read, as
+   * SQLite's authorizer reported them when it prepared the statement (never parsed from the text).
+   */
+  snapshot(sql: string, params: SqlParams | undefined): Snapshot {
+    let stmt: PreparedStatement;
+    try {
+      stmt = this.statement(sql);
+    } catch (e) {
+      throw this.toError(e);
+    }
+    if (this.savepoints.has(stmt) || this.exports.sqlite3_stmt_readonly(stmt.pointer!) === 0) {
+      throw invalidArgument('db.watch takes one statement that only reads (a SELECT); it runs again after every change');
+    }
+    const { rows } = this.query(sql, params);
+    // Read after the run: SQLite may have prepared the statement anew (schema change) meanwhile.
+    return { rows, tables: [...(this.prepared.get(this.statement(sql))?.reads ?? [])] };
   }
 
   /** Throws SQLite's error for result code `rc`, with its message, as oo1 would. */
@@ -300,6 +391,7 @@ export class Connection {
 
   /** Finalizes every cached statement and closes the connection. */
   close(): void {
+    this.written.close();
     for (const stmt of [...this.cache.values(), ...this.controlCache.values()]) stmt.finalize();
     this.cache.clear();
     this.controlCache.clear();
@@ -318,7 +410,7 @@ export class Connection {
     this.guards.forgetRefusal();
     refuseNul(sql);
     if (NOTHING_MORE.test(sql)) throw invalidArgument('sql holds no statement (only comments or semicolons)');
-    const stmt = this.db.prepare(sql);
+    const stmt = this.prepareObserved(sql);
     // oo1 prepares the first statement and silently drops the rest: refuse instead of losing writes.
     if (!NOTHING_MORE.test(sql.slice(this.sqlite3.capi.sqlite3_sql(stmt).length))) {
       stmt.finalize();

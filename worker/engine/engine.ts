@@ -1,6 +1,7 @@
-import sqlite3InitModule, { type Database, type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
+import type { Database, Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import type { Durability, Storage } from '../../src/types.ts';
 import { Connection } from './connection.ts';
+import { initSqlite } from './sqlite-init.ts';
 
 /**
  * The engine seam: where the one connection comes from. The OPFS engine and the in-memory engine
@@ -21,16 +22,11 @@ export interface Engine {
 let sqlite3Promise: Promise<Sqlite3Static> | undefined;
 
 /**
- * Loads and instantiates sqlite-wasm once per worker. Its console output is silenced: library
- * code does not log (oo1 warns of every failed step, which the library turns into a SqliteError
- * for the caller anyway).
+ * Loads and instantiates sqlite-wasm once per worker (sqlite-init.ts): its console output
+ * silenced, its unused VFSes off, a failure to load its wasm reported as OPEN_FAILED.
  */
 export function loadSqlite(): Promise<Sqlite3Static> {
-  sqlite3Promise ??= sqlite3InitModule().then((sqlite3) => {
-    const quiet = () => undefined;
-    Object.assign(sqlite3.config, { log: quiet, warn: quiet, error: quiet, debug: quiet });
-    return sqlite3;
-  });
+  sqlite3Promise ??= initSqlite();
   return sqlite3Promise;
 }
 

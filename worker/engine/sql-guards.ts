@@ -24,6 +24,20 @@ const MAX_SQL_BYTES = 64 * 1024 * 1024;
 /** Savepoint names the library uses itself (`SAVEPOINT baton_request`); SQLite compares them case-insensitively. */
 const RESERVED_SAVEPOINT = /^baton_/i;
 
+/**
+ * What the authorizer saw while a statement was prepared (or prepared again by SQLite after a
+ * schema change): the tables and views it reads, the tables and views its DDL creates, drops or
+ * alters, and the transaction control it is.
+ */
+export interface Prepared {
+  reads: Set<string>;
+  schema: Set<string>;
+  control?: Control;
+}
+
+/** A statement of transaction control, as SQLite itself parsed it. */
+export type Control = { kind: 'begin' | 'commit' | 'rollback' } | { kind: 'savepoint' | 'release' | 'rollbackTo'; name: string };
+
 function savepointRefused(): SqliteError {
   return invalidArgument(
     'SAVEPOINT, RELEASE and ROLLBACK TO are allowed only inside an interactive transaction, one statement per call ' +
@@ -43,13 +57,16 @@ export class SqlGuards {
   private savepointsAllowed = false;
   /** Set when the statement being prepared is a savepoint statement the authorizer let through. */
   private preparedSavepoint = false;
+  /** True between {@link startObserving} and {@link stopObserving}; what was seen, if anything. */
+  private observing = false;
+  private observed: Prepared | undefined;
 
   constructor(
     private readonly sqlite3: Sqlite3Static,
     private readonly db: Database,
   ) {
     const { capi } = sqlite3;
-    capi.sqlite3_set_authorizer(db, (_ctx, action, arg1, arg2) => this.authorize(action, arg1, arg2), 0);
+    capi.sqlite3_set_authorizer(db, (_ctx, action, arg1, arg2, _db, inner) => this.authorize(action, arg1, arg2, inner), 0);
     // Every 1000 virtual machine steps SQLite asks whether to go on: that is how a runaway query
     // (an endless recursive CTE) is stopped without stopping the worker.
     capi.sqlite3_progress_handler(db, 1000, () => (Date.now() > this.stopAt ? 1 : 0), 0);
@@ -59,8 +76,9 @@ export class SqlGuards {
     capi.sqlite3_limit(db, capi.SQLITE_LIMIT_ATTACHED, 0);
   }
 
-  private authorize(action: number, arg1: string | number | null, arg2: string | number | null): number {
+  private authorize(action: number, arg1: string | number | null, arg2: string | number | null, inner: string | number | null): number {
     const { capi } = this.sqlite3;
+    if (this.observing) this.observe(action, arg1, arg2, inner);
     if (this.library) return 0;
     // Transaction control belongs to the writer: a user's COMMIT would end a transaction that
     // holds other tabs' writes.
@@ -99,6 +117,62 @@ export class SqlGuards {
       return capi.SQLITE_DENY;
     }
     return 0;
+  }
+
+  /**
+   * Records what the authorizer sees until {@link stopObserving}: SQLite asks it while it prepares
+   * a statement, and again while it runs one it must prepare anew (the schema changed).
+   */
+  startObserving(): void {
+    this.observing = true;
+    this.observed = undefined;
+  }
+
+  /** What was seen since {@link startObserving}, or undefined when SQLite prepared nothing meanwhile. */
+  stopObserving(): Prepared | undefined {
+    this.observing = false;
+    const observed = this.observed;
+    this.observed = undefined;
+    return observed;
+  }
+
+  /** Sorts one authorizer call into what the statement reads, changes in the schema, or is. */
+  private observe(action: number, arg1: string | number | null, arg2: string | number | null, inner: string | number | null): void {
+    const { capi } = this.sqlite3;
+    const seen = (this.observed ??= { reads: new Set(), schema: new Set() });
+    switch (action) {
+      case capi.SQLITE_READ:
+        // A column of a table, read directly or through a view (`inner` names the view).
+        if (typeof arg1 === 'string') seen.reads.add(arg1);
+        if (typeof inner === 'string') seen.reads.add(inner);
+        return;
+      case capi.SQLITE_CREATE_TABLE:
+      case capi.SQLITE_CREATE_TEMP_TABLE:
+      case capi.SQLITE_DROP_TABLE:
+      case capi.SQLITE_DROP_TEMP_TABLE:
+      case capi.SQLITE_CREATE_VIEW:
+      case capi.SQLITE_CREATE_TEMP_VIEW:
+      case capi.SQLITE_DROP_VIEW:
+      case capi.SQLITE_DROP_TEMP_VIEW:
+      case capi.SQLITE_CREATE_VTABLE:
+      case capi.SQLITE_DROP_VTABLE:
+        if (typeof arg1 === 'string') seen.schema.add(arg1);
+        return;
+      case capi.SQLITE_ALTER_TABLE:
+        if (typeof arg2 === 'string') seen.schema.add(arg2);
+        return;
+      case capi.SQLITE_TRANSACTION:
+        if (arg1 === 'BEGIN') seen.control = { kind: 'begin' };
+        else if (arg1 === 'COMMIT') seen.control = { kind: 'commit' };
+        else if (arg1 === 'ROLLBACK') seen.control = { kind: 'rollback' };
+        return;
+      case capi.SQLITE_SAVEPOINT:
+        if (typeof arg2 !== 'string') return;
+        if (arg1 === 'BEGIN') seen.control = { kind: 'savepoint', name: arg2 };
+        else if (arg1 === 'RELEASE') seen.control = { kind: 'release', name: arg2 };
+        else if (arg1 === 'ROLLBACK') seen.control = { kind: 'rollbackTo', name: arg2 };
+        return;
+    }
   }
 
   /** Prepares before a user's statement: a refusal left from an earlier one must not be reported. */

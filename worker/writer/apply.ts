@@ -29,6 +29,7 @@ export function isRead(conn: Connection, request: Request): boolean {
       case 'get':
       case 'run':
       case 'query':
+      case 'snapshot':
         return conn.isReadonly(request.sql);
       case 'batch':
         // Each distinct text once; an empty batch changes nothing either.

@@ -35,6 +35,8 @@ export class GroupCommit {
     private readonly log: RequestLog,
     /** Called when a hold ends by time, to run the group it held back. */
     wake: () => void,
+    /** Called once a group's COMMIT returned, before its callers are answered (change notices). */
+    private readonly committed: () => void,
   ) {
     this.gathering = new Gathering(wake);
   }
@@ -91,6 +93,7 @@ export class GroupCommit {
     }
     faultHook?.('after-flush', 'group');
     this.gathering.committed(distinctCallers(jobs), performance.now() - committing);
+    this.committed();
     for (const [job, reply] of done) job.resolve(reply);
     return { committed: done.length, requeue: [] };
   }

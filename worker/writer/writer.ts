@@ -6,6 +6,7 @@ import { apply, atomically } from './apply.ts';
 import { GroupCommit, MAX_GROUP } from './group-commit.ts';
 import { Job } from './job.ts';
 import { answerFrom, type RequestLog } from './request-log.ts';
+import { SchemaGate } from './schema-gate.ts';
 
 /**
  * The writer queue: the one place where statements reach the connection. Requests run in arrival
@@ -24,10 +25,19 @@ type State =
 export interface WriterHooks {
   /** An interactive transaction began for `ownerId`: watch that tab, and call `abortTransaction` if it dies. */
   onTransactionStart(ownerId: string): void;
+  /**
+   * A commit changed `tables` and returned (its flush done), and is commit number `seq` of this
+   * writer's life; called before any of its callers is answered.
+   */
+  onCommit(tables: string[], seq: number): void;
 }
 
 function lockTimeout(request: Request): SqliteError {
   return new SqliteError('LOCK_TIMEOUT', `${request.op} waited past its lockTimeout for the writer`);
+}
+
+function isSnapshot(job: Job): boolean {
+  return job.request.op === 'snapshot';
 }
 
 function tooLateToTell(request: Request): SqliteError {
@@ -60,18 +70,44 @@ export class Writer {
   // lets requests that arrived during a flush gather into the next group.
   private readonly tick = new MessageChannel();
   private readonly groups: GroupCommit;
+  private readonly gate: SchemaGate;
 
   /** COMMITs so far (of a group or a transaction), and the write calls they carried. */
   commits = 0;
   committedWrites = 0;
+  /** The commits that changed at least one table, so far: the `seq` of change notices and snapshots. */
+  private changeSeq = 0;
 
   constructor(
     private readonly conn: Connection,
     private readonly log: RequestLog,
     private readonly hooks: WriterHooks,
+    /** The leader's epoch, which a snapshot's reply carries. */
+    private readonly epoch: number,
   ) {
     this.tick.port1.onmessage = () => this.drainOnce();
-    this.groups = new GroupCommit(conn, log, () => this.schedule());
+    this.groups = new GroupCommit(
+      conn,
+      log,
+      () => this.schedule(),
+      () => this.announceCommit(),
+    );
+    this.gate = new SchemaGate(conn);
+  }
+
+  /**
+   * After a COMMIT returned: numbers the commit and tells the hook which tables it changed, if any
+   * (a group whose writes all failed or matched nothing changed none, and is not announced).
+   */
+  private announceCommit(): void {
+    this.announce(this.conn.written.take());
+  }
+
+  /** Announces a change of `tables` made outside a statement's reach (an import replaced everything). */
+  announce(tables: string[]): void {
+    if (tables.length === 0) return;
+    this.changeSeq++;
+    this.hooks.onCommit(tables, this.changeSeq);
   }
 
   /** Requests waiting for the writer. */
@@ -116,6 +152,18 @@ export class Writer {
   private enqueue(callerId: string, request: Request, work?: () => Reply): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const job = new Job(callerId, request, resolve, reject, work);
+      // Already refused now, it would be refused after its wait too (see rejectStale).
+      const refused = this.state.kind === 'open' ? this.gate.refusal(request) : undefined;
+      if (refused) {
+        reject(refused);
+        return;
+      }
+      // A live query's read waits for no write: it reads the committed state, whatever is queued,
+      // and says which commit that is. Only an open transaction (uncommitted rows) holds it back.
+      if (request.op === 'snapshot' && this.state.kind === 'open') {
+        this.runSnapshot(job);
+        return;
+      }
       // A read that finds the writer idle runs now: nothing is waiting for it to keep order with,
       // and a turn through the tick costs more than the read (a point read takes a few µs).
       if (this.queue.length === 0 && this.state.kind === 'open' && !job.work && job.readsOnly(this.conn)) {
@@ -171,6 +219,8 @@ export class Writer {
       return;
     }
     this.rejectExpired();
+    this.rejectStale();
+    this.runWaitingSnapshots();
     const head = this.queue[0];
     if (!head) return;
     if (head.request.op === 'begin') this.begin(this.queue.shift()!);
@@ -185,6 +235,7 @@ export class Writer {
         this.committedWrites += committed;
       }
     }
+    this.gate.changed();
     if (this.queue.length > 0) this.schedule();
   }
 
@@ -227,6 +278,20 @@ export class Writer {
     }
   }
 
+  /**
+   * Refuses the waiting requests of tabs whose code knows an older schema than the file's: asked
+   * before every step, so none runs after a migration that committed while it waited.
+   */
+  private rejectStale(): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const job = this.queue[i]!;
+      const refused = this.gate.refusal(job.request);
+      if (!refused) continue;
+      this.queue.splice(i, 1);
+      job.reject(refused);
+    }
+  }
+
   /** While a transaction holds the writer, wake up at the earliest deadline of those waiting. */
   private armExpiry(): void {
     clearTimeout(this.expiryTimer);
@@ -243,10 +308,33 @@ export class Writer {
 
   private runAlone(job: Job): void {
     try {
-      job.resolve(job.work ? job.work() : apply(this.conn, job.request));
+      const reply = job.work ? job.work() : apply(this.conn, job.request);
+      // A PRAGMA or VACUUM commits on its own, if it wrote anything.
+      if (this.conn.autocommit) this.announceCommit();
+      job.resolve(reply);
     } catch (e) {
       job.reject(e);
     }
+  }
+
+  /** A live query's read, with the commit it reflects: every change numbered up to `seq`. */
+  private runSnapshot(job: Job): void {
+    const request = job.request;
+    if (request.op !== 'snapshot') return;
+    try {
+      const { rows, tables } = this.conn.timed(request.queryTimeout, () => this.conn.snapshot(request.sql, request.params));
+      job.resolve({ rows, tables, epoch: this.epoch, seq: this.changeSeq });
+    } catch (e) {
+      job.reject(e);
+    }
+  }
+
+  /** Live queries' reads that waited for a transaction to end run before anything else. */
+  private runWaitingSnapshots(): void {
+    if (!this.queue.some(isSnapshot)) return;
+    const waiting = this.queue.splice(0);
+    for (const job of waiting) if (!isSnapshot(job)) this.queue.push(job);
+    for (const job of waiting) if (isSnapshot(job)) this.runSnapshot(job);
   }
 
   private begin(job: Job): void {
@@ -289,8 +377,10 @@ export class Writer {
           throw e;
         }
         faultHook?.('after-flush', 'transaction');
+        this.announceCommit();
         this.commits++;
         this.committedWrites++;
+        this.gate.changed();
         this.endTransaction();
         return undefined;
       case 'rollback':

@@ -19,6 +19,9 @@ async function open(app: HTMLElement): Promise<void> {
   db.addEventListener('leaderchange', (event) => {
     epoch = event.detail.epoch;
   });
+  db.addEventListener('fallback', (event) => {
+    app.title = `in memory: ${event.detail.reason}`;
+  });
   Object.assign(window, {
     consumer: {
       add: async (body: string): Promise<void> => {

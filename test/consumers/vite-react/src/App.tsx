@@ -2,9 +2,24 @@
 // for its lifetime. It reports through `data-state` and `window.consumer`.
 import { useEffect, useState } from 'react'
 import { openDatabase, type Database } from 'sqlite-baton'
+import { useQuery } from 'sqlite-baton/react'
+
+// A live list: sqlite-baton/react's hook, typed in this stock template's tsconfig.
+function Notes({ db }: { db: Database | undefined }) {
+  const { rows, error } = useQuery<{ id: number; body: string }>(db, 'SELECT id, body FROM notes ORDER BY id')
+  if (error) return <p>{String(error)}</p>
+  return (
+    <ul id="notes">
+      {rows.map((note) => (
+        <li key={note.id}>{note.body}</li>
+      ))}
+    </ul>
+  )
+}
 
 function App() {
   const [state, setState] = useState('opening')
+  const [live, setLive] = useState<Database>()
 
   useEffect(() => {
     let db: Database | undefined
@@ -21,6 +36,10 @@ function App() {
             role: async () => (await opened.status()).role,
           },
         })
+        // db.watch's handle is a function, and a disposable where the lib has `using`.
+        const stop = opened.watch('SELECT count(*) AS n FROM notes', [], () => undefined)
+        stop()
+        setLive(opened)
         setState(`ready (${opened.storage})`)
         document.body.dataset.state = 'ready'
       })
@@ -34,7 +53,12 @@ function App() {
     }
   }, [])
 
-  return <p>{state}</p>
+  return (
+    <>
+      <p>{state}</p>
+      <Notes db={live} />
+    </>
+  )
 }
 
 export default App
