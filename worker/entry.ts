@@ -1,12 +1,18 @@
 import { expose } from 'comlink';
 import { installErrorTransfer } from '../src/error-transfer.ts';
 import { batchedEndpoint } from '../src/message-batch.ts';
+import type { WorkerEventMessage } from '../src/protocol.ts';
 import { createWorkerApi } from './worker-api.ts';
 
 // The whole worker: errors keep their class across comlink, and the API listens on this worker's
-// port. A fenced-off worker ends itself; its page notices (peer lock) and starts a fresh one.
+// port, where its events to the page travel too, in order with the replies. A fenced-off worker
+// ends itself; its page notices (peer lock) and starts a fresh one.
 installErrorTransfer();
+const page = batchedEndpoint(self);
 expose(
-  createWorkerApi(() => self.close()),
-  batchedEndpoint(self),
+  createWorkerApi(
+    () => self.close(),
+    (event) => page.postMessage({ workerEvent: event } satisfies WorkerEventMessage),
+  ),
+  page,
 );

@@ -13,7 +13,7 @@ import { maintainOpfsFile, openOpfsEngine, opfsProblem } from './engine/opfs-eng
  * What a page calls on its own worker, over comlink. It never touches `self`: the entry file
  * wires it to the worker's message port, and tests can drive it directly.
  */
-export function createWorkerApi(exit: () => void) {
+export function createWorkerApi(exit: () => void, toPage: (event: WorkerEvent) => void) {
   let router: Router | undefined;
 
   function joined(): Router {
@@ -23,7 +23,7 @@ export function createWorkerApi(exit: () => void) {
 
   return {
     /** Decides the storage, joins the election (OPFS) and resolves once this worker can serve. */
-    async open(config: WorkerConfig & { peerId: string }, onEvent: (event: WorkerEvent) => void): Promise<OpenInfo> {
+    async open(config: WorkerConfig & { peerId: string }): Promise<OpenInfo> {
       if (router) throw new SqliteError('INVALID_ARGUMENT', 'this worker already has a database open');
       // The page's version: the same build unless a test claims another (channels.ts).
       if (Number.isSafeInteger(config.protocolVersion) && config.protocolVersion > 0) speakProtocolVersion(config.protocolVersion);
@@ -33,7 +33,7 @@ export function createWorkerApi(exit: () => void) {
       }
       const memory = config.storage === 'memory' || problem !== undefined;
       const openEngine = memory ? () => openMemoryEngine(config.durability) : () => openOpfsEngine(config.name, config.durability);
-      const election = await Election.join(config, openEngine, !memory, (event) => void onEvent(event), exit);
+      const election = await Election.join(config, openEngine, !memory, toPage, exit);
       router = new Router(election);
       const info: OpenInfo =
         problem === undefined ? { storage: memory ? 'memory' : 'opfs' } : { storage: 'memory', fallbackReason: problem };
