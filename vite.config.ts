@@ -17,6 +17,7 @@ import { playwright } from '@vitest/browser-playwright';
 import { CHROMIUM_ARGS, resolveChromium } from './test/support/chromium.ts';
 import { ENGINE_ENV, findFirefox } from './test/support/engine.ts';
 import { firefox } from './test/support/firefox-provider.ts';
+import { SHORT_ENV } from './test/support/short-form.ts';
 
 /** Pages under these paths get cross-origin isolation (SharedArrayBuffer); nothing else does. */
 const ISOLATED_PREFIXES = ['/demo/naive', '/bench/isolated', '/test/tabs/isolated/'];
@@ -110,6 +111,10 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
   // Only Vitest needs a browser; the demo server (and tabs.ts, which launches its own) do not.
   const executablePath = process.env.VITEST ? await resolveChromium() : undefined;
   const withFirefox = process.env.VITEST ? firefoxLeg() : false;
+
+  // The Firefox leg runs the heaviest tests' short forms (test/support/short-form.ts), unless
+  // SQLITE_BATON_SHORT says otherwise: both legs must fit npm test's time budget.
+  const shortFormEnv = { [SHORT_ENV]: process.env[SHORT_ENV] ?? '1' };
 
   // The single-tab suite: the same files in each engine, through Vitest browser mode.
   const singleTab = {
@@ -207,6 +212,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
                 test: {
                   ...singleTab,
                   name: 'browser-firefox',
+                  env: shortFormEnv,
                   sequence: { groupOrder: 3 },
                   // Opening a database costs Firefox more than Chromium (a new worker and wasm
                   // each time); under load a few tests pass 15 s. Nothing here asserts a timing.
@@ -216,7 +222,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
               },
               {
                 extends: true,
-                test: { ...multiTab, name: 'tabs-firefox', sequence: { groupOrder: 4 }, env: { [ENGINE_ENV]: 'firefox' } },
+                test: { ...multiTab, name: 'tabs-firefox', sequence: { groupOrder: 4 }, env: { [ENGINE_ENV]: 'firefox', ...shortFormEnv } },
               },
             ]
           : []),

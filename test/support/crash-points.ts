@@ -55,6 +55,17 @@ export function allCrashPoints(): CrashPoint[] {
   return points;
 }
 
+/**
+ * The short form (test/support/short-form.ts): every step of every workload still, but of the
+ * steps that repeat (each write of a transaction or a group, each gap between replies) only the
+ * first and the last.
+ */
+export function shortCrashPoints(points: CrashPoint[]): CrashPoint[] {
+  const last = new Map<string, number>();
+  for (const p of points) last.set(`${p.workload}:${p.step}`, Math.max(last.get(`${p.workload}:${p.step}`) ?? 0, p.nth));
+  return points.filter((p) => p.nth === 1 || p.nth === last.get(`${p.workload}:${p.step}`));
+}
+
 export function describePoint(p: CrashPoint): string {
   return `${p.workload}: ${p.step}${p.nth > 1 || p.step === 'after-write' || p.step === 'between-replies' ? ` #${p.nth}` : ''}`;
 }

@@ -7,7 +7,8 @@
  * TRANSACTION_ABORTED), no call unsettled, integrity_check ok. See test/support/crash-points.ts.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { allCrashPoints, CrashCluster, CRASH_PATH, describePoint, type KillKind } from '../support/crash-points.ts';
+import { allCrashPoints, CrashCluster, CRASH_PATH, describePoint, shortCrashPoints, type KillKind } from '../support/crash-points.ts';
+import { sized } from '../support/short-form.ts';
 import { useTabs } from '../support/tabs.ts';
 import { uniqueName } from '../support/unique-name.ts';
 
@@ -25,7 +26,11 @@ beforeAll(async () => {
 }, 60_000);
 
 // Kills alternate: the worker terminated (its tab stays and retries its own calls), the tab closed.
-const points = allCrashPoints().map((point, i) => ({ point, kill: (i % 2 === 0 ? 'terminate' : 'close') as KillKind }));
+// The short form leaves out the middle ones of repeated steps (shortCrashPoints).
+const points = sized(allCrashPoints(), shortCrashPoints(allCrashPoints())).map((point, i) => ({
+  point,
+  kill: (i % 2 === 0 ? 'terminate' : 'close') as KillKind,
+}));
 
 test.each(points.map(({ point, kill }) => [describePoint(point), kill, point] as const))('%s (%s)', async (_, kill, point) => {
   const result = await cluster.runPoint(point, kill);
