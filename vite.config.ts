@@ -2,9 +2,12 @@
 /**
  * One config for three users:
  *  - `npm run demo` (`vite`): the demo dev server, root = project root, serving index.html;
- *  - `vitest`: the `browser` project (single tab, real Chromium through Vitest browser mode) and
- *    the `tabs` project (Node tests that drive several pages of one browser context with Playwright);
- *  - test/support/tabs.ts, which starts a dev server from this file for the multi-tab tests.
+ *  - `vitest`: the `browser` project (single tab, real Chromium through Vitest browser mode), the
+ *    `tabs` project (Node tests that drive several tabs of one browser profile, see
+ *    test/support/browser-session.ts), and the same two in Firefox (`browser-firefox`,
+ *    `tabs-firefox`) whenever a Firefox is found;
+ *  - test/support/browser-session.ts, which starts a dev server from this file for the multi-tab
+ *    tests, the bench and the scripts.
  */
 import { fileURLToPath } from 'node:url';
 import type { Connect, Plugin } from 'vite';
@@ -12,6 +15,9 @@ import { defineConfig } from 'vitest/config';
 import type { ViteUserConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { CHROMIUM_ARGS, resolveChromium } from './test/support/chromium.ts';
+import { ENGINE_ENV, findFirefox } from './test/support/engine.ts';
+import { firefox } from './test/support/firefox-provider.ts';
+import { SHORT_ENV } from './test/support/short-form.ts';
 
 /** Pages under these paths get cross-origin isolation (SharedArrayBuffer); nothing else does. */
 const ISOLATED_PREFIXES = ['/demo/naive', '/bench/isolated', '/test/tabs/isolated/'];
@@ -69,6 +75,22 @@ function isolateNaiveDemo(): Plugin {
 }
 
 /**
+ * The Firefox leg runs whenever a Firefox is found (SQLITE_BATON_FIREFOX=off turns it off). When
+ * it does not, the run says so, once, in the main Vitest process (not in each dev server the
+ * multi-tab tests start from this file).
+ */
+function firefoxLeg(): boolean {
+  const found = process.env.SQLITE_BATON_FIREFOX === 'off' ? { reason: 'SQLITE_BATON_FIREFOX=off' } : findFirefox();
+  const printed = Symbol.for('sqlite-baton.firefox-leg-printed');
+  const holder = globalThis as { [printed]?: boolean };
+  if ('reason' in found && process.env.VITEST && process.env.VITEST_POOL_ID === undefined && !holder[printed]) {
+    holder[printed] = true;
+    console.log(`Firefox leg skipped: ${found.reason}`);
+  }
+  return 'path' in found;
+}
+
+/**
  * Tests that end the leader at chosen steps of a commit (test/tabs/crash-points.test.ts, the soak)
  * set SQLITE_BATON_FAULTS=1 before they start the dev server: the worker entry then loads
  * test/support/fault-injection.ts first, which installs the hook of worker/fault-hook.ts. Nothing
@@ -88,6 +110,28 @@ function faultInjection(): Plugin {
 export default defineConfig(async (): Promise<ViteUserConfig> => {
   // Only Vitest needs a browser; the demo server (and tabs.ts, which launches its own) do not.
   const executablePath = process.env.VITEST ? await resolveChromium() : undefined;
+  const withFirefox = process.env.VITEST ? firefoxLeg() : false;
+
+  // The Firefox leg runs the heaviest tests' short forms (test/support/short-form.ts), unless
+  // SQLITE_BATON_SHORT says otherwise: both legs must fit npm test's time budget.
+  const shortFormEnv = { [SHORT_ENV]: process.env[SHORT_ENV] ?? '1' };
+
+  // The single-tab suite: the same files in each engine, through Vitest browser mode.
+  const singleTab = {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/tabs/**', '**/node_modules/**'],
+    // Files share one origin (one OPFS, one set of Web Locks): run them one after another.
+    fileParallelism: false,
+  };
+  // The multi-tab suite: Node tests that drive tabs of the engine SQLITE_BATON_ENGINE names.
+  const multiTab = {
+    include: ['test/tabs/**/*.test.ts'],
+    environment: 'node',
+    // Each file starts a dev server and a browser: one file at a time on a 2-core machine.
+    fileParallelism: false,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  };
 
   return {
     root: fileURLToPath(new URL('.', import.meta.url)),
@@ -136,17 +180,14 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       allowedHosts: ['insecure.test'],
     },
     test: {
+      // Projects run one after another, in groupOrder: never two browsers at once. (groupOrder 0
+      // would put a project in Vitest's catch-all last group.)
       projects: [
         {
           extends: true,
           test: {
+            ...singleTab,
             name: 'browser',
-            include: ['test/**/*.test.ts'],
-            exclude: ['test/tabs/**', '**/node_modules/**'],
-            // Files share one origin (one OPFS, one set of Web Locks): run them one after another.
-            fileParallelism: false,
-            // Projects run one after another (this one first, then `tabs`): never two browsers
-            // at once. (groupOrder 0 would put this project in Vitest's catch-all last group.)
             sequence: { groupOrder: 1 },
             browser: {
               enabled: true,
@@ -162,17 +203,29 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
         },
         {
           extends: true,
-          test: {
-            name: 'tabs',
-            include: ['test/tabs/**/*.test.ts'],
-            environment: 'node',
-            // Each file starts a dev server and a browser: one file at a time on a 2-core machine.
-            fileParallelism: false,
-            sequence: { groupOrder: 2 },
-            testTimeout: 60_000,
-            hookTimeout: 60_000,
-          },
+          test: { ...multiTab, name: 'tabs', sequence: { groupOrder: 2 }, env: { [ENGINE_ENV]: 'chromium' } },
         },
+        ...(withFirefox
+          ? [
+              {
+                extends: true,
+                test: {
+                  ...singleTab,
+                  name: 'browser-firefox',
+                  env: shortFormEnv,
+                  sequence: { groupOrder: 3 },
+                  // Opening a database costs Firefox more than Chromium (a new worker and wasm
+                  // each time); under load a few tests pass 15 s. Nothing here asserts a timing.
+                  testTimeout: 30_000,
+                  browser: { enabled: true, provider: firefox(), instances: [{ browser: 'firefox' as const }], headless: true, ui: false },
+                },
+              },
+              {
+                extends: true,
+                test: { ...multiTab, name: 'tabs-firefox', sequence: { groupOrder: 4 }, env: { [ENGINE_ENV]: 'firefox', ...shortFormEnv } },
+              },
+            ]
+          : []),
       ],
     },
   };

@@ -1,5 +1,10 @@
 /**
- * `npm run bench [-- --quick] [-- --profile=memory] [-- --runs=N]`
+ * `npm run bench [-- --quick] [-- --profile=memory] [-- --runs=N] [-- --engine=firefox] [-- --only=...]`
+ *
+ * `npm run bench:firefox`: the main workloads (A raw, B leader, C follower, 1 to 8 tabs writing)
+ * in Firefox, quick sizes; compare its ratios with Chromium's run of the same phases
+ * (`npm run bench -- --quick --only=raw,baton,tabsB`). A run in another engine than Chromium is
+ * published beside Chromium's (latest-firefox.json), never over it.
  *
  * Measures, side by side in one headless Chromium, raw sqlite-wasm (A), sqlite-baton from a leader
  * tab (B) and a follower tab (C), and the peers: the naive one-connection-per-tab setup (D),
@@ -37,9 +42,14 @@ import { liveLatencyPhase, liveThroughputPhase } from '../bench/node/live-phases
 import { formatTable, mediansOf, profileOf, ratiosOf, targetsOf, type Report } from '../bench/node/report.ts';
 import { startSession } from '../bench/node/session.ts';
 import type { Settings } from '../bench/shared/workloads.ts';
+import { engineFromEnv } from '../test/support/engine.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const engineArg = args.find((a) => a.startsWith('--engine='))?.slice('--engine='.length);
+// Every session of the run in that engine; default SQLITE_BATON_ENGINE's, else Chromium.
+const engine = engineArg === undefined ? engineFromEnv() : engineArg;
+if (engine !== 'chromium' && engine !== 'firefox') throw new Error(`--engine must be chromium or firefox, got "${engine}"`);
 const profile = args.includes('--profile=memory') ? 'memory' : 'disk';
 const runsArg = args.find((a) => a.startsWith('--runs='));
 // `--only=raw,tabsB`: a subset of the phases, for profiling one figure (the table shows gaps). Names:
@@ -57,7 +67,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const started = Date.now();
 const fsyncMs = fsyncCost();
-log(`bench: ${quick ? 'quick' : 'full'}, ${sizes.runs} run(s), ${profile} profile; fsync here ${fsyncMs.toFixed(2)} ms`);
+log(`bench: ${engine}, ${quick ? 'quick' : 'full'}, ${sizes.runs} run(s), ${profile} profile; fsync here ${fsyncMs.toFixed(2)} ms`);
 
 /** A file sync costs this much more in the slow-flush profile: about an F_FULLFSYNC on a Mac. */
 const SLOW_FLUSH_MS = 5;
@@ -69,11 +79,11 @@ if (shim && 'skipped' in shim) {
 }
 const slowShim = shim && !('skipped' in shim) ? shim : undefined;
 
-const session = await startSession({ profile });
+const session = await startSession({ profile, engine });
 // The N-tab write comparison is repeated in a private window, whose OPFS is in memory,
-const privateSession = wanted('private') && profile === 'disk' ? await startSession({ profile: 'memory' }) : undefined;
+const privateSession = wanted('private') && profile === 'disk' ? await startSession({ profile: 'memory', engine }) : undefined;
 // and with file syncs slowed down.
-const slowSession = slowShim ? await startSession({ profile: 'disk', env: slowShim.env }) : undefined;
+const slowSession = slowShim ? await startSession({ profile: 'disk', engine, env: slowShim.env }) : undefined;
 let interrupted = false;
 process.once('SIGINT', () => {
   interrupted = true;
@@ -154,14 +164,15 @@ const report: Report = {
 };
 
 console.log(formatTable(report));
+const suffix = engine === 'chromium' ? '' : `-${engine}`;
 if (only) {
   // A partial run never replaces the published results.
-  const path = `${tmpdir()}/bench-partial.json`;
+  const path = `${tmpdir()}/bench-partial${suffix}.json`;
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
   log(`\nwrote ${path} (${report.meta.elapsedSeconds.toFixed(0)} s)`);
 } else {
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(`${resultsDir}chart.svg`, drawChart(medians, report.meta));
-  log(`\nwrote bench/results/latest.json and bench/results/chart.svg (${report.meta.elapsedSeconds.toFixed(0)} s)`);
+  writeFileSync(`${resultsDir}latest${suffix}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${resultsDir}chart${suffix}.svg`, drawChart(medians, report.meta));
+  log(`\nwrote bench/results/latest${suffix}.json and bench/results/chart${suffix}.svg (${report.meta.elapsedSeconds.toFixed(0)} s)`);
 }

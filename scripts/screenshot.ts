@@ -2,13 +2,16 @@
  * Takes the README's screenshot of the demo: four tabs with writers running, one failover on
  * the chart, then a full-page capture of a follower tab to docs/demo.png.
  *
- *   node scripts/screenshot.ts [--out docs/demo.png] [--width 1280] [--seconds 24] [--mobile out.png]
+ *   node scripts/screenshot.ts [--out docs/demo.png] [--width 1280] [--seconds 24] [--mobile out.png] [--engine chromium|firefox]
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Page } from 'playwright';
-import { startTabs } from '../test/support/tabs.ts';
+import { startBrowserSession } from '../test/support/browser-session.ts';
+import { ENGINE_ENV } from '../test/support/engine.ts';
+import { sleep } from '../test/support/sleep.ts';
+import type { Tab as Page } from '../test/support/tab.ts';
+import { uniqueName } from '../test/support/unique-name.ts';
 import type {} from '../demo/automation.ts';
 
 const { values } = parseArgs({
@@ -17,10 +20,10 @@ const { values } = parseArgs({
     width: { type: 'string', default: '1280' },
     seconds: { type: 'string', default: '24' },
     mobile: { type: 'string' },
+    engine: { type: 'string' },
   },
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+if (values.engine !== undefined) process.env[ENGINE_ENV] = values.engine;
 
 async function leaderOf(tabs: Page[]): Promise<Page | undefined> {
   for (const page of tabs) {
@@ -32,8 +35,8 @@ async function leaderOf(tabs: Page[]): Promise<Page | undefined> {
 
 async function main(): Promise<void> {
   const seconds = Number(values.seconds);
-  const db = `screenshot-${Date.now().toString(36)}`;
-  const session = await startTabs({ path: `/?db=${db}`, readyTimeout: 60_000 });
+  const db = uniqueName('screenshot');
+  const session = await startBrowserSession({ path: `/?db=${db}`, readyTimeout: 60_000 });
   try {
     const config = { writers: 3, rate: 12, rows: 1, mode: 'run' as const };
     const tabs: Page[] = [];

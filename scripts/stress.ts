@@ -1,10 +1,11 @@
 /**
- * The multi-tab stress demo: real tabs of one headless Chromium, each running the demo page's own
+ * The multi-tab stress demo: real tabs of one headless browser (Chromium, or Firefox with
+ * --engine firefox or SQLITE_BATON_ENGINE=firefox), each running the demo page's own
  * writers (through `window.__demo`), while the leader tab is closed at random moments and
  * replaced. At the end every acknowledged write (tab, seq) must be in the database exactly once.
  *
  *   npm run stress -- --tabs 8 --seconds 30 --kill-leader 3
- *     [--writers 2] [--rate 10] [--rows 1] [--mode run|transaction] [--seed 42]
+ *     [--writers 2] [--rate 10] [--rows 1] [--mode run|transaction] [--seed 42] [--engine chromium|firefox]
  *
  * `--mode run` (default): each call is one `db.run` (an INSERT that reads inside itself), which
  * the library retries at the next leader exactly once. `--mode transaction`: each call is a
@@ -19,9 +20,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Page } from 'playwright';
-import { startTabs, type TabsSession } from '../test/support/tabs.ts';
+import { startBrowserSession, type BrowserSession } from '../test/support/browser-session.ts';
+import { ENGINE_ENV, engineFromEnv, type Engine } from '../test/support/engine.ts';
 import { seededRandom } from '../test/support/seeded-random.ts';
+import { sleep } from '../test/support/sleep.ts';
+import type { Tab as Page } from '../test/support/tab.ts';
+import { uniqueName } from '../test/support/unique-name.ts';
 import type {} from '../demo/automation.ts';
 import type { Drained, FailedCall, PendingCall, WorkloadConfig } from '../demo/workload.ts';
 
@@ -34,6 +38,7 @@ export interface StressOptions {
   rows: number;
   mode: WorkloadConfig['mode'];
   seed: number;
+  engine: Engine;
 }
 
 /** The last line's JSON. The first eleven keys are the contract; the rest explain them. */
@@ -85,8 +90,6 @@ interface KillRecord {
   replacement?: Tab;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -115,8 +118,10 @@ export function parseOptions(argv: string[]): StressOptions {
       rows: { type: 'string', default: '1' },
       mode: { type: 'string', default: 'run' },
       seed: { type: 'string' },
+      engine: { type: 'string' },
     },
   });
+  if (values.engine !== undefined) process.env[ENGINE_ENV] = values.engine;
   const int = (name: string, value: string | undefined, min: number): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${value}`);
@@ -132,22 +137,29 @@ export function parseOptions(argv: string[]): StressOptions {
     rows: int('rows', values.rows, 1),
     mode: values.mode,
     seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : int('seed', values.seed, 0),
+    engine: engineFromEnv(),
   };
   return options;
 }
 
 export async function stress(options: StressOptions, log: (line: string) => void = console.log): Promise<StressResult> {
   const rand = seededRandom(options.seed);
-  const dbName = `stress-${Date.now().toString(36)}-${options.seed.toString(36)}`;
+  const dbName = uniqueName(`stress-${options.seed.toString(36)}`);
   const config: WorkloadConfig = { writers: options.writers, rate: options.rate, rows: options.rows, mode: options.mode };
-  const session: TabsSession = await startTabs({ path: `/?db=${encodeURIComponent(dbName)}`, readyTimeout: 60_000 });
+  const session: BrowserSession = await startBrowserSession({
+    engine: options.engine,
+    path: `/?db=${encodeURIComponent(dbName)}`,
+    readyTimeout: 60_000,
+  });
 
   const tabs: Tab[] = [];
   const acked = new Map<string, Drained['acked']>();
   const failed: Array<FailedCall & { tab: string; tabNumber: number }> = [];
   const kills: KillRecord[] = [];
   const inFlightAtClose: Array<PendingCall & { tab: string }> = [];
-  const reloads: string[] = [];
+  // A reloaded tab (HMR is off, but a user could reload it) lost its writers' bookkeeping: the
+  // run cannot be checked. The session lists every navigation nobody asked for.
+  const reloads = session.navigations;
   let hung: Array<PendingCall & { tab: string }> = [];
   let aborted: string | undefined;
   let started = 0;
@@ -177,11 +189,6 @@ export async function stress(options: StressOptions, log: (line: string) => void
     const number = tabs.length + 1;
     const id = await page.evaluate(() => window.__demo!.tab);
     const tab: Tab = { number, page, id, openedAt: Date.now() };
-    // A reloaded tab (HMR is off, but a user could reload it) lost its writers' bookkeeping: the
-    // run cannot be checked.
-    page.on('framenavigated', (frame) => {
-      if (frame === page.mainFrame() && tab.closedAt === undefined) reloads.push(`tab ${number} (${id}) reloaded at ${since()}`);
-    });
     tabs.push(tab);
     await page.evaluate(({ config }) => window.__demo!.start(config, { keepLog: true }), { config });
     return tab;
@@ -242,7 +249,7 @@ export async function stress(options: StressOptions, log: (line: string) => void
         `${options.rate === 0 ? 'flat out' : `${options.rate} calls/s`}, ${options.rows} row(s)/call, ${options.mode} mode, ` +
         `${options.seconds} s, ${options.killLeader} leader kill(s), seed ${options.seed}`,
     );
-    log(`database "${dbName}" on ${session.baseUrl}`);
+    log(`database "${dbName}" on ${session.baseUrl}, ${session.browserVersion}`);
     log('');
     for (let i = 0; i < options.tabs; i++) await openTab();
     started = Date.now();

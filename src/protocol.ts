@@ -137,5 +137,20 @@ export interface OpenInfo {
  */
 export type WorkerEvent = ({ type: 'leaderchange'; leaderPeerId: string | null } & LeaderChange) | { type: 'change'; notice: ChangeNotice };
 
+/**
+ * How a worker event travels: on the worker's own port, among the replies (comlink ignores a
+ * message without an id), not on a port of its own. Messages of one port keep their order, those
+ * of two ports need not: Firefox delivered a private database's change notice after the reply
+ * to the write that made it, so a `change` listener added once the write returned heard it.
+ */
+export interface WorkerEventMessage {
+  readonly workerEvent: WorkerEvent;
+}
+
+export function workerEventOf(data: unknown): WorkerEvent | undefined {
+  const event = (data as Partial<WorkerEventMessage> | null)?.workerEvent;
+  return typeof event === 'object' && event !== null ? event : undefined;
+}
+
 /** A worker's view for `status()`; the page adds how its own calls travel. */
 export type WorkerStatus = Omit<Status, 'path'>;

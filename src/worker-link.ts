@@ -1,10 +1,10 @@
-import { proxy, wrap, type Remote } from 'comlink';
+import { wrap, type Remote } from 'comlink';
 import { installErrorTransfer } from './error-transfer.ts';
 import { SqliteError } from './errors.ts';
 import { PeerGone, PeerWatch, afterPeerGone } from './liveness.ts';
 import { lockService } from './locks.ts';
 import { batchedEndpoint } from './message-batch.ts';
-import type { OpenInfo, Reply, Request, WorkerConfig, WorkerEvent } from './protocol.ts';
+import { workerEventOf, type OpenInfo, type Reply, type Request, type WorkerConfig, type WorkerEvent } from './protocol.ts';
 import type { WorkerStatus } from './protocol.ts';
 import { startWorker, type WorkerSource } from './worker-start.ts';
 import type { WorkerApi } from '../worker/worker-api.ts';
@@ -140,10 +140,18 @@ async function spawn(
   onEvent: (event: WorkerEvent) => void,
 ): Promise<{ incarnation: Incarnation; info: OpenInfo }> {
   const { worker, failed, started } = startWorker(source, `sqlite-baton ${config.name}`);
-  const api = wrap<WorkerApi>(batchedEndpoint(worker));
+  const endpoint = batchedEndpoint(worker);
+  // Before comlink's listener: a batch that carries an event and then the reply to a call
+  // (a commit's change notice goes out before its replies) raises the event before the call's
+  // caller resumes.
+  endpoint.addEventListener('message', (message) => {
+    const event = workerEventOf((message as MessageEvent).data);
+    if (event) onEvent(event);
+  });
+  const api = wrap<WorkerApi>(endpoint);
   let info: OpenInfo;
   try {
-    info = await Promise.race([api.open({ ...config, peerId }, proxy(onEvent)), failed]);
+    info = await Promise.race([api.open({ ...config, peerId }), failed]);
   } catch (e) {
     worker.terminate();
     throw e;

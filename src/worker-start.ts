@@ -64,6 +64,9 @@ function baseUrl(): string {
 export function startWorker(source: WorkerSource | undefined, name: string): StartedWorker {
   let script: string;
   let worker: Worker;
+  // Chromium refuses a script of another origin at once (SecurityError), Firefox only with the
+  // error event: both failures get the same hint.
+  let otherOrigin = false;
   try {
     if (source === undefined) {
       script = `sqlite-baton's own worker (dist/worker.js: ${unbundledWorkerUrl()}, unless a bundler moved it)`;
@@ -77,13 +80,14 @@ export function startWorker(source: WorkerSource | undefined, name: string): Sta
     } else {
       const url = new URL(source, baseUrl());
       script = url.href;
+      otherOrigin = /^https?:$/.test(url.protocol) && url.origin !== globalThis.location.origin;
       worker = new Worker(url, { type: 'module', name });
     }
   } catch (e) {
     if (e instanceof SqliteError) throw e;
     throw new SqliteError(
       'OPEN_FAILED',
-      `the sqlite-baton worker could not be started from ${script!}: ${messageOf(e)}${crossOriginHint(e)}`,
+      `the sqlite-baton worker could not be started from ${script!}: ${messageOf(e)}${otherOrigin || isSecurityError(e) ? CROSS_ORIGIN_HINT : ''}`,
     );
   }
   let onError!: (event: Event) => void;
@@ -94,7 +98,8 @@ export function startWorker(source: WorkerSource | undefined, name: string): Sta
       // not an uncaught error of the page as well.
       event.preventDefault();
       const detail = event instanceof ErrorEvent && event.message ? event.message : 'the script did not load, or threw before it ran';
-      reject(new SqliteError('OPEN_FAILED', `the sqlite-baton worker failed to start from ${script}: ${detail}`));
+      const hint = otherOrigin ? CROSS_ORIGIN_HINT : '';
+      reject(new SqliteError('OPEN_FAILED', `the sqlite-baton worker failed to start from ${script}: ${detail}${hint}`));
     };
   });
   failed.catch(() => undefined);
@@ -106,11 +111,11 @@ function messageOf(error: unknown): string {
   return (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).replace(/\.$/, '');
 }
 
-/** A worker must come from the page's own origin: the usual mistake when the library is loaded from a CDN. */
-function crossOriginHint(error: unknown): string {
-  if ((error as { name?: unknown } | null)?.name !== 'SecurityError') return '';
-  return (
-    ". A worker's script must come from the page's own origin (a library loaded from a CDN cannot start its worker from there): " +
-    "serve sqlite-baton's dist/worker.js and dist/sqlite3.wasm from this origin and pass openDatabase(name, { worker: '/path/to/worker.js' })"
-  );
+function isSecurityError(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'SecurityError';
 }
+
+/** A worker must come from the page's own origin: the usual mistake when the library is loaded from a CDN. */
+const CROSS_ORIGIN_HINT =
+  ". A worker's script must come from the page's own origin (a library loaded from a CDN cannot start its worker from there): " +
+  "serve sqlite-baton's dist/worker.js and dist/sqlite3.wasm from this origin and pass openDatabase(name, { worker: '/path/to/worker.js' })";

@@ -8,7 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from 'sqlite-baton';
 import { allowDirectPath, terminateWorker } from 'sqlite-baton/testing';
-import { failure, open, uniqueName } from './support/open.ts';
+import { failure, open } from './support/open.ts';
+import { sleep } from './support/sleep.ts';
+import { uniqueName } from './support/unique-name.ts';
 
 async function pair(followerOptions?: { lockTimeout: number }): Promise<{ leader: Database; follower: Database }> {
   const name = uniqueName('once');
@@ -25,7 +27,7 @@ async function pair(followerOptions?: { lockTimeout: number }): Promise<{ leader
 async function queueDepth(leader: Database, depth: number): Promise<void> {
   for (let i = 0; (await leader.status()).queueDepth !== depth; i++) {
     if (i > 500) throw new Error(`the queue never reached ${depth}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }
 
@@ -71,7 +73,7 @@ describe('a retried write', () => {
     const slow = `INSERT INTO t (n) SELECT count(*) FROM (WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 3000000) SELECT i FROM c)`;
     let settled = false;
     const call = follower.run(slow).finally(() => (settled = true));
-    await new Promise((r) => setTimeout(r, 600));
+    await sleep(600);
     // Past the deadline, while the leader runs it: the follower's worker dies, its page asks again.
     expect(settled).toBe(false);
     await terminateWorker(follower);

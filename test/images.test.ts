@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { wrap } from 'comlink';
 import { deleteDatabase, openDatabase, readDatabaseFile, SqliteError, type Database } from 'sqlite-baton';
-import { open as openFresh, uniqueName, STORAGES, type TestStorage } from './support/open.ts';
+import { open as openFresh, STORAGES, type TestStorage } from './support/open.ts';
+import { uniqueName } from './support/unique-name.ts';
 
 /**
  * Database images in and out, and files SQLite cannot read: every bad image or file is refused

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { deleteDatabase, readDatabaseFile, type Database } from 'sqlite-baton';
-import { count, open, uniqueName } from './support/open.ts';
+import { count, open } from './support/open.ts';
+import { uniqueName } from './support/unique-name.ts';
 
 /** The IndexedDB database of sqlite-baton database `name` (worker/engine/page-store.ts). */
 function idbName(name: string): string {

@@ -9,7 +9,8 @@ import { Kysely } from 'kysely';
 import { migrationsFromDrizzleKit, openDatabase, SqliteError, type Database, type Migration } from 'sqlite-baton';
 import { BatonDialect } from 'sqlite-baton/kysely';
 import journal from './fixtures/drizzle/migrations/meta/_journal.json';
-import { failure, open, STORAGES, uniqueName } from './support/open.ts';
+import { failure, open, STORAGES } from './support/open.ts';
+import { uniqueName } from './support/unique-name.ts';
 
 const PERSON: Migration = { name: '0001_person', sql: 'CREATE TABLE person (id INTEGER PRIMARY KEY, name TEXT NOT NULL)' };
 const PET: Migration = {

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseOptions } from 'sqlite-baton';
-import { failure, open, uniqueName, STORAGES } from './support/open.ts';
+import { failure, open, STORAGES } from './support/open.ts';
+import { uniqueName } from './support/unique-name.ts';
 
 describe('option checks', () => {
   it.each([

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openDatabase, type LeaderChange } from 'sqlite-baton';
-import { count, open, PERSISTENT, uniqueName } from './support/open.ts';
+import { count, open, PERSISTENT } from './support/open.ts';
+import { uniqueName } from './support/unique-name.ts';
 
 describe.each(PERSISTENT)('persistence on %s', (storage) => {
   it('the test page is not cross-origin isolated, and a database works there', async () => {

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { wrap } from 'comlink';
-import { uniqueName } from './support/open.ts';
+import { uniqueName } from './support/unique-name.ts';
 import type { PowerCutOptions, PowerCutReport } from './support/power-cut.worker.ts';
 import { newSeed } from './support/seeded-random.ts';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { wrap } from 'comlink';
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm';
-import { open, uniqueName } from './support/open.ts';
+import { open } from './support/open.ts';
+import { uniqueName } from './support/unique-name.ts';
 
 /**
  * The exactly-once record's file format. 0.1 keyed `_baton_requests` by request id with an index

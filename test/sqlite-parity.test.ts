@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sqlite3InitModule, { type Database as RawDatabase } from '@sqlite.org/sqlite-wasm';
 import { openDatabase, SqliteError, type Database } from 'sqlite-baton';
-import { failure, uniqueName } from './support/open.ts';
+import { failure } from './support/open.ts';
+import { uniqueName } from './support/unique-name.ts';
 
 let raw: RawDatabase;
 let leader: Database;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { wrap } from 'comlink';
-import { uniqueName } from './support/open.ts';
+import { uniqueName } from './support/unique-name.ts';
 import type { Durability } from '../src/types.ts';
 
 /**

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database, type SqlValue } from 'sqlite-baton';
-import { uniqueName, STORAGES } from './support/open.ts';
+import { STORAGES } from './support/open.ts';
+import { uniqueName } from './support/unique-name.ts';
 
 /** Stores `value` in an untyped column (no affinity) and reads it back with its storage class. */
 async function roundTrip(db: Database, value: SqlValue): Promise<{ v: unknown; type: unknown }> {

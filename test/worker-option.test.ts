@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { deleteDatabase, openDatabase, readDatabaseFile, type DatabaseOptions, type MaintenanceOptions } from 'sqlite-baton';
-import { failure, open, uniqueName } from './support/open.ts';
+import { failure, open } from './support/open.ts';
+import { uniqueName } from './support/unique-name.ts';
 
 /** The library's own worker as the app would start it, counting the starts. */
 function countingWorker(): { make: () => Worker; starts: () => number } {

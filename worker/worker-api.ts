@@ -18,7 +18,7 @@ import { chooseStorage } from './engine/storage-choice.ts';
  * What a page calls on its own worker, over comlink. It never touches `self`: the entry file
  * wires it to the worker's message port, and tests can drive it directly.
  */
-export function createWorkerApi(exit: () => void) {
+export function createWorkerApi(exit: () => void, toPage: (event: WorkerEvent) => void) {
   let router: Router | undefined;
 
   function joined(): Router {
@@ -28,11 +28,11 @@ export function createWorkerApi(exit: () => void) {
 
   return {
     /** Decides the storage, joins the election (unless private) and resolves once this worker can serve. */
-    async open(config: WorkerConfig & { peerId: string }, onEvent: (event: WorkerEvent) => void): Promise<OpenInfo> {
+    async open(config: WorkerConfig & { peerId: string }): Promise<OpenInfo> {
       if (router) throw new SqliteError('INVALID_ARGUMENT', 'this worker already has a database open');
       // The page's version: the same build unless a test claims another (channels.ts).
       if (Number.isSafeInteger(config.protocolVersion) && config.protocolVersion > 0) speakProtocolVersion(config.protocolVersion);
-      const choice = chooseStorage(config.storage);
+      const choice = await chooseStorage(config.storage);
       const { name, durability } = config;
       const openEngine: () => Promise<Engine> =
         choice.storage === 'opfs'
@@ -40,7 +40,7 @@ export function createWorkerApi(exit: () => void) {
           : choice.storage === 'indexeddb'
             ? () => openIndexedDBEngine(name, durability)
             : () => openMemoryEngine(durability);
-      const election = await Election.join(config, openEngine, choice.storage !== 'memory', (event) => void onEvent(event), exit);
+      const election = await Election.join(config, openEngine, choice.storage !== 'memory', toPage, exit);
       router = new Router(election, choice.storage);
       const leaderProtocol = election.mismatch;
       return leaderProtocol === undefined ? choice : { ...choice, leaderProtocol };
@@ -69,7 +69,7 @@ export function createWorkerApi(exit: () => void) {
       lockTimeout: number,
       storage: 'auto' | 'opfs' | 'indexeddb' = 'auto',
     ): Promise<Uint8Array | undefined> {
-      const where = chooseStorage(storage).storage;
+      const where = (await chooseStorage(storage)).storage;
       let done!: () => void;
       const finished = new Promise<void>((resolve) => (done = resolve));
       try {

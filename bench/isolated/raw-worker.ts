@@ -13,7 +13,7 @@ import sqlite3InitModule, { type Database, type PreparedStatement, type Sqlite3S
 import { serve } from '../shared/worker-rpc.ts';
 import { metered } from './io-meter.ts';
 import { runWorkload, type Settings, type Statement, type Subject, type Value } from '../shared/workloads.ts';
-import { openOpfsEngine } from '../../worker/engine/opfs-engine.ts';
+import { openOpfsEngine, poolKey } from '../../worker/engine/opfs-engine.ts';
 import { Leader, changeChannel } from '../../worker/cluster/leader.ts';
 import { Connection } from '../../worker/engine/connection.ts';
 import { tableChangeHook } from '../../worker/engine/table-change-hook.ts';
@@ -36,12 +36,6 @@ let subject: Subject | undefined;
 let settings: Settings | undefined;
 let closeDb: (() => void) | undefined;
 let openSteps: Record<string, number> = {};
-
-function poolKey(name: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193) >>> 0;
-  return `${name.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 24)}-${hash.toString(16)}`;
-}
 
 /** Raw oo1 calls with a prepared-statement cache: what a hand-written worker would do. */
 function rawSubject(db: Database): Subject {

@@ -9,11 +9,13 @@
  * queue), from the ack (a lower bound: the notice goes out before the reply), and from the commit,
  * estimated as the ack less half that tab's page-worker round trip (its ping, measured here).
  */
-import type { Page } from 'playwright';
+import type { Tab as Page } from '../../test/support/tab.ts';
+import { sleep } from '../../test/support/sleep.ts';
+import { uniqueName } from '../../test/support/unique-name.ts';
 import type { ProbeWrite } from '../live-page.ts';
 import { quantile } from '../shared/stats.ts';
 import type { LoopOptions, LoopResult } from '../shared/workloads.ts';
-import { api, openTab, phase, set, unique, withCpu, type RunContext } from './phases.ts';
+import { api, openTab, phase, set, withCpu, type RunContext } from './phases.ts';
 import { PAGES } from './plan.ts';
 
 const live = {
@@ -37,7 +39,7 @@ async function timeProbes(ctx: RunContext, prefix: string, writes: ProbeWrite[],
   const until = Date.now() + DELIVERY_WAIT_MS;
   let seen = await live.seen(watcher);
   while (!seen.some((s) => s.value === last) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     seen = await live.seen(watcher);
   }
   const deliveredAt = new Map(seen.map((s) => [s.value, s.at]));
@@ -97,7 +99,7 @@ function noteErrors(ctx: RunContext, what: string, loops: LoopResult[]): number 
 
 /** A leader tab on a new database with the bench's tables, and `quietRows` rows nobody writes. */
 async function openLeader(ctx: RunContext, tabs: Page[], label: string, quietRows: number): Promise<{ leader: Page; name: string }> {
-  const name = unique(label);
+  const name = uniqueName(label);
   const leader = await openTab(ctx, tabs, PAGES.baton, `${label} leader`);
   if ((await api.open(leader, name)).role !== 'leader') throw new Error('the first tab should lead');
   await api.run(leader, 'schema');
@@ -122,7 +124,7 @@ export async function liveLatencyPhase(ctx: RunContext): Promise<void> {
     const loops = loaders.map((page, i) => api.loop(page, `l${i}`, options));
     let writes: ProbeWrite[];
     try {
-      await new Promise((r) => setTimeout(r, 800));
+      await sleep(800);
       writes = await live.probe(leader, probes + 1, probes, ctx.sizes.liveGapMs);
     } finally {
       await Promise.all(loaders.map((page) => api.stop(page).catch(() => undefined)));

@@ -3,7 +3,9 @@
  * (bench/shared/bench-page.ts). A phase that fails records its error and the run goes on:
  * one broken contender must not hide the others' figures.
  */
-import type { Page } from 'playwright';
+import type { Tab as Page } from '../../test/support/tab.ts';
+import { sleep } from '../../test/support/sleep.ts';
+import { uniqueName } from '../../test/support/unique-name.ts';
 import type { OpenResult, PageEvent } from '../shared/bench-page.ts';
 import type { BlobResult, BulkResult, LatencyResult, LoopOptions, LoopResult, Settings } from '../shared/workloads.ts';
 import type { IoFigures } from '../isolated/io-meter.ts';
@@ -40,10 +42,6 @@ const PHASE_TIMEOUT_MS = 180_000;
 
 export function set(ctx: RunContext, subject: SubjectId, metric: string, value: number | null): void {
   (ctx.figures[subject] ??= {})[`${ctx.prefix ?? ''}${metric}`] = value;
-}
-
-export function unique(label: string): string {
-  return `bench-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
 function timeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -181,7 +179,7 @@ async function singleTabWorkloads(
 async function readsUnderLoad(ctx: RunContext, subject: SubjectId, reader: Page, writer: Page): Promise<void> {
   const start = Date.now() + 200;
   const load = api.loop(writer, 'load', { startAt: start, endAt: start + 120_000, callTimeoutMs: ctx.sizes.callTimeoutMs });
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   let reads: LatencyResult;
   try {
     reads = await api.run<LatencyResult>(reader, 'readLatency', ctx.sizes.loadedReads, ctx.sizes.readRows, ctx.sizes.loadedReadsMaxMs);
@@ -227,7 +225,7 @@ export async function rawPhase(ctx: RunContext, names: Record<string, string>): 
   ] as const) {
     await phase(ctx, `${subject} single tab`, async (tabs) => {
       const page = await openTab(ctx, tabs, PAGES.raw, subject);
-      const name = (names[subject] = unique(subject));
+      const name = (names[subject] = uniqueName(`bench-${subject}`));
       const opened = await api.open(page, name, { mode });
       ctx.settings[subject] = opened.settings;
       await api.run(page, 'schema');
@@ -283,7 +281,7 @@ export async function rawPhase(ctx: RunContext, names: Record<string, string>): 
 /** B and C: one leader tab and one follower tab on one database. */
 export async function batonPhase(ctx: RunContext, names: Record<string, string>): Promise<void> {
   await phase(ctx, 'B/C leader and follower', async (tabs) => {
-    const name = (names.B = names.C = unique('baton'));
+    const name = (names.B = names.C = uniqueName('bench-baton'));
     const leader = await openTab(ctx, tabs, PAGES.baton, 'leader');
     const leaderOpen = await api.open(leader, name);
     const follower = await openTab(ctx, tabs, PAGES.baton, 'follower');
@@ -312,7 +310,7 @@ export async function batonPhase(ctx: RunContext, names: Record<string, string>)
  */
 export async function batonFineTimerPhase(ctx: RunContext): Promise<void> {
   await phase(ctx, 'B/C reads at 5 µs timer grain', async (tabs) => {
-    const name = unique('baton-fine');
+    const name = uniqueName('bench-baton-fine');
     const leader = await openTab(ctx, tabs, PAGES.batonIsolated, 'isolated leader');
     const leaderOpen = await api.open(leader, name);
     const follower = await openTab(ctx, tabs, PAGES.batonIsolated, 'isolated follower');
@@ -338,7 +336,7 @@ export async function batonFineTimerPhase(ctx: RunContext): Promise<void> {
     await api.close(leader);
   });
   await phase(ctx, 'message hops without the library', async (tabs) => {
-    const channel = unique('hop');
+    const channel = uniqueName('bench-hop');
     const far = await openTab(ctx, tabs, PAGES.hop, 'hop echo');
     const near = await openTab(ctx, tabs, PAGES.hop, 'hop ping');
     await far.evaluate((c) => window.hop!.echo(c), channel);
@@ -366,7 +364,7 @@ export async function perTabPhase(ctx: RunContext, subject: PeerId, names: Recor
   const bulkRows =
     subject === 'G' ? ctx.sizes.slowPeerBulkRows : subject === 'F' || subject === 'H' ? ctx.sizes.peerBulkRows : ctx.sizes.bulkRows;
   await phase(ctx, `${subject} single tab`, async (tabs) => {
-    const name = (names[subject] = unique(subject));
+    const name = (names[subject] = uniqueName(`bench-${subject}`));
     const first = await openTab(ctx, tabs, path, `${subject} 1`);
     ctx.settings[subject] = (await api.open(first, name, options)).settings;
     await api.run(first, 'schema');
@@ -399,7 +397,7 @@ export async function tabsPhase(ctx: RunContext, subject: 'B' | 'B_idb' | PeerId
         ? { path: PAGES.baton, options: ON_INDEXEDDB }
         : PEER_PAGES[subject];
   await phase(ctx, `${subject} ${counts.join(', ')} tabs writing`, async (tabs) => {
-    const name = unique(`${subject}-tabs`);
+    const name = uniqueName(`bench-${subject}-tabs`);
     const max = Math.max(...counts);
     // The first tab creates the file (and, for sqlite-baton and PGlite, leads); the others join at once.
     const first = await openTab(ctx, tabs, path, `${subject} tab 1`);
@@ -476,7 +474,7 @@ async function takeover(
   options: Record<string, unknown>,
   end: 'close' | 'crash',
 ): Promise<Takeover> {
-  const name = unique('failover');
+  const name = uniqueName('bench-failover');
   const leader = await openTab(ctx, tabs, url, 'old leader');
   await api.open(leader, name, options);
   await api.run(leader, 'schema');
@@ -484,20 +482,18 @@ async function takeover(
   if ((await api.open(follower, name, options)).role !== 'follower') throw new Error('the second tab should follow');
   const startAt = Date.now() + 200;
   const writing = api.loop(follower, 'f', { startAt, endAt: startAt + 60_000, callTimeoutMs: 30_000, keepAcks: true });
-  await new Promise((r) => setTimeout(r, 1_000));
+  await sleep(1_000);
   const endedAt = Date.now();
   if (end === 'close') await leader.close();
   else {
-    const cdp = await ctx.session.context.newCDPSession(leader);
-    // A crashed renderer never answers Page.crash.
-    void cdp.send('Page.crash').catch(() => undefined);
+    await leader.crash();
   }
   tabs.splice(tabs.indexOf(leader), 1);
   // Wait for the takeover, then a little writing under the new leader.
   const deadline = Date.now() + 30_000;
   let tookOver: number | undefined;
   while (tookOver === undefined && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const events = await api.events(follower);
     tookOver = events.find((e) => e.type === 'leaderchange' && e.at > endedAt && (e.detail as { role?: string }).role === 'leader')?.at;
   }
@@ -536,7 +532,7 @@ export async function failoverPhase(ctx: RunContext): Promise<void> {
  */
 export async function indexedDBPhase(ctx: RunContext, names: Record<string, string>): Promise<void> {
   await phase(ctx, 'B_idb single tab', async (tabs) => {
-    const name = (names.B_idb = unique('B_idb'));
+    const name = (names.B_idb = uniqueName('bench-B_idb'));
     const first = await openTab(ctx, tabs, PAGES.baton, 'B_idb 1');
     ctx.settings.B_idb = (await api.open(first, name, ON_INDEXEDDB)).settings;
     await api.run(first, 'schema');
@@ -544,7 +540,7 @@ export async function indexedDBPhase(ctx: RunContext, names: Record<string, stri
     await singleTabWorkloads(ctx, 'B_idb', first, 'one');
     await step(ctx, 'B_idb', 'relaxed write latency', async () => {
       const relaxed = await openTab(ctx, tabs, PAGES.baton, 'B_idb relaxed');
-      const relaxedName = unique('B_idb-relaxed');
+      const relaxedName = uniqueName('bench-B_idb-relaxed');
       await api.open(relaxed, relaxedName, { ...ON_INDEXEDDB, durability: 'relaxed' });
       await api.run(relaxed, 'schema');
       recordLatency(ctx, 'B_idb', 'relaxed.write', await api.run<LatencyResult>(relaxed, 'writeLatency', ctx.sizes.writes, 'relaxed'));
@@ -627,7 +623,7 @@ export async function coldOpenPhase(ctx: RunContext, names: Record<string, strin
 export async function privateWindowPhase(ctx: RunContext): Promise<void> {
   await phase(ctx, 'private window: A one writer', async (tabs) => {
     const page = await openTab(ctx, tabs, PAGES.raw, 'A_wal private');
-    await api.open(page, unique('A_wal-private'), { mode: 'wal' });
+    await api.open(page, uniqueName('bench-A_wal-private'), { mode: 'wal' });
     await api.run(page, 'schema');
     const { result: loop, io } = await api.run<Metered<LoopResult>>(page, 'metered', 'soloLoop', ctx.sizes.tabsMs);
     set(ctx, 'A_wal', 'tabs1.rate', (loop.acked / ctx.sizes.tabsMs) * 1000);

@@ -8,7 +8,8 @@
  */
 import type { LatencyResult, LoopResult } from '../shared/workloads.ts';
 import { quantile } from '../shared/stats.ts';
-import { api, openTab, phase, recordLatency, set, setIoPerOp, step, tabsPhase, unique, type Metered, type RunContext } from './phases.ts';
+import { uniqueName } from '../../test/support/unique-name.ts';
+import { api, openTab, phase, recordLatency, set, setIoPerOp, step, tabsPhase, type Metered, type RunContext } from './phases.ts';
 import { PAGES, type PeerId } from './plan.ts';
 import { slowedByProcess } from './slow-flush.ts';
 
@@ -16,7 +17,7 @@ export async function slowFlushPhase(ctx: RunContext, countDir: string, peers: r
   const processTypes = new Map<number, string>();
   await phase(ctx, 'slow flush: A one writer', async (tabs) => {
     const page = await openTab(ctx, tabs, PAGES.raw, 'A_wal slow');
-    await api.open(page, unique('A_wal-slow'), { mode: 'wal' });
+    await api.open(page, uniqueName('bench-A_wal-slow'), { mode: 'wal' });
     await api.run(page, 'schema');
     const before = slowedByProcess(countDir, processTypes);
     const { result: loop, io } = await api.run<Metered<LoopResult>>(page, 'metered', 'soloLoop', ctx.sizes.tabsMs);
@@ -33,7 +34,7 @@ export async function slowFlushPhase(ctx: RunContext, countDir: string, peers: r
     await api.close(page);
   });
   await phase(ctx, 'slow flush: B/C single-row writes', async (tabs) => {
-    const name = unique('baton-slow');
+    const name = uniqueName('bench-baton-slow');
     const leader = await openTab(ctx, tabs, PAGES.baton, 'slow leader');
     await api.open(leader, name);
     const follower = await openTab(ctx, tabs, PAGES.baton, 'slow follower');

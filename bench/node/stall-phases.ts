@@ -6,10 +6,12 @@
  * (before, during, after the long call). Each runs twice in the same run: before the remedies (the
  * library's worker with them turned off, bench/baseline-worker.ts) and after.
  */
-import type { Page } from 'playwright';
+import { sleep } from '../../test/support/sleep.ts';
+import type { Tab as Page } from '../../test/support/tab.ts';
 import { quantile } from '../shared/stats.ts';
 import type { BlobResult, LoopResult } from '../shared/workloads.ts';
-import { api, openTab, phase, set, unique, type RunContext } from './phases.ts';
+import { uniqueName } from '../../test/support/unique-name.ts';
+import { api, openTab, phase, set, type RunContext } from './phases.ts';
 import { PAGES, type SubjectId } from './plan.ts';
 
 /** Small writes after the long call ends that still count as "right after" it. */
@@ -62,7 +64,7 @@ async function withWritingTabs(
   prepare?: (caller: Page) => Promise<void>,
   baseline = false,
 ): Promise<{ loops: LoopResult[]; window: Window }> {
-  const name = unique(label);
+  const name = uniqueName(`bench-${label}`);
   const openOptions = baseline ? { baseline: true } : {};
   const leader = await openTab(ctx, tabs, PAGES.baton, `${label} leader`);
   await api.open(leader, name, openOptions);
@@ -79,9 +81,9 @@ async function withWritingTabs(
   const writing = [api.loop(leader, 'w-leader', options), api.loop(other, 'w-other', options)];
   let window: Window;
   try {
-    await new Promise((r) => setTimeout(r, 200 + BEFORE_MS));
+    await sleep(200 + BEFORE_MS);
     window = await body(caller);
-    await new Promise((r) => setTimeout(r, AFTER_MS));
+    await sleep(AFTER_MS);
   } finally {
     await Promise.all([leader, other].map((page) => api.stop(page).catch(() => undefined)));
   }
@@ -98,7 +100,7 @@ export async function blobPhase(ctx: RunContext): Promise<void> {
   const mb = `${Math.round(bytes / 1024 / 1024)} MB`;
   await phase(ctx, `A ${mb} blob`, async (tabs) => {
     const page = await openTab(ctx, tabs, PAGES.raw, 'A blob');
-    await api.open(page, unique('A-blob'), { mode: 'wal' });
+    await api.open(page, uniqueName('bench-A-blob'), { mode: 'wal' });
     const result = await api.run<BlobResult>(page, 'blobRoundTrip', bytes, false);
     set(ctx, 'A_wal', 'blob.write.ms', result.writeMs);
     set(ctx, 'A_wal', 'blob.read.ms', result.readMs);

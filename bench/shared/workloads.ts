@@ -7,6 +7,7 @@
  * in cross-origin isolated pages and workers, 100 µs (dithered) elsewhere.
  */
 import { summarize, type LatencySummary } from './stats.ts';
+import { sleep } from '../../test/support/sleep.ts';
 
 export type Value = null | number | string | Uint8Array;
 
@@ -97,10 +98,6 @@ export function now(): number {
 /** Wall-clock time with sub-ms precision; comparable across pages of one machine. */
 export function epochNow(): number {
   return performance.timeOrigin + performance.now();
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 function codeOf(error: unknown): string {

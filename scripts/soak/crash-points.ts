@@ -4,7 +4,8 @@
  * the first two.
  */
 import { allCrashPoints, CrashCluster, CRASH_PATH, type KillKind, type PointResult } from '../../test/support/crash-points.ts';
-import { startTabs } from '../../test/support/tabs.ts';
+import { startBrowserSession } from '../../test/support/browser-session.ts';
+import { uniqueName } from '../../test/support/unique-name.ts';
 
 export interface CrashPointsReport {
   points: number;
@@ -28,9 +29,9 @@ export async function runCrashPoints(options: { rounds: number; log?: (line: str
   const log = options.log ?? (() => undefined);
   const began = Date.now();
   process.env.SQLITE_BATON_FAULTS = '1';
-  const tabs = await startTabs({ path: CRASH_PATH });
+  const tabs = await startBrowserSession({ path: CRASH_PATH });
   try {
-    const cluster = await CrashCluster.start(tabs, `crash-soak-${Date.now().toString(36)}`);
+    const cluster = await CrashCluster.start(tabs, uniqueName('crash-soak'));
     const results: PointResult[] = [];
     for (let round = 0; round < options.rounds; round++) {
       for (const kill of KILLS) {

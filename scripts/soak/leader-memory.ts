@@ -4,8 +4,12 @@
  * (`self.__batonProbe`, test/support/fault-injection.ts). The leader is the worker that has made
  * the most COMMITs: only a leader commits. Workers have no `performance.memory`. The JS heap is
  * measured after a garbage collection.
+ *
+ * Chromium only (capability `worker-memory`, test/support/engine.ts): the session's `devtools()`
+ * rejects with the reason in Firefox.
  */
-import type { Browser, CDPSession } from 'playwright';
+import type { BrowserSession } from '../../test/support/browser-session.ts';
+import type { DevToolsSession } from '../../test/support/tab.ts';
 
 export interface LeaderMemory {
   /** The worker's DevTools target id: the same one at start and end means the same leader. */
@@ -21,8 +25,8 @@ interface TargetInfo {
 }
 
 /** Sends one DevTools command to a worker target over the browser session (workers have no page to attach to). */
-async function inWorker<T>(cdp: CDPSession, targetId: string, method: string, params: object = {}): Promise<T> {
-  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId, flatten: false })) as { sessionId: string };
+async function inWorker<T>(cdp: DevToolsSession, targetId: string, method: string, params: object = {}): Promise<T> {
+  const { sessionId } = await cdp.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: false });
   try {
     const id = Math.floor(Math.random() * 1e9);
     const answer = new Promise<T>((resolve, reject) => {
@@ -42,7 +46,7 @@ async function inWorker<T>(cdp: CDPSession, targetId: string, method: string, pa
   }
 }
 
-async function evaluate<T>(cdp: CDPSession, targetId: string, expression: string): Promise<T> {
+async function evaluate<T>(cdp: DevToolsSession, targetId: string, expression: string): Promise<T> {
   const { result } = await inWorker<{ result: { value: T } }>(cdp, targetId, 'Runtime.evaluate', {
     expression,
     awaitPromise: true,
@@ -51,10 +55,10 @@ async function evaluate<T>(cdp: CDPSession, targetId: string, expression: string
   return result.value;
 }
 
-export async function leaderMemory(browser: Browser): Promise<LeaderMemory> {
-  const cdp = await browser.newBrowserCDPSession();
+export async function leaderMemory(session: BrowserSession): Promise<LeaderMemory> {
+  const cdp = await session.devtools();
   try {
-    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] };
+    const { targetInfos } = await cdp.send<{ targetInfos: TargetInfo[] }>('Target.getTargets');
     let best: { target: string; commits: number } | undefined;
     for (const { targetId, type } of targetInfos) {
       if (type !== 'worker') continue;

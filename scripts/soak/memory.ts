@@ -6,9 +6,11 @@
  * more than the stated bounds between the first and the last sample.
  */
 import { openTab, stopAndJudge, SOAK_PATH, type SoakReport, type Tab } from '../soak.ts';
-import { startTabs } from '../../test/support/tabs.ts';
+import { startBrowserSession } from '../../test/support/browser-session.ts';
 import type { SoakWrite } from '../../test/tabs/soak.ts';
 import { seededRandom } from '../../test/support/seeded-random.ts';
+import { sleep } from '../../test/support/sleep.ts';
+import { uniqueName } from '../../test/support/unique-name.ts';
 import { leaderMemory, type LeaderMemory } from './leader-memory.ts';
 
 export interface MemoryOptions {
@@ -33,18 +35,17 @@ export interface MemoryReport extends SoakReport {
   followersReplaced: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const WARM_UP_MS = 60_000;
 const CHURN_EVERY_MS = 30_000;
 
 export async function runMemory(options: MemoryOptions): Promise<MemoryReport> {
   const log = options.log ?? (() => undefined);
   const random = seededRandom(options.seed);
-  const db = `memory-${Date.now().toString(36)}`;
+  const db = uniqueName('memory');
   const began = Date.now();
   // The leader is found by its COMMIT count, which the fault injection keeps (vite.config.ts).
   process.env.SQLITE_BATON_FAULTS = '1';
-  const tabs = await startTabs({ path: SOAK_PATH });
+  const tabs = await startBrowserSession({ path: SOAK_PATH });
   try {
     const open: Tab[] = [];
     for (let i = 0; i < options.tabs; i++) open.push(await openTab(tabs, db, 2, Math.floor(random() * 2 ** 32)));
@@ -52,7 +53,7 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryReport> {
     const collected: SoakWrite[] = [];
     const samples: MemoryReport['samples'] = [];
     const sample = async (minute: number) => {
-      const memory = await leaderMemory(tabs.browser);
+      const memory = await leaderMemory(tabs);
       samples.push({ ...memory, minute });
       log(
         `minute ${minute}: leader JS heap ${(memory.jsHeapBytes / 2 ** 20).toFixed(1)} MiB, wasm heap ${(memory.wasmHeapBytes / 2 ** 20).toFixed(1)} MiB, ${memory.commits} commits`,

@@ -5,7 +5,8 @@
  * the same count under `garble`, a disk without power-safe overwrite, which the library declares
  * OPFS is not (worker/engine/powersafe-overwrite.ts): what that declaration rests on.
  */
-import { startTabs } from '../../test/support/tabs.ts';
+import { startBrowserSession } from '../../test/support/browser-session.ts';
+import { uniqueName } from '../../test/support/unique-name.ts';
 import type { CutResult, PowerCutOptions, PowerCutReport } from '../../test/support/power-cut.worker.ts';
 
 export interface PowerCutsReport {
@@ -33,13 +34,13 @@ const PATH = '/test/tabs/power-cuts.html';
 export async function runPowerCuts(options: { cuts: number; seed: number; log?: (line: string) => void }): Promise<PowerCutsReport> {
   const log = options.log ?? (() => undefined);
   const began = Date.now();
-  const tabs = await startTabs({ path: PATH });
+  const tabs = await startBrowserSession({ path: PATH });
   try {
     const page = await tabs.openTab(PATH);
     const run = (o: Omit<PowerCutOptions, 'name'>) =>
       page.evaluate((opts) => window.powerCuts.run(opts), {
         ...o,
-        name: `power-${o.seed}-${Date.now().toString(36)}`,
+        name: uniqueName(`power-${o.seed}`),
       }) as Promise<PowerCutReport>;
     const main = await run({ seed: options.seed, cuts: options.cuts });
     log(`power cuts: ${main.cuts.length} in ${(main.ms / 1000).toFixed(1)} s, ${main.failed} failed`);

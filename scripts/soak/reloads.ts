@@ -5,9 +5,11 @@
  * checked as every soak does (scripts/soak.ts).
  */
 import { leaderOf, openTab, stopAndJudge, SOAK_PATH, type Kill, type SoakReport, type Tab } from '../soak.ts';
-import { startTabs } from '../../test/support/tabs.ts';
+import { startBrowserSession } from '../../test/support/browser-session.ts';
 import type { SoakWrite } from '../../test/tabs/soak.ts';
 import { seededRandom } from '../../test/support/seeded-random.ts';
+import { sleep } from '../../test/support/sleep.ts';
+import { uniqueName } from '../../test/support/unique-name.ts';
 
 export interface ReloadOptions {
   tabs: number;
@@ -16,14 +18,12 @@ export interface ReloadOptions {
   log?: (line: string) => void;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 export async function runReloads(options: ReloadOptions): Promise<SoakReport> {
   const log = options.log ?? (() => undefined);
   const random = seededRandom(options.seed);
-  const db = `reloads-${Date.now().toString(36)}`;
+  const db = uniqueName('reloads');
   const began = Date.now();
-  const tabs = await startTabs({ path: SOAK_PATH });
+  const tabs = await startBrowserSession({ path: SOAK_PATH });
   try {
     const open: Tab[] = [];
     for (let i = 0; i < options.tabs; i++) open.push(await openTab(tabs, db, 2, Math.floor(random() * 2 ** 32)));

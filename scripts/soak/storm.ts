@@ -5,9 +5,11 @@
  * every soak does (scripts/soak.ts: nothing lost, doubled or half applied, nothing hung).
  */
 import { kill, leaderOf, openTab, stopAndJudge, SOAK_PATH, type Kill, type KillKind, type SoakReport, type Tab } from '../soak.ts';
-import { startTabs } from '../../test/support/tabs.ts';
+import { startBrowserSession } from '../../test/support/browser-session.ts';
 import type { SoakWrite } from '../../test/tabs/soak.ts';
 import { seededRandom } from '../../test/support/seeded-random.ts';
+import { sleep } from '../../test/support/sleep.ts';
+import { uniqueName } from '../../test/support/unique-name.ts';
 
 export interface StormOptions {
   tabs: number;
@@ -25,7 +27,6 @@ export interface StormReport extends SoakReport {
   splitBrains: string[];
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const KINDS: readonly KillKind[] = ['close', 'crash', 'terminate'];
 
 /** Waits until every tab names the same leader and exactly one says it leads; returns the ms it took. */
@@ -47,9 +48,9 @@ async function agreement(open: Tab[], since: number, problems: string[], what: s
 export async function runStorm(options: StormOptions): Promise<StormReport> {
   const log = options.log ?? (() => undefined);
   const random = seededRandom(options.seed);
-  const db = `storm-${Date.now().toString(36)}`;
+  const db = uniqueName('storm');
   const began = Date.now();
-  const tabs = await startTabs({ path: SOAK_PATH, readyTimeout: 120_000 });
+  const tabs = await startBrowserSession({ path: SOAK_PATH, readyTimeout: 120_000 });
   try {
     const splitBrains: string[] = [];
     const opening = Date.now();
@@ -66,7 +67,7 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
       const kind = KINDS[Math.floor(random() * KINDS.length)]!;
       if (kind !== 'terminate') collected.push(...(await leader.page.evaluate(() => window.soak.all())));
       const at = Date.now();
-      await kill(tabs, leader, kind);
+      await kill(leader, kind);
       kills.push({ kind, at });
       if (kind !== 'terminate') open.splice(open.indexOf(leader), 1);
       agreementMs.push(await agreement(open, at, splitBrains, `after kill ${k + 1}`));

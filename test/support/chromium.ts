@@ -10,11 +10,13 @@
  *   3. a system Chrome/Chromium on PATH or at a well-known location
  *   4. @sparticuz/chromium (a Chromium shipped inside the npm package; unpacked into the temp dir)
  */
-import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, LaunchOptions } from 'playwright';
+import { findExecutable, isExecutable } from './executable.ts';
+import { sleep } from './sleep.ts';
 
 /** Headless flags that keep Chromium quiet on a machine with no network. */
 export const CHROMIUM_ARGS: string[] = [
@@ -35,16 +37,6 @@ const RESOLVED_ENV = 'SQLITE_BATON_CHROMIUM_RESOLVED';
 
 const SYSTEM_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'];
 const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-
-function isExecutable(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** True when the binary starts and prints its version (catches half-unpacked files). */
 function runsVersion(path: string): boolean {
@@ -67,18 +59,7 @@ async function playwrightChromium(): Promise<string | undefined> {
 }
 
 function systemChromium(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    for (const name of SYSTEM_NAMES) {
-      const candidate = join(dir, name);
-      if (isExecutable(candidate)) return candidate;
-    }
-  }
-  return SYSTEM_PATHS.find(isExecutable);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return findExecutable(SYSTEM_NAMES, SYSTEM_PATHS);
 }
 
 /**

@@ -10,10 +10,11 @@
  *
  * Plain erasable TypeScript (runs under Node 24's type stripping as well as under Vitest).
  */
-import type { Page } from 'playwright';
-import type { TabsSession } from './tabs.ts';
 import type { CrashCall } from '../tabs/crash.ts';
+import type { BrowserSession } from './browser-session.ts';
 import type { ArmedStep } from './fault-protocol.ts';
+import { sleep } from './sleep.ts';
+import type { Tab as Page } from './tab.ts';
 
 export const CRASH_PATH = '/test/tabs/crash.html';
 
@@ -73,6 +74,17 @@ export function indexedDBCrashPoints(): CrashPoint[] {
   return points;
 }
 
+/**
+ * The short form (test/support/short-form.ts): every step of every workload still, but of the
+ * steps that repeat (each write of a transaction or a group, each gap between replies) only the
+ * first and the last.
+ */
+export function shortCrashPoints(points: CrashPoint[]): CrashPoint[] {
+  const last = new Map<string, number>();
+  for (const p of points) last.set(`${p.workload}:${p.step}`, Math.max(last.get(`${p.workload}:${p.step}`) ?? 0, p.nth));
+  return points.filter((p) => p.nth === 1 || p.nth === last.get(`${p.workload}:${p.step}`));
+}
+
 export function describePoint(p: CrashPoint): string {
   return `${p.workload}: ${p.step}${p.nth > 1 || p.step === 'after-write' || p.step === 'between-replies' ? ` #${p.nth}` : ''}`;
 }
@@ -93,8 +105,6 @@ interface Tab {
   id: string;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** A cluster of tabs on one database, driven point after point. */
 export class CrashCluster {
   private readonly open: Tab[] = [];
@@ -102,19 +112,24 @@ export class CrashCluster {
   /** Calls of tabs that were closed, collected just before. */
   private readonly collected: CrashCall[] = [];
   private readonly verified = new Set<number>();
-  private readonly tabs: TabsSession;
+  private readonly tabs: BrowserSession;
   readonly db: string;
   private readonly storage: 'auto' | 'indexeddb';
 
   // Plain fields, not parameter properties: Node runs this file with type stripping only (the soak).
-  private constructor(tabs: TabsSession, db: string, storage: 'auto' | 'indexeddb') {
+  private constructor(tabs: BrowserSession, db: string, storage: 'auto' | 'indexeddb') {
     this.tabs = tabs;
     this.db = db;
     this.storage = storage;
   }
 
   /** Opens `count` tabs on `db` (the first one leads), in `storage`. */
-  static async start(tabs: TabsSession, db: string, count = GROUP_TABS + 1, storage: 'auto' | 'indexeddb' = 'auto'): Promise<CrashCluster> {
+  static async start(
+    tabs: BrowserSession,
+    db: string,
+    count = GROUP_TABS + 1,
+    storage: 'auto' | 'indexeddb' = 'auto',
+  ): Promise<CrashCluster> {
     const cluster = new CrashCluster(tabs, db, storage);
     for (let i = 0; i < count; i++) await cluster.addTab();
     return cluster;
@@ -251,11 +266,10 @@ export class CrashCluster {
     this.collected.push(...(await victim.page.evaluate(() => window.crash.calls())));
     this.open.splice(this.open.indexOf(victim), 1);
     if (kill === 'crash') {
-      const crashed = new Promise<void>((resolve) => victim.page.once('crash', () => resolve()));
-      const cdp = await this.tabs.context.newCDPSession(victim.page);
-      // The renderer dies under the command: its answer never comes.
-      void cdp.send('Page.crash').catch(() => undefined);
-      await Promise.race([crashed, sleep(5_000)]);
+      // Bounded (a crash may go unreported), but a crash that could not be done is an error, not a close.
+      let failure: unknown;
+      await Promise.race([victim.page.crash().catch((error: unknown) => void (failure = error)), sleep(5_000)]);
+      if (failure !== undefined) throw failure;
     }
     await victim.page.close().catch(() => undefined);
   }

@@ -4,7 +4,7 @@
  *
  * Plain erasable TypeScript (runs under Node 24's native type stripping as well as under Vitest).
  */
-import type { Page } from 'playwright';
+import type { Tab as Page } from './tab.ts';
 
 export interface HarnessTab {
   page: Page;

@@ -1,18 +1,11 @@
 /**
- * What every single-tab test needs: a database name no other test uses (one origin, one OPFS and
- * one set of Web Locks for the whole run) and a handle that is closed when the test ends, passed
- * or failed, so no worker outlives its test.
+ * What every single-tab test needs: a database of a name no other test uses (one origin, one OPFS
+ * and one set of Web Locks for the whole run; see unique-name.ts) and a handle that is closed when
+ * the test ends, passed or failed, so no worker outlives its test.
  */
 import { expect, onTestFinished } from 'vitest';
 import { openDatabase, SqliteError, type Database, type DatabaseOptions } from 'sqlite-baton';
-
-let counter = 0;
-
-/** A database name unique to this run and this test. */
-export function uniqueName(prefix = 'db'): string {
-  counter++;
-  return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
-}
+import { uniqueName } from './unique-name.ts';
 
 /** Opens `name` (a fresh one by default) and closes it when the current test finishes. */
 export async function open(options?: DatabaseOptions, name = uniqueName()): Promise<Database> {

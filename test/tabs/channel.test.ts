@@ -4,7 +4,10 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { PROTOCOL_VERSION } from '../../src/channels.ts';
-import { useTabs, unique } from '../support/tabs.ts';
+import type { Tab } from '../support/tab.ts';
+import { useTabs } from '../support/tabs.ts';
+import { sleep } from '../support/sleep.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 // The messages below are written by hand in the cross-tab protocol's current version.
 expect(PROTOCOL_VERSION).toBe(2);
@@ -12,7 +15,7 @@ expect(PROTOCOL_VERSION).toBe(2);
 const tabs = useTabs({ beforeAll, afterAll });
 
 test('junk, spoofed replies and hostile calls on the channels leave the leader serving', async () => {
-  const name = unique('junk');
+  const name = uniqueName('junk');
   const leaderPage = await tabs().openTab();
   const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
   const followerPage = await tabs().openTab();
@@ -127,7 +130,7 @@ test('junk, spoofed replies and hostile calls on the channels leave the leader s
 });
 
 test('followers hear leaderchange events and status reports the queue depth', async () => {
-  const name = unique('events');
+  const name = uniqueName('events');
   const first = await tabs().openTab();
   await first.evaluate((n) => window.harness.open(n), name);
   const second = await tabs().openTab();
@@ -150,7 +153,7 @@ test('followers hear leaderchange events and status reports the queue depth', as
 });
 
 test('a spoofed announce and welcome under a newer epoch do not pull a follower away from its leader', async () => {
-  const name = unique('spoof');
+  const name = uniqueName('spoof');
   const leaderPage = await tabs().openTab();
   const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
   const followerPage = await tabs().openTab();
@@ -165,20 +168,23 @@ test('a spoofed announce and welcome under a newer epoch do not pull a follower 
     },
     [name, leaderTab, followerTab, epoch] as const,
   );
-  await new Promise((r) => setTimeout(r, 1_500));
+  await sleep(1_500);
   const outcomes = await followerPage.evaluate((t) => window.harness.write(t, 5, 1), followerTab);
   expect(outcomes.filter((o) => !o.ok)).toEqual([]);
   expect(await followerPage.evaluate(() => window.db.status())).toMatchObject({ role: 'follower', leaderId: leaderTab, epoch });
 });
 
-test('a BEGIN sent again by its owner (its answer was lost) is answered, not queued behind itself', async () => {
-  const name = unique('rebegin');
-  const leaderPage = await tabs().openTab();
-  const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
-  const peer = await tabs().openTab();
-  const replies = await peer.evaluate(
-    async ([db, leader]) => {
-      const fake = 'rebegin~0';
+/** A made-up follower in `page`: it holds a peer lock, is welcomed by the leader and calls it directly. */
+interface FakePeer {
+  call(id: string, request: object): void;
+  answers: Record<string, unknown>;
+  close(): void;
+}
+type FakeWindow = Window & { fake: FakePeer };
+
+async function joinAsFakePeer(page: Tab, db: string, leader: string, fake: string): Promise<void> {
+  await page.evaluate(
+    async ([db, leader, fake]) => {
       await new Promise<void>((held) => {
         void navigator.locks.request(`sqlite-baton:${db}:peer:${fake}`, () => {
           held();
@@ -193,33 +199,81 @@ test('a BEGIN sent again by its owner (its answer was lost) is answered, not que
         control.postMessage({ v: 2, t: 'hello', from: fake, to: `${leader}~0`, epoch: 1 });
       });
       const rpc = new BroadcastChannel(`sqlite-baton:${db}:rpc:${fake}`);
-      const answers = new Map<string, unknown>();
-      rpc.onmessage = (e: MessageEvent) => {
-        for (const body of (e.data?.bodies as Array<{ id: string }> | undefined) ?? []) answers.set(body.id, body);
+      const peer: FakePeer = {
+        answers: {},
+        call: (id, request) =>
+          rpc.postMessage({
+            v: 2,
+            t: 'rpc',
+            from: fake,
+            to: `${leader}~0`,
+            epoch,
+            bodies: [{ id, type: 'APPLY', path: ['execute'], argumentList: [{ type: 'RAW', value: request }] }],
+          }),
+        close: () => {
+          rpc.close();
+          control.close();
+        },
       };
-      const call = (id: string, request: object) =>
-        rpc.postMessage({
-          v: 2,
-          t: 'rpc',
-          from: fake,
-          to: `${leader}~0`,
-          epoch,
-          bodies: [{ id, type: 'APPLY', path: ['execute'], argumentList: [{ type: 'RAW', value: request }] }],
-        });
-      const deadline = Date.now() + 2_000;
-      call('first', { op: 'begin', txId: 'T', requestId: 'b1', deadline });
-      call('again', { op: 'begin', txId: 'T', requestId: 'b2', deadline });
-      await new Promise((r) => setTimeout(r, 500));
-      call('end', { op: 'rollback', txId: 'T', requestId: 'r1', deadline });
-      await new Promise((r) => setTimeout(r, 300));
-      rpc.close();
-      control.close();
-      return Object.fromEntries(answers);
+      rpc.onmessage = (e: MessageEvent) => {
+        for (const body of (e.data?.bodies as Array<{ id: string }> | undefined) ?? []) peer.answers[body.id] = body;
+      };
+      (window as unknown as FakeWindow).fake = peer;
     },
-    [name, leaderTab] as const,
+    [db, leader, fake] as const,
   );
+}
+
+test('a BEGIN sent again by its owner (its answer was lost) is answered, not queued behind itself', async () => {
+  const name = uniqueName('rebegin');
+  const leaderPage = await tabs().openTab();
+  const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
+  const peer = await tabs().openTab();
+  await joinAsFakePeer(peer, name, leaderTab, 'rebegin~0');
+  const replies = await peer.evaluate(async () => {
+    const { fake } = window as unknown as FakeWindow;
+    const deadline = Date.now() + 2_000;
+    fake.call('first', { op: 'begin', txId: 'T', requestId: 'b1', deadline });
+    fake.call('again', { op: 'begin', txId: 'T', requestId: 'b2', deadline });
+    await new Promise((r) => setTimeout(r, 500));
+    fake.call('end', { op: 'rollback', txId: 'T', requestId: 'r1', deadline });
+    await new Promise((r) => setTimeout(r, 300));
+    fake.close();
+    return fake.answers;
+  });
   expect(replies.first).toMatchObject({ type: 'RAW' });
   expect(replies.again).toMatchObject({ type: 'RAW' });
   expect(replies.end).toMatchObject({ type: 'RAW' });
+  expect(await leaderPage.evaluate(() => window.db.status())).toMatchObject({ inTransaction: false, queueDepth: 0 });
+});
+
+test('a BEGIN sent again while the first still waits in the queue opens one transaction, not two', async () => {
+  const name = uniqueName('rebegin-queued');
+  const leaderPage = await tabs().openTab();
+  const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
+  // The leader's own transaction holds the writer, so both BEGINs below wait in its queue.
+  await leaderPage.evaluate((t) => window.harness.openTransaction(t), leaderTab);
+  const peer = await tabs().openTab();
+  await joinAsFakePeer(peer, name, leaderTab, 'rebegin-queued~0');
+  await peer.evaluate(() => {
+    const { fake } = window as unknown as FakeWindow;
+    const deadline = Date.now() + 10_000;
+    fake.call('first', { op: 'begin', txId: 'T', requestId: 'b1', deadline });
+    fake.call('again', { op: 'begin', txId: 'T', requestId: 'b2', deadline });
+  });
+  await leaderPage.waitForFunction(async () => (await window.db.status()).queueDepth >= 1);
+  await leaderPage.evaluate(() => window.harness.release!(true));
+  await peer.waitForFunction(() => {
+    const { answers } = (window as unknown as FakeWindow).fake;
+    return answers.first !== undefined && answers.again !== undefined;
+  });
+  await peer.evaluate(() =>
+    (window as unknown as FakeWindow).fake.call('end', { op: 'rollback', txId: 'T', requestId: 'r1', deadline: Date.now() + 2_000 }),
+  );
+  await peer.waitForFunction(() => (window as unknown as FakeWindow).fake.answers.end !== undefined);
+  const answers = await peer.evaluate(() => (window as unknown as FakeWindow).fake.answers);
+  expect(answers).toMatchObject({ first: { type: 'RAW' }, again: { type: 'RAW' }, end: { type: 'RAW' } });
+  // Without the writer's check the second BEGIN opened a transaction of its own once the first ended.
+  await sleep(300);
   expect(await leaderPage.evaluate(() => window.db.status())).toMatchObject({ inTransaction: false, queueDepth: 0 });
 });

@@ -1,17 +1,32 @@
 /**
  * Library code does not log: failures reach the caller as SqliteError, and nothing from the
  * library or the sqlite-wasm inside it appears on the console, in the page or in its workers.
+ * The console listener is first shown to hear a worker of the tab (a probe worker logs once), so
+ * an empty list afterwards means the library's workers said nothing, in either engine.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { useTabs, unique } from '../support/tabs.ts';
+import { sleep } from '../support/sleep.ts';
+import { useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
 
 test('failing statements from a leader and a follower write nothing to the console', async () => {
-  const name = unique('quiet');
+  const name = uniqueName('quiet');
   const pages = [await tabs().openTab(), await tabs().openTab()];
   const messages: string[] = [];
-  for (const page of pages) page.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
+  const stops = pages.map((page) => page.onConsole((type, text) => messages.push(`${page.label} ${type}: ${text}`)));
+  for (const page of pages) {
+    const probe = `probe from a worker of ${page.label}`;
+    await page.evaluate((text) => {
+      const source = `console.log(${JSON.stringify(text)}); close();`;
+      new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+    }, probe);
+    const giveUp = Date.now() + 10_000;
+    while (!messages.some((m) => m.endsWith(probe)) && Date.now() < giveUp) await sleep(50);
+    expect(messages).toEqual([`${page.label} log: ${probe}`]);
+    messages.length = 0;
+  }
   for (const page of pages) {
     const codes = await page.evaluate(async (n) => {
       await window.harness.open(n);
@@ -40,6 +55,7 @@ test('failing statements from a leader and a follower write nothing to the conso
     expect(codes.filter((c) => c !== 'ok').length).toBeGreaterThanOrEqual(6);
   }
   // Give console messages from the workers time to arrive.
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
+  for (const stop of stops) stop();
   expect(messages).toEqual([]);
 });

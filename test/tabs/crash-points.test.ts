@@ -9,8 +9,18 @@
  * save's IndexedDB transaction under way, the save done before any reply.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { allCrashPoints, CrashCluster, CRASH_PATH, describePoint, indexedDBCrashPoints, type KillKind } from '../support/crash-points.ts';
-import { useTabs, unique } from '../support/tabs.ts';
+import {
+  allCrashPoints,
+  CrashCluster,
+  CRASH_PATH,
+  describePoint,
+  indexedDBCrashPoints,
+  shortCrashPoints,
+  type KillKind,
+} from '../support/crash-points.ts';
+import { sized } from '../support/short-form.ts';
+import { useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 // Before the dev server starts: its worker entry then loads the fault injection (vite.config.ts).
 process.env.SQLITE_BATON_FAULTS = '1';
@@ -22,11 +32,15 @@ afterAll(() => {
 
 let cluster: CrashCluster;
 beforeAll(async () => {
-  cluster = await CrashCluster.start(tabs(), unique('crash'));
+  cluster = await CrashCluster.start(tabs(), uniqueName('crash'));
 }, 60_000);
 
 // Kills alternate: the worker terminated (its tab stays and retries its own calls), the tab closed.
-const points = allCrashPoints().map((point, i) => ({ point, kill: (i % 2 === 0 ? 'terminate' : 'close') as KillKind }));
+// The short form leaves out the middle ones of repeated steps (shortCrashPoints).
+const points = sized(allCrashPoints(), shortCrashPoints(allCrashPoints())).map((point, i) => ({
+  point,
+  kill: (i % 2 === 0 ? 'terminate' : 'close') as KillKind,
+}));
 
 test.each(points.map(({ point, kill }) => [describePoint(point), kill, point] as const))('%s (%s)', async (_, kill, point) => {
   const result = await cluster.runPoint(point, kill);
@@ -36,7 +50,7 @@ test.each(points.map(({ point, kill }) => [describePoint(point), kill, point] as
 describe('on IndexedDB, around the save after each commit', () => {
   let idbCluster: CrashCluster;
   beforeAll(async () => {
-    idbCluster = await CrashCluster.start(tabs(), unique('crash-idb'), undefined, 'indexeddb');
+    idbCluster = await CrashCluster.start(tabs(), uniqueName('crash-idb'), undefined, 'indexeddb');
   }, 60_000);
 
   const idbPoints = indexedDBCrashPoints().map((point, i) => ({ point, kill: (i % 2 === 0 ? 'terminate' : 'close') as KillKind }));

@@ -4,13 +4,14 @@
  * comparison.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Page } from 'playwright';
+import type { Tab as Page } from '../support/tab.ts';
 import { startTabs, type TabsSession } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 import type {} from '../../demo/automation.ts';
 import type { Comparison } from '../../demo/naive/results.ts';
 
 let tabs: TabsSession;
-const db = `demo-test-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+const db = uniqueName('demo-test');
 
 beforeAll(async () => {
   tabs = await startTabs({ path: `/?db=${db}` });
@@ -83,7 +84,7 @@ test('two demo tabs write: writes/s above zero, total rows growing, no errors, n
       perTab,
       { timeout: 10_000 },
     );
-    expect(await page.locator('#live-latest tr').count()).toBe(8);
+    expect(await page.count('#live-latest tr')).toBe(8);
   }
   expect(tabs.pageErrors).toEqual([]);
 });
@@ -111,6 +112,6 @@ test('the naive page is cross-origin isolated, the demo is not, and the comparis
   }
   expect(comparison.runs[1]!.errors).toEqual({});
   expect(comparison.runs[2]!.errors).toEqual({});
-  expect(await naive.locator('#results tbody tr').count()).toBeGreaterThan(5);
+  expect(await naive.count('#results tbody tr')).toBeGreaterThan(5);
   expect(tabs.pageErrors).toEqual([]);
 }, 90_000);

@@ -4,8 +4,10 @@
  * message each way.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Page } from 'playwright';
-import { useTabs, unique } from '../support/tabs.ts';
+import { sleep } from '../support/sleep.ts';
+import type { Tab as Page } from '../support/tab.ts';
+import { useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
 
@@ -16,7 +18,7 @@ async function openTab(name: string): Promise<{ page: Page; tab: string }> {
 }
 
 test("a follower's page links to the leader directly; the leader's own tab stays local", async () => {
-  const name = unique('direct');
+  const name = uniqueName('direct');
   const leader = await openTab(name);
   const follower = await openTab(name);
   await follower.page.evaluate(() => window.harness.usePath('direct'));
@@ -30,7 +32,7 @@ test.each([
   ['direct', 'committed', 1],
   ['forwarded', 'TRANSACTION_ABORTED', 0],
 ] as const)("a follower's worker dying inside its transaction (%s path): %s", async (path, expected, rowsAfter) => {
-  const name = unique('worker-dies');
+  const name = uniqueName('worker-dies');
   const leader = await openTab(name);
   const follower = await openTab(name);
   await follower.page.evaluate((p) => window.harness.usePath(p), path);
@@ -45,7 +47,7 @@ test.each([
 });
 
 test('calls made in one turn travel to the leader as one message, and come back as one', async () => {
-  const name = unique('one-message');
+  const name = uniqueName('one-message');
   await openTab(name);
   const follower = await openTab(name);
   await follower.page.evaluate(() => window.harness.usePath('direct'));
@@ -69,7 +71,7 @@ test('calls made in one turn travel to the leader as one message, and come back 
 });
 
 test("after the leader's tab closes, a follower links directly to the new leader", async () => {
-  const name = unique('relink');
+  const name = uniqueName('relink');
   const first = await openTab(name);
   const b = await openTab(name);
   const c = await openTab(name);
@@ -80,7 +82,7 @@ test("after the leader's tab closes, a follower links directly to the new leader
   const until = Date.now() + 15_000;
   while ((await paths()).sort().join() !== 'direct,local') {
     if (Date.now() > until) throw new Error(`paths stayed ${(await paths()).join()}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   for (const { page, tab } of [b, c]) await page.evaluate((t) => window.db.run('INSERT INTO writes (tab, seq) VALUES (?, 1)', [t]), tab);
   const count = await b.page.evaluate(() => window.db.get<{ n: number }>('SELECT count(*) AS n FROM writes'));

@@ -4,9 +4,11 @@
  * write is in the file exactly once and no call fails.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Page } from 'playwright';
+import type { Tab as Page } from '../support/tab.ts';
 import { leaderOf, rowsByKey, type HarnessTab as Tab } from '../support/harness-tabs.ts';
-import { until, useTabs, unique } from '../support/tabs.ts';
+import { until, useTabs } from '../support/tabs.ts';
+import { sleep } from '../support/sleep.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
 
@@ -17,7 +19,7 @@ async function openTab(name: string): Promise<Tab> {
 }
 
 test('leader tab closed three times while four tabs write: nothing lost, nothing twice, no errors', async () => {
-  const name = unique('failover');
+  const name = uniqueName('failover');
   const open: Tab[] = [];
   for (let i = 0; i < 4; i++) open.push(await openTab(name));
   for (const { page, tab } of open) await page.evaluate((t) => window.harness.startWriting(t, 3), tab);
@@ -25,7 +27,7 @@ test('leader tab closed three times while four tabs write: nothing lost, nothing
   const acknowledged: string[] = [];
   const failures: string[] = [];
   for (let kill = 0; kill < 3; kill++) {
-    await new Promise((r) => setTimeout(r, 700));
+    await sleep(700);
     const leader = await leaderOf(open);
     await leader.page.close();
     open.splice(open.indexOf(leader), 1);
@@ -33,14 +35,14 @@ test('leader tab closed three times while four tabs write: nothing lost, nothing
     await replacement.page.evaluate((t) => window.harness.startWriting(t, 3), replacement.tab);
     open.push(replacement);
   }
-  await new Promise((r) => setTimeout(r, 700));
+  await sleep(700);
 
   for (const { page, tab } of open) {
     const outcomes = await page.evaluate(() => window.harness.stopWriting());
     for (const o of outcomes) (o.ok ? acknowledged : failures).push(o.ok ? `${tab}/${o.seq}` : `${tab}/${o.seq}: ${o.code}`);
   }
   // Let the writes still in flight settle before reading.
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   const file = await rowsByKey(open[0]!.page);
 
   expect(failures).toEqual([]);
@@ -50,7 +52,7 @@ test('leader tab closed three times while four tabs write: nothing lost, nothing
 });
 
 test('a reloaded leader tab gives the baton away and rejoins as a follower that can write', async () => {
-  const name = unique('reload');
+  const name = uniqueName('reload');
   const first = await openTab(name);
   const second = await openTab(name);
   expect((await first.page.evaluate(() => window.db.status())).role).toBe('leader');
@@ -74,7 +76,7 @@ test('a reloaded leader tab gives the baton away and rejoins as a follower that 
 });
 
 test('a write retried after its worker died is answered from the request log, not applied twice', async () => {
-  const name = unique('once');
+  const name = uniqueName('once');
   const leader = await openTab(name);
   const follower = await openTab(name);
   await follower.page.evaluate(() => window.harness.usePath('forwarded'));
@@ -101,7 +103,7 @@ test('a write retried after its worker died is answered from the request log, no
 });
 
 test('a dead worker is replaced once, however many calls were in flight', async () => {
-  const name = unique('respawn');
+  const name = uniqueName('respawn');
   const leader = await openTab(name);
   const follower = await openTab(name);
   await follower.page.evaluate(() => window.harness.usePath('forwarded'));
@@ -122,7 +124,7 @@ test('a dead worker is replaced once, however many calls were in flight', async 
 });
 
 test('status() after the worker died starts a new one and answers', async () => {
-  const name = unique('status');
+  const name = uniqueName('status');
   await openTab(name);
   const follower = await openTab(name);
   const status = await follower.page.evaluate(async () => {

@@ -1,23 +1,25 @@
 /**
- * Frozen tabs (DevTools' Page.setWebLifecycleState). A frozen page keeps its Web Locks, so the
+ * Frozen tabs (the tab capability `freeze`: DevTools' Page.setWebLifecycleState in Chromium;
+ * Firefox cannot freeze a live tab, so these are skipped there, see test/support/engine.ts). A frozen page keeps its Web Locks, so the
  * baton does not pass; in Chromium its dedicated worker keeps running, so a frozen leader tab
  * still serves. A frozen tab inside its transaction holds the writer: the others get a typed
  * LOCK_TIMEOUT, never a hang, and once it thaws everything goes on, nothing written twice.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { useTabs, unique } from '../support/tabs.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { testWith, useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
+const test = testWith('freeze');
 
 test("a frozen leader tab's worker keeps serving the others, and after the thaw it is still the one leader", async () => {
-  const name = unique('frozen');
+  const name = uniqueName('frozen');
   const leader = await tabs().openTab();
   const leaderTab = await leader.evaluate((n) => window.harness.open(n), name);
   const follower = await tabs().openTab();
   const followerTab = await follower.evaluate((n) => window.harness.open(n, 1_000), name);
-  const cdp = await tabs().context.newCDPSession(leader);
 
-  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+  await leader.freeze();
   const whileFrozen = await follower.evaluate(async (t) => {
     const started = Date.now();
     try {
@@ -27,7 +29,7 @@ test("a frozen leader tab's worker keeps serving the others, and after the thaw 
       return { outcome: (e as { code?: string }).code, ms: Date.now() - started };
     }
   }, followerTab);
-  await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+  await leader.resume();
 
   expect(whileFrozen.outcome).toBe('resolved');
   await follower.evaluate((t) => window.db.run('INSERT INTO writes (tab, seq) VALUES (?, 2)', [t]), followerTab);
@@ -39,14 +41,13 @@ test("a frozen leader tab's worker keeps serving the others, and after the thaw 
 });
 
 test('a tab frozen inside its transaction makes the others time out with LOCK_TIMEOUT, then thaws and commits', async () => {
-  const name = unique('frozen-tx');
+  const name = uniqueName('frozen-tx');
   const leader = await tabs().openTab();
   const leaderTab = await leader.evaluate((n) => window.harness.open(n, 1_000), name);
   const holder = await tabs().openTab();
   const holderTab = await holder.evaluate((n) => window.harness.open(n), name);
   await holder.evaluate((t) => window.harness.openTransaction(t), holderTab);
-  const cdp = await tabs().context.newCDPSession(holder);
-  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+  await holder.freeze();
 
   const blocked = await leader.evaluate(async (t) => {
     try {
@@ -58,7 +59,7 @@ test('a tab frozen inside its transaction makes the others time out with LOCK_TI
   }, leaderTab);
   expect(blocked).toBe('LOCK_TIMEOUT');
 
-  await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+  await holder.resume();
   await holder.evaluate(() => window.harness.release!(true));
   await holder.waitForFunction(() => window.harness.txOutcome !== undefined);
   expect(await holder.evaluate(() => window.harness.txOutcome)).toBe('committed');

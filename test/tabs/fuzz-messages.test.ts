@@ -1,5 +1,5 @@
 /**
- * Fuzzing the cross-tab transport: 10,000 malformed, spoofed or hostile messages generated with
+ * Fuzzing the cross-tab transport: 10,000 (3,000 in the short form) malformed, spoofed or hostile messages generated with
  * fast-check (unknown ops, wrong types, huge strings, `__proto__` keys, real peer ids with wrong
  * epochs, spoofed replies, comlink bodies with odd paths and types) are posted on the control
  * channel and on the followers' RPC channels while two real tabs keep writing. No page error, no
@@ -7,13 +7,17 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import fc from 'fast-check';
-import type { Page } from 'playwright';
 import { PROTOCOL_VERSION } from '../../src/channels.ts';
-import { useTabs, unique } from '../support/tabs.ts';
+import type { Tab as Page } from '../support/tab.ts';
+import { useTabs } from '../support/tabs.ts';
+import { sleep } from '../support/sleep.ts';
+import { sized } from '../support/short-form.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
 
-const MESSAGES = 10_000;
+// The short form posts fewer, of the same kinds.
+const MESSAGES = sized(10_000, 3_000);
 const BATCH = 250;
 
 /** Background writes of one tab, kept in the page. */
@@ -191,8 +195,8 @@ function encode(value: unknown): string {
   return JSON.stringify(value).replaceAll('"$proto":', '"__proto__":');
 }
 
-test('10,000 malformed, spoofed and hostile channel messages leave both tabs writing and the leader serving', async () => {
-  const name = unique('fuzz-messages');
+test(`${MESSAGES.toLocaleString('en')} malformed, spoofed and hostile channel messages leave both tabs writing and the leader serving`, async () => {
+  const name = uniqueName('fuzz-messages');
   const leaderPage = await tabs().openTab();
   const leaderTab = await leaderPage.evaluate((n) => window.harness.open(n), name);
   const followerPage = await tabs().openTab();
@@ -245,7 +249,7 @@ test('10,000 malformed, spoofed and hostile channel messages leave both tabs wri
   });
 
   // Keep writing a moment after the flood, then stop and let every call settle (bounded).
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   const pages = [leaderPage, followerPage];
   await Promise.all(pages.map((page) => page.evaluate(() => void ((window as unknown as WritingWindow).writing.stop = true))));
   const settled = await Promise.all(

@@ -49,6 +49,8 @@ const harness = {
 
   outcomes: [] as WriteOutcome[],
   stopped: false,
+  /** Set when the page was shown again from the back/forward cache (its state, workers included, kept). */
+  shownFromCache: false,
 
   /** The row count of `writes` as a live query in this tab last delivered it (-1: not yet). */
   watchedCount: -1,
@@ -116,6 +118,9 @@ try {
   window.baton = { openDatabase, SqliteError };
   window.testing = testing;
   window.harness = harness;
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) harness.shownFromCache = true;
+  });
   window.__harnessReady = true;
 } catch (error) {
   window.__harnessError = String(error);

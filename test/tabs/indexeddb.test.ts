@@ -10,11 +10,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BrowserContext, Page } from 'playwright';
+import type { BrowserContext, Page as PlaywrightPage } from 'playwright';
 import { CHROMIUM_ARGS, resolveChromium } from '../support/chromium.ts';
 import type { DatabaseOptions } from 'sqlite-baton';
 import { leaderOf, rowsByKey, type HarnessTab as Tab } from '../support/harness-tabs.ts';
-import { HARNESS_PATH, until, useTabs, unique } from '../support/tabs.ts';
+import { HARNESS_PATH } from '../support/browser-session.ts';
+import { engineFromEnv } from '../support/engine.ts';
+import type { Tab as Page } from '../support/tab.ts';
+import { testWith, until, useTabs } from '../support/tabs.ts';
+import { sleep } from '../support/sleep.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll }, { hostAliases: ['insecure.test'] });
 
@@ -61,7 +66,7 @@ async function stopAll(open: Tab[]): Promise<{ acknowledged: string[]; failures:
 
 /** Lets the calls still in flight after stopAll settle before the tabs close. */
 async function settled(): Promise<void> {
-  await new Promise((r) => setTimeout(r, 1_500));
+  await sleep(1_500);
 }
 
 /** Closes every tab, then reads the database from a fresh one: what IndexedDB kept. */
@@ -73,17 +78,8 @@ async function reopened(origin: Origin, name: string, open: Tab[]): Promise<Map<
   return rows;
 }
 
-function crash(page: Page): Promise<void> {
-  return tabs()
-    .context.newCDPSession(page)
-    .then((cdp) => {
-      // The crashed renderer never answers Page.crash (PLATFORM.md): send it without waiting.
-      void cdp.send('Page.crash').catch(() => undefined);
-    });
-}
-
 test('the non-secure origin has IndexedDB but neither OPFS nor Web Locks, and opens in IndexedDB', async () => {
-  const { page } = await openTab(LEASES, unique('idb-check'));
+  const { page } = await openTab(LEASES, uniqueName('idb-check'));
   const seen = await page.evaluate(async () => ({
     secure: isSecureContext,
     locks: 'locks' in navigator,
@@ -96,7 +92,7 @@ test('the non-secure origin has IndexedDB but neither OPFS nor Web Locks, and op
 
 describe.each([LEASES, WEB_LOCKS])('IndexedDB on $label', (origin) => {
   test('four tabs write at once: one leader, no errors, every acknowledged write kept once after every tab closed', async () => {
-    const name = unique('idb-writes');
+    const name = uniqueName('idb-writes');
     const open: Tab[] = [];
     for (let i = 0; i < 4; i++) open.push(await openTab(origin, name));
     const statuses = await Promise.all(open.map(({ page }) => page.evaluate(() => window.db.status())));
@@ -119,13 +115,13 @@ describe.each([LEASES, WEB_LOCKS])('IndexedDB on $label', (origin) => {
   });
 
   test('the leader tab closed twice while the others write: nothing lost, nothing twice, no errors', async () => {
-    const name = unique('idb-close');
+    const name = uniqueName('idb-close');
     const open: Tab[] = [];
     for (let i = 0; i < 3; i++) open.push(await openTab(origin, name));
     for (const { page, tab } of open) await page.evaluate((t) => window.harness.startWriting(t, 2), tab);
     const ackedByClosed: string[] = [];
     for (let kill = 0; kill < 2; kill++) {
-      await new Promise((r) => setTimeout(r, 800));
+      await sleep(800);
       const leader = await leaderOf(open);
       // What the closing tab was told before it went; its calls still in flight are nobody's now.
       ackedByClosed.push(...(await stopAll([leader])).acknowledged);
@@ -135,7 +131,7 @@ describe.each([LEASES, WEB_LOCKS])('IndexedDB on $label', (origin) => {
       await replacement.page.evaluate((t) => window.harness.startWriting(t, 2), replacement.tab);
       open.push(replacement);
     }
-    await new Promise((r) => setTimeout(r, 800));
+    await sleep(800);
     const { acknowledged, failures } = await stopAll(open);
     await settled();
     const kept = await reopened(origin, name, open);
@@ -146,33 +142,36 @@ describe.each([LEASES, WEB_LOCKS])('IndexedDB on $label', (origin) => {
     expect([...kept.values()].filter((n) => n > 1)).toEqual([]);
   });
 
-  test("the leader's renderer crashes while the others write: they take over, nothing lost, nothing twice, no errors", async () => {
-    const name = unique('idb-crash');
-    const leader = await openTab(origin, name);
-    const others = [await openTab(origin, name), await openTab(origin, name)];
-    expect((await leader.page.evaluate(() => window.db.status())).role).toBe('leader');
-    for (const { page, tab } of others) await page.evaluate((t) => window.harness.startWriting(t, 2), tab);
-    await new Promise((r) => setTimeout(r, 800));
-    await crash(leader.page);
-    // Leases lapse about 5 s after the crash (Web Locks: at once); writes carry on after that.
-    await leaderOf(others);
-    const before = await others[0]!.page.evaluate(() => window.harness.outcomes.length);
-    await others[0]!.page.waitForFunction((n) => window.harness.outcomes.length > n + 20, before, { timeout: 30_000 });
-    const { acknowledged, failures } = await stopAll(others);
-    await settled();
-    const kept = await reopened(origin, name, others);
+  testWith('crash')(
+    "the leader's renderer crashes while the others write: they take over, nothing lost, nothing twice, no errors",
+    async () => {
+      const name = uniqueName('idb-crash');
+      const leader = await openTab(origin, name);
+      const others = [await openTab(origin, name), await openTab(origin, name)];
+      expect((await leader.page.evaluate(() => window.db.status())).role).toBe('leader');
+      for (const { page, tab } of others) await page.evaluate((t) => window.harness.startWriting(t, 2), tab);
+      await sleep(800);
+      await leader.page.crash();
+      // Leases lapse about 5 s after the crash (Web Locks: at once); writes carry on after that.
+      await leaderOf(others);
+      const before = await others[0]!.page.evaluate(() => window.harness.outcomes.length);
+      await others[0]!.page.waitForFunction((n) => window.harness.outcomes.length > n + 20, before, { timeout: 30_000 });
+      const { acknowledged, failures } = await stopAll(others);
+      await settled();
+      const kept = await reopened(origin, name, others);
 
-    expect(failures).toEqual([]);
-    expect(acknowledged.filter((key) => kept.get(key) !== 1)).toEqual([]);
-    expect([...kept.values()].filter((n) => n > 1)).toEqual([]);
-  });
+      expect(failures).toEqual([]);
+      expect(acknowledged.filter((key) => kept.get(key) !== 1)).toEqual([]);
+      expect([...kept.values()].filter((n) => n > 1)).toEqual([]);
+    },
+  );
 
-  test("a crashed tab's open transaction is rolled back, and the others write on", async () => {
-    const name = unique('idb-tx');
+  testWith('crash')("a crashed tab's open transaction is rolled back, and the others write on", async () => {
+    const name = uniqueName('idb-tx');
     const leader = await openTab(origin, name);
     const holder = await openTab(origin, name);
     await holder.page.evaluate((t) => window.harness.openTransaction(t), holder.tab);
-    await crash(holder.page);
+    await holder.page.crash();
     // The leader learns of the death (lease lapse, or the Web Lock's release) and rolls back.
     const written = await leader.page.evaluate(async (t) => {
       await window.db.run('INSERT INTO writes (tab, seq) VALUES (?, 1)', [t]);
@@ -185,7 +184,7 @@ describe.each([LEASES, WEB_LOCKS])('IndexedDB on $label', (origin) => {
 
 describe('IndexedDB on a non-secure origin, leases only', () => {
   test('every tab reloaded at once: the data is there, and a new leader serves', async () => {
-    const name = unique('idb-reload');
+    const name = uniqueName('idb-reload');
     const open: Tab[] = [];
     for (let i = 0; i < 3; i++) open.push(await openTab(LEASES, name));
     await Promise.all(open.map(({ page, tab }) => page.evaluate((t) => window.harness.write(t, 20, 2), tab)));
@@ -205,8 +204,9 @@ describe('IndexedDB on a non-secure origin, leases only', () => {
     for (const { page } of open) await page.close();
   });
 
-  test('a browser restart with the same profile keeps every acknowledged write', async () => {
-    const name = unique('idb-restart');
+  // A second browser on the first one's profile folder: launched here through Playwright, Chromium only.
+  test.skipIf(engineFromEnv() !== 'chromium')('a browser restart with the same profile keeps every acknowledged write', async () => {
+    const name = uniqueName('idb-restart');
     const profile = mkdtempSync(join(tmpdir(), 'sqlite-baton-restart-'));
     const { chromium } = await import('playwright');
     const launch = async (): Promise<BrowserContext> =>
@@ -216,10 +216,12 @@ describe('IndexedDB on a non-secure origin, leases only', () => {
         args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP insecure.test 127.0.0.1'],
       });
     const inBrowser = async (context: BrowserContext): Promise<Tab> => {
-      const page = await context.newPage();
+      const page: PlaywrightPage = await context.newPage();
       await page.goto(LEASES.url());
       await page.waitForFunction(() => window.__harnessReady === true);
-      return { page, tab: await page.evaluate((n) => window.harness.open(n), name) };
+      const tab = await page.evaluate((n) => window.harness.open(n), name);
+      // stopAll and rowsByKey use only evaluate(fn, arg), which a Playwright page has with the same shape.
+      return { page: page as unknown as Page, tab };
     };
     try {
       const first = await launch();
@@ -245,7 +247,7 @@ describe('IndexedDB on a non-secure origin, leases only', () => {
   });
 
   test('a leader busy in one statement for longer than its lease keeps leading, and the others wait for it', async () => {
-    const name = unique('idb-busy');
+    const name = uniqueName('idb-busy');
     const busy = await openTab(LEASES, name, { queryTimeout: 8_000 });
     const other = await openTab(LEASES, name);
     const before = await busy.page.evaluate(() => window.db.status());
@@ -262,46 +264,44 @@ describe('IndexedDB on a non-secure origin, leases only', () => {
     for (const { page } of [busy, other]) await page.close();
   });
 
-  test('a leader stalled past its lease is fenced: its write is refused there and retried at the new leader, and nothing acknowledged is lost', async () => {
-    const name = unique('idb-stale');
-    const stale = await openTab(LEASES, name);
-    const other = await openTab(LEASES, name);
-    const epochBefore = (await stale.page.evaluate(() => window.db.status())).epoch;
-    expect((await stale.page.evaluate(() => window.db.status())).role).toBe('leader');
-    const worker = stale.page.workers().find((w) => w.url().includes('/worker/entry'));
-    expect(worker).toBeDefined();
+  testWith('stall-worker')(
+    'a leader stalled past its lease is fenced: its write is refused there and retried at the new leader, and nothing acknowledged is lost',
+    async () => {
+      const name = uniqueName('idb-stale');
+      const stale = await openTab(LEASES, name);
+      const other = await openTab(LEASES, name);
+      const epochBefore = (await stale.page.evaluate(() => window.db.status())).epoch;
+      expect((await stale.page.evaluate(() => window.db.status())).role).toBe('leader');
 
-    // The stall: the leader's worker thread blocked for 9 s (as a frozen or starved one is):
-    // no renewal, no progress handler, nothing.
-    const stalled = worker!.evaluate(() => {
-      const until = Date.now() + 9_000;
-      while (Date.now() < until);
-    });
-    // Awaited below; if the test fails first, its tab closes under the stall.
-    stalled.catch(() => undefined);
-    // Reaches the stalled worker only once it runs again: committed there in memory, then refused.
-    await stale.page.evaluate((t) => {
-      (window as unknown as { write: Promise<unknown> }).write = window.db.run(
-        "INSERT INTO writes (tab, seq, note) VALUES (?, 1, 'from the stalled tab')",
-        [t],
-      );
-    }, stale.tab);
+      // The stall: the leader's worker thread blocked for 9 s (as a frozen or starved one is):
+      // no renewal, no progress handler, nothing.
+      const stalled = stale.page.stallWorker('/worker/entry', 9_000);
+      // Awaited below; if the test fails first, its tab closes under the stall.
+      stalled.catch(() => undefined);
+      // Reaches the stalled worker only once it runs again: committed there in memory, then refused.
+      await stale.page.evaluate((t) => {
+        (window as unknown as { write: Promise<unknown> }).write = window.db.run(
+          "INSERT INTO writes (tab, seq, note) VALUES (?, 1, 'from the stalled tab')",
+          [t],
+        );
+      }, stale.tab);
 
-    // The other tab takes the lapsed lease while the old leader is still stuck, and writes.
-    await other.page.waitForFunction(async () => (await window.db.status()).role === 'leader', undefined, { timeout: 30_000 });
-    await other.page.evaluate((t) => window.harness.write(t, 10, 1), other.tab);
-    await stalled;
+      // The other tab takes the lapsed lease while the old leader is still stuck, and writes.
+      await other.page.waitForFunction(async () => (await window.db.status()).role === 'leader', undefined, { timeout: 30_000 });
+      await other.page.evaluate((t) => window.harness.write(t, 10, 1), other.tab);
+      await stalled;
 
-    const write = await stale.page.evaluate(() => (window as unknown as { write: Promise<unknown> }).write);
-    expect(write).toMatchObject({ changes: 1 });
-    const statuses = await Promise.all([stale, other].map(({ page }) => page.evaluate(() => window.db.status())));
-    expect(statuses.map((s) => s.role)).toEqual(['follower', 'leader']);
-    expect(statuses[0]!.epoch).toBeGreaterThan(epochBefore);
-    const { acknowledged, failures } = await stopAll([other]);
-    expect(failures).toEqual([]);
-    const kept = await reopened(LEASES, name, [stale, other]);
-    expect(kept.get(`${stale.tab}/1`)).toBe(1);
-    expect(acknowledged.filter((key) => kept.get(key) !== 1)).toEqual([]);
-    expect(acknowledged).toHaveLength(10);
-  });
+      const write = await stale.page.evaluate(() => (window as unknown as { write: Promise<unknown> }).write);
+      expect(write).toMatchObject({ changes: 1 });
+      const statuses = await Promise.all([stale, other].map(({ page }) => page.evaluate(() => window.db.status())));
+      expect(statuses.map((s) => s.role)).toEqual(['follower', 'leader']);
+      expect(statuses[0]!.epoch).toBeGreaterThan(epochBefore);
+      const { acknowledged, failures } = await stopAll([other]);
+      expect(failures).toEqual([]);
+      const kept = await reopened(LEASES, name, [stale, other]);
+      expect(kept.get(`${stale.tab}/1`)).toBe(1);
+      expect(acknowledged.filter((key) => kept.get(key) !== 1)).toEqual([]);
+      expect(acknowledged).toHaveLength(10);
+    },
+  );
 });

@@ -6,8 +6,9 @@
  * (`npm run bench -- --only=blob`).
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Page } from 'playwright';
-import { useTabs, unique } from '../support/tabs.ts';
+import type { Tab as Page } from '../support/tab.ts';
+import { useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
 
@@ -66,7 +67,7 @@ function roundTrip(page: Page, bytes: number): Promise<RoundTrip> {
 test.each(['direct', 'forwarded'] as const)(
   'a 50 MB value round-trips intact from a follower (%s path) while another tab writes, unrefused',
   async (path) => {
-    const name = unique(`large-${path}`);
+    const name = uniqueName(`large-${path}`);
     const leader = await openTab(name);
     const follower = await openTab(name);
     const other = await openTab(name);
@@ -122,7 +123,7 @@ test.each(['direct', 'forwarded'] as const)(
 );
 
 test('a value of 4 MiB or more crosses between tabs as a Blob, not as a copy in the message', async () => {
-  const name = unique('large-blob');
+  const name = uniqueName('large-blob');
   await openTab(name);
   const follower = await openTab(name);
   await follower.page.evaluate(() => window.harness.usePath('direct'));

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { CRASH_PATH } from '../support/crash-points.ts';
-import { useTabs, unique } from '../support/tabs.ts';
+import { useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 // Before the dev server starts: its worker entry then loads the fault injection (vite.config.ts).
 process.env.SQLITE_BATON_FAULTS = '1';
@@ -22,7 +23,7 @@ interface Seen {
 }
 
 test("a commit whose leader died before its notice is still seen by another tab's watch, under the next leader", async () => {
-  const name = unique('live-crash');
+  const name = uniqueName('live-crash');
   const leader = await tabs().openTab();
   await leader.evaluate((n) => window.crash.open(n), name);
   const watcher = await tabs().openTab();

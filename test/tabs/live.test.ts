@@ -3,11 +3,13 @@
  * event, with the writes made in another tab than the watch; then sqlite-baton/react's useQuery.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Page } from 'playwright';
-import { withShrunkQuota, writeBlobsUntilFull } from '../support/quota.ts';
-import { useTabs, unique } from '../support/tabs.ts';
+import type { Tab as Page } from '../support/tab.ts';
+import { SESSION_QUOTA, withShrunkQuota, writeBlobsUntilFull } from '../support/quota.ts';
+import { sleep } from '../support/sleep.ts';
+import { useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
-const tabs = useTabs({ beforeAll, afterAll }, { path: '/test/tabs/live.html' });
+const tabs = useTabs({ beforeAll, afterAll }, { path: '/test/tabs/live.html', quotaBytes: SESSION_QUOTA });
 
 interface Tab {
   page: Page;
@@ -36,10 +38,11 @@ async function until(page: Page, id: string, check: string, timeout = 10_000): P
   );
 }
 
-const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
+/** Time for a notice or read that should not come to show itself if it did. */
+const settle = (ms = 300) => sleep(ms);
 
 test('a commit that fails (quota) notifies nothing; each one that returned, once, in another tab', async () => {
-  const name = unique('live-quota');
+  const name = uniqueName('live-quota');
   const a = await openTab(name);
   const b = await openTab(name);
   await a.page.evaluate(() => window.db.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)'));
@@ -59,7 +62,7 @@ test('a commit that fails (quota) notifies nothing; each one that returned, once
 });
 
 test("a failed write in a group, a failed batch, a rolled-back transaction and a dead tab's transaction notify nothing", async () => {
-  const name = unique('live-rollback');
+  const name = uniqueName('live-rollback');
   const a = await openTab(name);
   const b = await openTab(name);
   const c = await openTab(name);
@@ -119,7 +122,7 @@ test("a failed write in a group, a failed batch, a rolled-back transaction and a
 });
 
 test('a burst of commits costs a watch one more read, not one per commit, and it ends on the last commit', async () => {
-  const name = unique('live-burst');
+  const name = uniqueName('live-burst');
   const a = await openTab(name);
   const b = await openTab(name);
   await a.page.evaluate(() => window.db.exec('CREATE TABLE t (v)'));
@@ -148,7 +151,7 @@ test('a burst of commits costs a watch one more read, not one per commit, and it
 });
 
 test('deliveries are consistent snapshots at or after their commit, also for a read that waited behind a transaction', async () => {
-  const name = unique('live-snapshot');
+  const name = uniqueName('live-snapshot');
   const a = await openTab(name);
   const b = await openTab(name);
   const c = await openTab(name);
@@ -191,7 +194,7 @@ test('deliveries are consistent snapshots at or after their commit, also for a r
 });
 
 test("a tab's own transaction: its watches see nothing before COMMIT, everything after", async () => {
-  const name = unique('live-own');
+  const name = uniqueName('live-own');
   const a = await openTab(name);
   const b = await openTab(name);
   await a.page.evaluate(() => window.db.exec('CREATE TABLE t (v)'));
@@ -214,7 +217,7 @@ test("a tab's own transaction: its watches see nothing before COMMIT, everything
 });
 
 test('across leader changes no commit is missed: a new epoch makes every watch read again', async () => {
-  const name = unique('live-failover');
+  const name = uniqueName('live-failover');
   const leader = await openTab(name);
   const b = await openTab(name);
   const c = await openTab(name);
@@ -243,7 +246,7 @@ test('across leader changes no commit is missed: a new epoch makes every watch r
 
 test('import() in one tab makes every watch of another tab read again; a keyed watch gets the diff', async () => {
   const errorsBefore = tabs().pageErrors.length;
-  const name = unique('live-import');
+  const name = uniqueName('live-import');
   const a = await openTab(name);
   const b = await openTab(name);
   await a.page.evaluate(() => window.db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v); INSERT INTO t VALUES (1, 'one'), (2, 'two')"));
@@ -273,7 +276,7 @@ test('import() in one tab makes every watch of another tab read again; a keyed w
 });
 
 test('a stopped watch reads nothing more, whatever is written', async () => {
-  const name = unique('live-stop');
+  const name = uniqueName('live-stop');
   const a = await openTab(name);
   const b = await openTab(name);
   await a.page.evaluate(() => window.db.exec('CREATE TABLE t (v)'));
@@ -305,11 +308,11 @@ function shows(page: Page, text: string): Promise<unknown> {
   return page.waitForFunction((t) => window.reactHarness.text() === t, text, { timeout: 10_000 });
 }
 
-// sqlite-baton/react in real Chromium with React 19: the list follows another tab's writes with no
+// sqlite-baton/react in a real browser with React 19: the list follows another tab's writes with no
 // code of the app's own beyond the hook.
 test("a React list in tab B follows tab A's writes, parameters included; unmounted, it renders no more", async () => {
   const errorsBefore = tabs().pageErrors.length;
-  const name = unique('react');
+  const name = uniqueName('react');
   const a = await openReactTab(name);
   const b = await openReactTab(name);
   await a.evaluate(() =>
@@ -332,12 +335,12 @@ test("a React list in tab B follows tab A's writes, parameters included; unmount
 
   // Renders stay few: a new params array at each render does not restart the query.
   const renders = await b.evaluate(() => window.reactHarness.renders);
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   expect(await b.evaluate(() => window.reactHarness.renders)).toBe(renders);
 
   await b.evaluate(() => window.reactHarness.unmount());
   await a.evaluate(() => window.db.run("INSERT INTO todos (title, done) VALUES ('eggs', 1)"));
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   expect(await b.evaluate(() => window.reactHarness.renders)).toBe(renders);
   expect(await b.evaluate(() => window.reactHarness.text())).toBe('');
   expect(tabs().pageErrors.slice(errorsBefore)).toEqual([]);
@@ -345,7 +348,7 @@ test("a React list in tab B follows tab A's writes, parameters included; unmount
 
 test('the hook shows loading without a database, an error until the table exists, then the rows', async () => {
   const errorsBefore = tabs().pageErrors.length;
-  const name = unique('react-error');
+  const name = uniqueName('react-error');
   const a = await openReactTab(name);
   const b = await openReactTab(name);
   await b.evaluate((sql) => window.reactHarness.mount(sql, false), LIST);

@@ -7,8 +7,9 @@
  * queryTimeout still bounds a read wherever it runs. No timing is asserted: the order of events is.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Page } from 'playwright';
-import { useTabs, unique } from '../support/tabs.ts';
+import type { Tab as Page } from '../support/tab.ts';
+import { useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
 
@@ -57,7 +58,7 @@ async function countFor(page: Page, ms: number): Promise<number> {
 }
 
 test("a follower's long read does not hold up another tab's writes, and reads one consistent state", async () => {
-  const name = unique('long-read');
+  const name = uniqueName('long-read');
   const leader = await openTab(name);
   const follower = await openTab(name);
   const n = await countFor(follower.page, 2_000);
@@ -120,7 +121,7 @@ test("a follower's long read does not hold up another tab's writes, and reads on
 });
 
 test('a read that starts later sees every write acknowledged before it, while an earlier long read still runs', async () => {
-  const name = unique('later-read');
+  const name = uniqueName('later-read');
   const leader = await openTab(name);
   const first = await openTab(name);
   const second = await openTab(name);
@@ -142,7 +143,7 @@ test('a read that starts later sees every write acknowledged before it, while an
 });
 
 test("queryTimeout still stops a runaway read (INTERRUPTED), and another tab's write meanwhile goes through", async () => {
-  const name = unique('runaway');
+  const name = uniqueName('runaway');
   const leader = await openTab(name);
   const follower = await openTab(name, { queryTimeout: 1_000 });
   const endless = follower.page.evaluate(() =>
@@ -169,7 +170,7 @@ test("queryTimeout still stops a runaway read (INTERRUPTED), and another tab's w
 });
 
 test("a long read of a TEMP table (which only the leader's connection has) still answers", async () => {
-  const name = unique('temp-read');
+  const name = uniqueName('temp-read');
   const leader = await openTab(name);
   const n = await countFor(leader.page, 1_000);
   const row = await leader.page.evaluate(async (count) => {
@@ -184,7 +185,7 @@ test("a long read of a TEMP table (which only the leader's connection has) still
 });
 
 test('after a pragma that changes what a read returns, long reads keep to the connection it was set on', async () => {
-  const name = unique('pragma-read');
+  const name = uniqueName('pragma-read');
   const leader = await openTab(name);
   const n = await countFor(leader.page, 1_000);
   const row = await leader.page.evaluate(async (count) => {

@@ -4,8 +4,9 @@
  * failing migration and a leader killed in the middle of one leave nothing applied.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Page } from 'playwright';
-import { until, useTabs, unique } from '../support/tabs.ts';
+import type { Tab as Page } from '../support/tab.ts';
+import { until, useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 import type { Outcome } from './migration-harness.ts';
 
 const tabs = useTabs({ beforeAll, afterAll }, { path: '/test/tabs/migration-harness.html' });
@@ -34,7 +35,7 @@ const APPLIED = 'SELECT name FROM _baton_migrations ORDER BY seq';
 const USER_VERSION = 'SELECT user_version AS v FROM pragma_user_version';
 
 test('4 tabs opening a fresh database at once with the same migrations: each applied once, none fails', async () => {
-  const name = unique('mig-four');
+  const name = uniqueName('mig-four');
   // A fifth tab holds the writer while the four start, so all four have read the database (and
   // found every migration pending) before any can apply one: only the check inside the run's
   // transaction keeps each migration to one application.
@@ -54,7 +55,7 @@ test('4 tabs opening a fresh database at once with the same migrations: each app
 });
 
 test('a newer tab migrates through an older leader; the older tab is told, refused from then on, and a newer write goes on', async () => {
-  const name = unique('mig-skew');
+  const name = uniqueName('mig-skew');
   const old = await openTab(name, ['person']);
   const kept = await openTab(name, ['person'], { onVersionChange: 'continue' });
   expect(rows(await old.evaluate(() => window.migrations.run("INSERT INTO person (name) VALUES ('before')")))).toMatchObject({
@@ -88,7 +89,7 @@ test('a newer tab migrates through an older leader; the older tab is told, refus
 });
 
 test("an older tab's write that waited behind the migration is refused once it commits, not applied", async () => {
-  const name = unique('mig-queued');
+  const name = uniqueName('mig-queued');
   const old = await openTab(name, ['person']);
   const newer = await tabs().openTab();
   await newer.evaluate((n) => window.migrations.startOpening(n, ['person', 'gated']), name);
@@ -105,7 +106,7 @@ test("an older tab's write that waited behind the migration is refused once it c
 });
 
 test('a failing migration applies nothing, names itself with SQLite code, and the next open retries', async () => {
-  const name = unique('mig-fail');
+  const name = uniqueName('mig-fail');
   const leader = await openTab(name);
   const tab = await tabs().openTab();
   const failed = await tab.evaluate((n) => window.migrations.open(n, ['person', 'broken']), name);
@@ -120,7 +121,7 @@ test('a failing migration applies nothing, names itself with SQLite code, and th
 });
 
 test("the leader's worker killed in the middle of a migration: nothing partial, and the run completes at the next leader", async () => {
-  const name = unique('mig-kill');
+  const name = uniqueName('mig-kill');
   const leader = await openTab(name);
   const migrating = await tabs().openTab();
   await migrating.evaluate((n) => window.migrations.startOpening(n, ['person', 'gated', 'after']), name);

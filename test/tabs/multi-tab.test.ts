@@ -3,8 +3,9 @@
  * all read and write it through the leader.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Page } from 'playwright';
-import { useTabs, unique } from '../support/tabs.ts';
+import type { Tab as Page } from '../support/tab.ts';
+import { useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
 
@@ -19,7 +20,7 @@ async function openTabs(name: string, count: number): Promise<Array<{ page: Page
 }
 
 test('four tabs writing at once: no errors, every acknowledged row present exactly once', async () => {
-  const name = unique('four');
+  const name = uniqueName('four');
   const opened = await openTabs(name, 4);
   const results = await Promise.all(opened.map(({ page, tab }) => page.evaluate((t) => window.harness.write(t, 60, 4), tab)));
   const failures = results.flat().filter((o) => !o.ok);
@@ -33,7 +34,7 @@ test('four tabs writing at once: no errors, every acknowledged row present exact
 });
 
 test('every tab agrees on one leader', async () => {
-  const name = unique('agree');
+  const name = uniqueName('agree');
   const opened = await openTabs(name, 3);
   const statuses = await Promise.all(opened.map(({ page }) => page.evaluate(() => window.db.status())));
   expect(statuses.filter((s) => s.role === 'leader')).toHaveLength(1);

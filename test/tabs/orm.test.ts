@@ -4,8 +4,9 @@
  * transaction in a follower cut by the leader's death.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Page } from 'playwright';
-import { until, useTabs, unique } from '../support/tabs.ts';
+import type { Tab as Page } from '../support/tab.ts';
+import { until, useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll }, { path: '/test/tabs/orm-harness.html' });
 
@@ -21,7 +22,7 @@ function written(tab: string, orm: 'drizzle' | 'kysely', count: number): string[
 }
 
 test('two tabs writing through Drizzle and Kysely at once: no errors, every row once, savepoints undone', async () => {
-  const name = unique('orm-write');
+  const name = uniqueName('orm-write');
   const a = await openTab(name);
   const b = await openTab(name);
   expect(await a.page.evaluate(() => window.ormHarness.migrateBoth())).toEqual([]);
@@ -38,7 +39,7 @@ test('two tabs writing through Drizzle and Kysely at once: no errors, every row 
 });
 
 test('both migrators started by two tabs at once apply each migration once', async () => {
-  const name = unique('orm-migrate');
+  const name = uniqueName('orm-migrate');
   const holder = await openTab(name);
   const a = await openTab(name);
   const b = await openTab(name);
@@ -61,7 +62,7 @@ test('both migrators started by two tabs at once apply each migration once', asy
 
 for (const orm of ['drizzle', 'kysely'] as const) {
   test(`a ${orm} transaction in a follower cut by the leader's death rejects TRANSACTION_ABORTED and applied nothing`, async () => {
-    const name = unique(`orm-cut-${orm}`);
+    const name = uniqueName(`orm-cut-${orm}`);
     const leader = await openTab(name);
     const follower = await openTab(name);
     expect(await leader.page.evaluate(() => window.ormHarness.migrateBoth())).toEqual([]);

@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Page } from 'playwright';
-import { until, useTabs, unique } from '../support/tabs.ts';
+import type { Tab as Page } from '../support/tab.ts';
+import { until, useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 /** The last commit with cross-tab protocol 1: the library before this session's changes. */
 const OLD_RELEASE = '695210b';
@@ -52,7 +53,7 @@ async function waitingForLeaderLock(page: Page, name: string): Promise<number> {
 }
 
 test('next to a leader of protocol 1, openDatabase rejects PROTOCOL_MISMATCH at once, and opens once that tab is gone', async () => {
-  const name = unique('skew-v1-leader');
+  const name = uniqueName('skew-v1-leader');
   const old = await openOld(name);
   expect(await old.evaluate(() => window.legacy.opening)).toBe('opened');
   await old.evaluate(() => window.legacy.exec("CREATE TABLE t (x); INSERT INTO t VALUES ('from the old tab')"));
@@ -70,7 +71,7 @@ test('next to a leader of protocol 1, openDatabase rejects PROTOCOL_MISMATCH at 
 });
 
 test('an open tab whose next leader is a protocol 1 tab: its calls reject PROTOCOL_MISMATCH at once, and work again once it leaves', async () => {
-  const name = unique('skew-v1-next');
+  const name = uniqueName('skew-v1-next');
   const first = await openCurrent(name);
   await first.evaluate(() => window.migrations.run('CREATE TABLE t (x)'));
   // The old tab cannot hear this version's leader: it waits, queued for the leader lock.
@@ -92,7 +93,7 @@ test('an open tab whose next leader is a protocol 1 tab: its calls reject PROTOC
 });
 
 test('a tab of a newer protocol has the older leader hand over: its open transaction is cut, waiting writes land at most once, and the older tabs are told', async () => {
-  const name = unique('skew-handover');
+  const name = uniqueName('skew-handover');
   const older = await openCurrent(name);
   await older.evaluate(() => window.migrations.run('CREATE TABLE t (x TEXT)'));
   await older.evaluate(() => window.migrations.run("INSERT INTO t VALUES ('committed')"));
@@ -136,7 +137,7 @@ test('a tab of a newer protocol has the older leader hand over: its open transac
 });
 
 test('forged announces of another version and a forged handover change nothing: the claims are checked against the locks', async () => {
-  const name = unique('skew-forged');
+  const name = uniqueName('skew-forged');
   const leader = await openCurrent(name);
   const follower = await openCurrent(name);
   const [leaderId, followerId] = await Promise.all(

@@ -1,21 +1,22 @@
 /**
  * Past the origin's storage quota, writes reject with QUOTA_EXCEEDED (not a bare I/O error),
- * what was acknowledged stays, and the database reopens with integrity_check ok; on OPFS and on
- * IndexedDB, whose leader puts memory back in line with what IndexedDB kept when a save fails.
+ * what was acknowledged stays, and the database reopens with integrity_check ok and takes writes
+ * again once room is made (test/support/quota.ts: the session's quota, a ballast file deleted
+ * after, in each engine); on OPFS and on IndexedDB, whose leader puts memory back in line with
+ * what IndexedDB kept when a save fails.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { withShrunkQuota, writeBlobsUntilFull } from '../support/quota.ts';
+import { SESSION_QUOTA, withShrunkQuota, writeBlobsUntilFull } from '../support/quota.ts';
 import { useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
-const tabs = useTabs({ beforeAll, afterAll });
+const tabs = useTabs({ beforeAll, afterAll }, { quotaBytes: SESSION_QUOTA });
 
 test.each(['opfs', 'indexeddb'] as const)(
   'writes past a shrunken quota on %s reject with QUOTA_EXCEEDED and nothing acknowledged is lost',
   async (storage) => {
     const page = await tabs().openTab();
-    const name = `quota-${storage}-${Date.now().toString(36)}`;
-    // The database opens inside the shrunk quota: Chromium applies the override to IndexedDB
-    // connections opened after it.
+    const name = uniqueName(`quota-${storage}`);
     const outcome = await withShrunkQuota(tabs(), page, 3 * 1024 * 1024, async () => {
       await page.evaluate(([n, s]) => window.harness.open(n, { storage: s }), [name, storage] as const);
       await page.evaluate(() => window.db.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)'));

@@ -4,25 +4,19 @@
  * Never a silent fallback, and never a private in-memory database unless asked for.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright';
-import { launchChromium } from '../support/chromium.ts';
+import type { Tab } from '../support/tab.ts';
 import { startTabs, type TabsSession } from '../support/tabs.ts';
 
 let tabs: TabsSession;
-let browser: Browser;
-let page: Page;
+let page: Tab;
 
 beforeAll(async () => {
-  tabs = await startTabs();
   // http://insecure.test is not a secure context (unlike http://127.0.0.1), yet served locally.
-  browser = await launchChromium({ args: ['--host-resolver-rules=MAP insecure.test 127.0.0.1'] });
-  page = await browser.newPage();
+  tabs = await startTabs({ hostAliases: ['insecure.test'] });
   const port = new URL(tabs.baseUrl).port;
-  await page.goto(`http://insecure.test:${port}/test/tabs/harness.html`);
-  await page.waitForFunction(() => window.__harnessReady === true);
+  page = await tabs.openTab(`http://insecure.test:${port}/test/tabs/harness.html`);
 });
 afterAll(async () => {
-  await browser?.close();
   await tabs?.close();
 });
 

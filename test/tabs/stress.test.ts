@@ -7,12 +7,19 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import type { StressResult } from '../../scripts/stress.ts';
+import { engineFromEnv } from '../support/engine.ts';
+import { sized } from '../support/short-form.ts';
+
+// Seconds of writing around the two leader kills; the short form writes for less.
+const SECONDS = String(sized(8, 4));
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function runStress(args: string[]): Promise<{ result: StressResult; report: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['scripts/stress.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    // In the engine of this project (tabs: Chromium, tabs-firefox: Firefox).
+    const engine = ['--engine', engineFromEnv()];
+    const child = spawn(process.execPath, ['scripts/stress.ts', ...engine, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -30,7 +37,7 @@ function runStress(args: string[]): Promise<{ result: StressResult; report: stri
 }
 
 test('db.run writers in 4 tabs, leader closed twice: every acknowledged write is there exactly once, no call fails', async () => {
-  const { result, report } = await runStress(['--tabs', '4', '--seconds', '8', '--kill-leader', '2', '--mode', 'run']);
+  const { result, report } = await runStress(['--tabs', '4', '--seconds', SECONDS, '--kill-leader', '2', '--mode', 'run']);
   expect(result.aborted, report).toBeUndefined();
   expect(result.reloads, report).toBe(0);
   expect(result.leaderKills, report).toBe(2);
@@ -43,7 +50,7 @@ test('db.run writers in 4 tabs, leader closed twice: every acknowledged write is
 }, 240_000);
 
 test('db.transaction writers, leader closed twice: nothing lost or doubled; a failed transaction left nothing behind', async () => {
-  const { result, report } = await runStress(['--tabs', '4', '--seconds', '8', '--kill-leader', '2', '--mode', 'transaction']);
+  const { result, report } = await runStress(['--tabs', '4', '--seconds', SECONDS, '--kill-leader', '2', '--mode', 'transaction']);
   expect(result.aborted, report).toBeUndefined();
   expect(result.reloads, report).toBe(0);
   expect(result.leaderKills, report).toBe(2);

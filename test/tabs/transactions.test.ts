@@ -4,8 +4,9 @@
  * transaction has it rolled back, and the queue moves on.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Page } from 'playwright';
-import { until, useTabs, unique } from '../support/tabs.ts';
+import type { Tab as Page } from '../support/tab.ts';
+import { until, useTabs } from '../support/tabs.ts';
+import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll });
 
@@ -38,7 +39,7 @@ function outcome(page: Page): Promise<Pending> {
 }
 
 test("a transaction in one tab makes another tab's write and read wait, then both succeed", async () => {
-  const name = unique('block');
+  const name = uniqueName('block');
   const a = await openTab(name);
   const b = await openTab(name);
   await a.page.evaluate((t) => window.harness.openTransaction(t), a.tab);
@@ -58,7 +59,7 @@ test("a transaction in one tab makes another tab's write and read wait, then bot
 });
 
 test("another tab's read never sees a transaction's uncommitted rows", async () => {
-  const name = unique('hide');
+  const name = uniqueName('hide');
   const a = await openTab(name);
   const b = await openTab(name);
   await a.page.evaluate((t) => window.harness.openTransaction(t), a.tab);
@@ -74,7 +75,7 @@ test("another tab's read never sees a transaction's uncommitted rows", async () 
 test.each(['direct', 'forwarded'] as const)(
   "a tab closed inside its transaction (%s path) is rolled back and the others' writes go on",
   async (path) => {
-    const name = unique('deadtab');
+    const name = uniqueName('deadtab');
     const leader = await openTab(name, 5_000);
     const doomed = await openTab(name);
     await doomed.page.evaluate((p) => window.harness.usePath(p), path);
@@ -96,7 +97,7 @@ test.each(['direct', 'forwarded'] as const)(
 test.each(['direct', 'forwarded'] as const)(
   "a follower's transaction (%s path) cut by the leader's death rejects TRANSACTION_ABORTED and applied nothing",
   async (path) => {
-    const name = unique('cut');
+    const name = uniqueName('cut');
     const leader = await openTab(name);
     const follower = await openTab(name);
     await follower.page.evaluate((p) => window.harness.usePath(p), path);
@@ -112,7 +113,7 @@ test.each(['direct', 'forwarded'] as const)(
 );
 
 test('a call waiting longer than lockTimeout rejects LOCK_TIMEOUT and the database stays usable', async () => {
-  const name = unique('timeout');
+  const name = uniqueName('timeout');
   const a = await openTab(name);
   const b = await openTab(name, 300);
   await a.page.evaluate((t) => window.harness.openTransaction(t), a.tab);

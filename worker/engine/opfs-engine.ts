@@ -20,8 +20,8 @@ export const DB_FILE = '/database.sqlite3';
 /** How long to keep retrying while a previous owner (a reloaded or dying tab) still holds handles. */
 const OPEN_RETRY_MS = 10_000;
 
-/** A short, stable, URI-safe name for a database name. */
-function poolKey(name: string): string {
+/** A short, stable, URI-safe name for a database name (exported for the bench's raw contender). */
+export function poolKey(name: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) {
     hash ^= name.charCodeAt(i);
@@ -31,20 +31,39 @@ function poolKey(name: string): string {
   return `${readable}-${hash.toString(16).padStart(8, '0')}`;
 }
 
-/** True when this worker can use OPFS sync access handles at all. */
-export function opfsProblem(): string | undefined {
+/** Why this worker cannot use OPFS sync access handles at all, or undefined when it can. */
+export async function opfsProblem(): Promise<string | undefined> {
   if (!globalThis.isSecureContext) return 'the page is not a secure context (https or localhost)';
   if (typeof navigator.storage?.getDirectory !== 'function') return 'navigator.storage.getDirectory is missing';
   if (typeof FileSystemFileHandle === 'undefined' || !('createSyncAccessHandle' in FileSystemFileHandle.prototype)) {
     return 'OPFS sync access handles are missing in this worker';
   }
+  // Every API can be there and OPFS still be blocked: Firefox's private windows reject here with
+  // a SecurityError (checked with 153 ESR), where Chromium's incognito keeps OPFS in memory.
+  try {
+    await navigator.storage.getDirectory();
+  } catch (e) {
+    return `OPFS is blocked here (${(e as { name?: string })?.name ?? String(e)}; a private window, or storage disabled for this site)`;
+  }
   return undefined;
 }
 
+/**
+ * Another worker holds the pool's handles. Matched by the DOMException's standard name, which
+ * every engine sets (NoModificationAllowedError: checked in Chromium and in Firefox 153, whose
+ * text is only "No modification allowed"); the texts are a fallback for wrapped errors.
+ */
 function isHandleBusy(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   const text = String((error as { message?: unknown } | null)?.message ?? error);
   return name === 'NoModificationAllowedError' || /NoModificationAllowed|InvalidStateError|Access Handles cannot be created/i.test(text);
+}
+
+/** `Name: message`: the DOMException's name is the same in every engine, its message is not. */
+function describeFailure(error: unknown): string {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (typeof message !== 'string') return String(error);
+  return typeof name === 'string' && name !== 'Error' && !message.startsWith(name) ? `${name}: ${message}` : message;
 }
 
 type Pool = Awaited<ReturnType<Awaited<ReturnType<typeof loadSqlite>>['installOpfsSAHPoolVfs']>>;
@@ -97,7 +116,7 @@ export async function takePool(name: string): Promise<HeldPool> {
     } catch (e) {
       fence?.close();
       if (!isHandleBusy(e) || Date.now() - started > OPEN_RETRY_MS) {
-        throw new SqliteError('OPEN_FAILED', `could not open "${name}" in OPFS: ${String((e as Error)?.message ?? e)}`);
+        throw new SqliteError('OPEN_FAILED', `could not open "${name}" in OPFS: ${describeFailure(e)}`);
       }
       await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 500)));
     }

@@ -26,10 +26,10 @@ function indexedDBProblem(): string | undefined {
   return hasIndexedDB() ? undefined : 'IndexedDB is missing in this context';
 }
 
-export function chooseStorage(asked: Storage | 'auto'): StorageChoice {
+export async function chooseStorage(asked: Storage | 'auto'): Promise<StorageChoice> {
   if (asked === 'memory') return { storage: 'memory' };
   if (asked === 'opfs') {
-    const problem = opfsProblem();
+    const problem = await opfsProblem();
     if (problem !== undefined)
       throw new SqliteError('OPFS_UNAVAILABLE', `storage 'opfs' was asked for but OPFS cannot be used: ${problem}`);
     return { storage: 'opfs' };
@@ -39,7 +39,7 @@ export function chooseStorage(asked: Storage | 'auto'): StorageChoice {
     if (idbProblem !== undefined) throw new SqliteError('STORAGE_UNAVAILABLE', `storage 'indexeddb' was asked for but ${idbProblem}`);
     return { storage: 'indexeddb' };
   }
-  const problem = opfsProblem() ?? webLocksProblem();
+  const problem = (await opfsProblem()) ?? webLocksProblem();
   if (problem === undefined) return { storage: 'opfs' };
   if (idbProblem === undefined) return { storage: 'indexeddb', fallbackReason: problem };
   throw new SqliteError(

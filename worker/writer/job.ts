@@ -13,15 +13,32 @@ export class Job {
   /** A read that runs on the leader to its end: the reader could not take it. */
   stayOnLeader = false;
 
+  /** Who waits for the answer: the caller, and any copy of the request that joined it (see `join`). */
+  private readonly waiters: Array<{ resolve(reply: Reply): void; reject(error: unknown): void }>;
+
   constructor(
     readonly callerId: string,
     readonly request: Request,
-    readonly resolve: (reply: Reply) => void,
-    readonly reject: (error: unknown) => void,
+    resolve: (reply: Reply) => void,
+    reject: (error: unknown) => void,
     /** Set for work that is not a statement (import, export). */
     readonly work?: () => Reply,
   ) {
     this.alone = work !== undefined || isStandalone(request);
+    this.waiters = [{ resolve, reject }];
+  }
+
+  resolve(reply: Reply): void {
+    for (const waiter of this.waiters) waiter.resolve(reply);
+  }
+
+  reject(error: unknown): void {
+    for (const waiter of this.waiters) waiter.reject(error);
+  }
+
+  /** The same request sent again while this one waits: answered when this one is, never run twice. */
+  join(): Promise<Reply> {
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   readsOnly(conn: Connection): boolean {

@@ -67,6 +67,10 @@ function aborted(): SqliteError {
   );
 }
 
+function isBeginOf(job: Job, callerId: string, request: Request): boolean {
+  return job.request.op === 'begin' && job.callerId === callerId && job.request.txId === request.txId;
+}
+
 export class Writer {
   private readonly queue: Job[] = [];
   private state: State = { kind: 'open' };
@@ -147,6 +151,11 @@ export class Writer {
     if (request.op === 'begin' && state.kind === 'transaction' && state.id === request.txId && state.ownerId === callerId) {
       return Promise.resolve(undefined);
     }
+    // The same, arriving while the first BEGIN still waits in the queue (behind another transaction,
+    // or before the writer's next tick: Firefox delivers two channel messages before it, Chromium
+    // one). Queued twice, the second would open a transaction nobody ends: it shares the first's answer.
+    const queued = request.op === 'begin' ? this.queue.find((job) => isBeginOf(job, callerId, request)) : undefined;
+    if (queued) return queued.join();
     if (request.txId !== undefined && request.op !== 'begin') {
       try {
         return Promise.resolve(this.inOpenTransaction(callerId, request));
