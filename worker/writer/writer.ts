@@ -347,12 +347,15 @@ export class Writer {
     } catch (e) {
       outcome = { error: e };
     }
-    this.afterCommit(() => {
-      // A PRAGMA, VACUUM, or the statements of an exec before a failing one commit on their own.
-      if (this.conn.autocommit) this.announceCommit();
-      if ('reply' in outcome) job.resolve(outcome.reply);
-      else job.reject(outcome.error);
-    }, job.reject);
+    this.afterCommit(
+      () => {
+        // A PRAGMA, VACUUM, or the statements of an exec before a failing one commit on their own.
+        if (this.conn.autocommit) this.announceCommit();
+        if ('reply' in outcome) job.resolve(outcome.reply);
+        else job.reject(outcome.error);
+      },
+      (e: unknown) => job.reject(e),
+    );
   }
 
   /** How long `job`, a read, may run here before it is stopped to run in the reader; undefined: to its end. */
@@ -390,12 +393,15 @@ export class Writer {
       }
       return;
     }
-    handed.then(job.resolve, (e: unknown) => {
-      if (!(e instanceof ReaderGone) || this.state.kind === 'closed') return job.reject(e);
-      job.stayOnLeader = true;
-      this.queue.unshift(job);
-      this.schedule();
-    });
+    handed.then(
+      (reply) => job.resolve(reply),
+      (e: unknown) => {
+        if (!(e instanceof ReaderGone) || this.state.kind === 'closed') return job.reject(e);
+        job.stayOnLeader = true;
+        this.queue.unshift(job);
+        this.schedule();
+      },
+    );
   }
 
   /**
