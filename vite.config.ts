@@ -222,7 +222,14 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
               },
               {
                 extends: true,
-                test: { ...multiTab, name: 'tabs-firefox', sequence: { groupOrder: 4 }, env: { [ENGINE_ENV]: 'firefox', ...shortFormEnv } },
+                test: {
+                  ...multiTab,
+                  name: 'tabs-firefox',
+                  sequence: { groupOrder: 4 },
+                  env: { [ENGINE_ENV]: 'firefox', ...shortFormEnv },
+                  // One Firefox for the whole suite: launching one per test file cost seconds each.
+                  globalSetup: ['test/support/shared-firefox.setup.ts'],
+                },
               },
             ]
           : []),

@@ -187,6 +187,20 @@ export async function leaderOf(open: Tab[], timeout = 30_000): Promise<{ tab: Ta
   }
 }
 
+/** Whether a write that started at or after `at` was acknowledged in one of the open tabs. */
+async function ackedSince(open: Tab[], at: number): Promise<boolean> {
+  const seen = await Promise.all(
+    open.map(({ page }) =>
+      within(
+        page.evaluate((since) => window.soak.all().some((w) => w.ok === true && w.start >= since), at),
+        5_000,
+        false,
+      ),
+    ),
+  );
+  return seen.includes(true);
+}
+
 export async function kill(victim: Tab, kind: KillKind): Promise<void> {
   switch (kind) {
     case 'close':
@@ -287,6 +301,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
     }
     await sleep(maxDelay);
+    // Writing goes on until a write started after the last kill was acknowledged (within
+    // settleTimeout): a failover slower than maxDelay on a loaded machine is not a lost one.
+    const lastKill = kills.at(-1)?.at;
+    const giveUp = Date.now() + settleTimeout;
+    while (lastKill !== undefined && Date.now() < giveUp && !(await ackedSince(open, lastKill))) await sleep(50);
 
     const report = await stopAndJudge(tabs, db, open, collected, kills, orphanLeaders, began, settleTimeout);
     report.seed = seed;

@@ -57,6 +57,12 @@ export interface BrowserSessionOptions {
   serve?: readonly string[];
   /** Merged into the dev server's config (e.g. a cache folder of its own, more optimizeDeps). */
   vite?: InlineConfig;
+  /**
+   * The endpoint of a Firefox already running for many sessions (test/support/shared-firefox.setup.ts):
+   * a Firefox session with the default settings ('disk' profile, no host aliases, quota or env)
+   * opens its tabs there, in a user context of its own, instead of launching a browser.
+   */
+  sharedFirefox?: string;
   /** Sees every console message first; returning true keeps it out of `pageErrors`. */
   onConsole?: (entry: ConsoleEntry) => boolean;
 }
@@ -178,7 +184,11 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
       quota: options.quotaBytes === undefined ? undefined : { origin: baseUrl, bytes: options.quotaBytes },
       env: options.env,
     };
-    browser = engine === 'firefox' ? await launchFirefoxBrowser(settings) : await launchChromiumBrowser(settings);
+    const plain = profile === 'disk' && settings.hostAliases.length === 0 && !settings.quota && !settings.env;
+    browser =
+      engine === 'firefox'
+        ? await launchFirefoxBrowser({ ...settings, shared: plain ? options.sharedFirefox : undefined })
+        : await launchChromiumBrowser(settings);
     const launched = browser;
 
     const pageErrors: string[] = [];

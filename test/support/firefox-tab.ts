@@ -30,8 +30,14 @@ interface ProcessWindow {
   uri: string;
 }
 
-/** The hidden privileged tab that lists content processes and their windows. */
-function processInspector(browser: Browser): () => Promise<ProcessWindow[]> {
+/** The hidden privileged window that lists content processes and their windows. */
+interface ProcessInspector {
+  list(): Promise<ProcessWindow[]>;
+  /** Closes its window, if it was opened. */
+  close(): Promise<void>;
+}
+
+function processInspector(browser: Browser): ProcessInspector {
   let inspector: Promise<Page> | undefined;
   const open = async (): Promise<Page> => {
     const page = await browser.newPage({ type: 'window' });
@@ -47,18 +53,25 @@ function processInspector(browser: Browser): () => Promise<ProcessWindow[]> {
       await sleep(100);
     }
   };
-  return async () => {
-    const page = await (inspector ??= open());
-    return page.evaluate(async () => {
-      type Info = {
-        children: Array<{ pid: number; windows: Array<{ documentTitle: string; documentURI: { spec: string } | null }> }>;
-      };
-      const chrome = (globalThis as unknown as { ChromeUtils: { requestProcInfo(): Promise<Info> } }).ChromeUtils;
-      const info = await chrome.requestProcInfo();
-      return info.children.flatMap((child) =>
-        child.windows.map((w) => ({ pid: child.pid, title: w.documentTitle, uri: w.documentURI?.spec ?? '' })),
-      );
-    });
+  return {
+    list: async () => {
+      const page = await (inspector ??= open());
+      return page.evaluate(async () => {
+        type Info = {
+          children: Array<{ pid: number; windows: Array<{ documentTitle: string; documentURI: { spec: string } | null }> }>;
+        };
+        const chrome = (globalThis as unknown as { ChromeUtils: { requestProcInfo(): Promise<Info> } }).ChromeUtils;
+        const info = await chrome.requestProcInfo();
+        return info.children.flatMap((child) =>
+          child.windows.map((w) => ({ pid: child.pid, title: w.documentTitle, uri: w.documentURI?.spec ?? '' })),
+        );
+      });
+    },
+    close: async () => {
+      const opened = inspector;
+      inspector = undefined;
+      await (await opened?.catch(() => undefined))?.close().catch(() => undefined);
+    },
   };
 }
 
@@ -118,7 +131,7 @@ function untag(value: unknown): unknown {
   return Object.fromEntries(Object.entries(record).map(([key, v]) => [key, untag(v)]));
 }
 
-function pageDriver(page: Page, processes: () => Promise<ProcessWindow[]>): TabDriver {
+function pageDriver(page: Page, processes: ProcessInspector): TabDriver {
   return {
     evaluate: async <R, A>(fn: PageFunction<A, R>, arg: A) =>
       untag(await page.evaluate(asTree(fn as PageFunction<unknown, unknown>), arg as unknown)) as R,
@@ -140,7 +153,7 @@ function pageDriver(page: Page, processes: () => Promise<ProcessWindow[]>): TabD
       // The title marks this tab's window among all others of the same page.
       const marker = `crash-me-${Math.random().toString(36).slice(2)}`;
       await page.evaluate((m) => void (document.title = m), marker);
-      const windows = await processes();
+      const windows = await processes.list();
       const pid = windows.find((w) => w.title === marker)?.pid;
       if (pid === undefined) throw new Error('no content process renders this tab');
       const others = windows.filter((w) => w.pid === pid && w.title !== marker && /^https?:/.test(w.uri));
@@ -160,19 +173,42 @@ function listen(page: Page, listeners: PageListeners): void {
   });
 }
 
+/** Content processes, tabs and memory: the same for every Firefox of the tests. */
+const BASE_PREFS: Record<string, unknown> = {
+  'dom.ipc.processCount': CONTENT_PROCESSES,
+  'dom.ipc.processCount.webIsolated': CONTENT_PROCESSES,
+  // Never unload a tab to save memory: a test's tab must live until the test closes it.
+  'browser.tabs.unloadOnLowMemory': false,
+};
+
+async function launch(prefs: Record<string, unknown>, env?: Record<string, string>): Promise<Browser> {
+  const found = findFirefox();
+  if (!('path' in found)) throw new Error(found.reason);
+  const { default: puppeteer } = await import('puppeteer-core');
+  return puppeteer.launch({
+    browser: 'firefox',
+    executablePath: found.path,
+    headless: true,
+    args: ['--remote-allow-system-access'],
+    extraPrefsFirefox: prefs,
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
+}
+
+async function versionOf(browser: Browser): Promise<string> {
+  const [name = 'firefox', version = ''] = (await browser.version()).split('/');
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}/${version}`;
+}
+
 /**
  * 'disk': puppeteer's own temporary profile (removed on close); 'memory': the same with private
  * browsing always on, Firefox's in-memory storage, where OPFS is blocked (checked with 153 ESR).
+ * With `settings.shared`, a session of the Firefox already running there instead
+ * (`connectSharedFirefox`).
  */
 export async function launchFirefoxBrowser(settings: LaunchSettings): Promise<EngineBrowser> {
-  const found = findFirefox();
-  if (!('path' in found)) throw new Error(found.reason);
-  const prefs: Record<string, unknown> = {
-    'dom.ipc.processCount': CONTENT_PROCESSES,
-    'dom.ipc.processCount.webIsolated': CONTENT_PROCESSES,
-    // Never unload a tab to save memory: a test's tab must live until the test closes it.
-    'browser.tabs.unloadOnLowMemory': false,
-  };
+  if (settings.shared !== undefined) return connectSharedFirefox(settings.shared);
+  const prefs: Record<string, unknown> = { ...BASE_PREFS };
   if (settings.hostAliases.length > 0) prefs['network.dns.localDomains'] = settings.hostAliases.join(',');
   if (settings.profile === 'memory') prefs['browser.privatebrowsing.autostart'] = true;
   if (settings.quota) {
@@ -180,21 +216,12 @@ export async function launchFirefoxBrowser(settings: LaunchSettings): Promise<En
     // group gets a fifth of the global limit, and never less than 10 MB.
     prefs['dom.quotaManager.temporaryStorage.fixedLimit'] = Math.ceil((5 * settings.quota.bytes) / 1024);
   }
-  const { default: puppeteer } = await import('puppeteer-core');
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: found.path,
-    headless: true,
-    args: ['--remote-allow-system-access'],
-    extraPrefsFirefox: prefs,
-    ...(settings.env ? { env: { ...process.env, ...settings.env } } : {}),
-  });
+  const browser = await launch(prefs, settings.env);
   try {
     const processes = processInspector(browser);
-    const [name = 'firefox', version = ''] = (await browser.version()).split('/');
     // The blank window opened at launch stays: Firefox quits when its last window closes.
     return {
-      version: `${name.charAt(0).toUpperCase()}${name.slice(1)}/${version}`,
+      version: await versionOf(browser),
       pid: browser.process()?.pid,
       newTab: async (listeners) => {
         const page = await browser.newPage({ type: 'window' });
@@ -205,6 +232,65 @@ export async function launchFirefoxBrowser(settings: LaunchSettings): Promise<En
     };
   } catch (error) {
     await browser.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** One Firefox for many sessions, one after another (test/support/shared-firefox.setup.ts). */
+export interface SharedFirefox {
+  /** Its WebDriver BiDi endpoint, for `LaunchSettings.shared`. */
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Launches a Firefox (disk profile, the same prefs as any session's) that sessions connect to
+ * instead of launching their own: starting Firefox costs seconds, each test file of the
+ * multi-tab suite paid them. Firefox takes one WebDriver BiDi session at a time, so this
+ * launcher leaves its own at once; each connected session then holds one while it lives.
+ */
+export async function launchSharedFirefox(): Promise<SharedFirefox> {
+  const browser = await launch(BASE_PREFS);
+  const endpoint = browser.wsEndpoint();
+  await browser.disconnect();
+  return {
+    endpoint,
+    close: async () => {
+      // The launching process keeps the browser's process, and removes its profile once it quits.
+      const { default: puppeteer } = await import('puppeteer-core');
+      const again = await puppeteer.connect({ browserWSEndpoint: endpoint, protocol: 'webDriverBiDi' }).catch(() => undefined);
+      await again?.close().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * A session of the shared Firefox: its tabs are windows of a user context of their own (a fresh
+ * origin's storage, Web Locks and channels, as a fresh profile would have), all closed with the
+ * session; the browser stays for the next one.
+ */
+async function connectSharedFirefox(endpoint: string): Promise<EngineBrowser> {
+  const { default: puppeteer } = await import('puppeteer-core');
+  const browser = await puppeteer.connect({ browserWSEndpoint: endpoint, protocol: 'webDriverBiDi' });
+  const processes = processInspector(browser);
+  try {
+    const context = await browser.createBrowserContext();
+    return {
+      version: await versionOf(browser),
+      pid: undefined,
+      newTab: async (listeners) => {
+        const page = await context.newPage({ type: 'window' });
+        listen(page, listeners);
+        return pageDriver(page, processes);
+      },
+      close: async () => {
+        await context.close().catch(() => undefined);
+        await processes.close();
+        await browser.disconnect();
+      },
+    };
+  } catch (error) {
+    await browser.disconnect().catch(() => undefined);
     throw error;
   }
 }

@@ -79,6 +79,11 @@ export interface LaunchSettings {
   quota?: { origin: string; bytes: number };
   /** Added to the browser's environment. */
   env?: Record<string, string>;
+  /**
+   * Firefox: the endpoint of a shared Firefox to connect to instead of launching one (then the
+   * other settings must be the shared one's: 'disk', no aliases, quota or env).
+   */
+  shared?: string;
 }
 
 /** What the session learns from a tab about navigations it asked for. */

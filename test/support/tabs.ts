@@ -6,14 +6,24 @@
  *
  * Plain erasable TypeScript (runs under Node 24's native type stripping as well as under Vitest).
  */
-import { test } from 'vitest';
+import { inject, test } from 'vitest';
 import { startBrowserSession, type BrowserSession, type BrowserSessionOptions } from './browser-session.ts';
 import { engineFromEnv, missingCapability, type Capability } from './engine.ts';
 import { sleep } from './sleep.ts';
 
 export type TabsSession = BrowserSession;
 
-export const startTabs = startBrowserSession;
+declare module 'vitest' {
+  interface ProvidedContext {
+    /** The shared Firefox's endpoint (test/support/shared-firefox.setup.ts), in the tabs-firefox project. */
+    sqliteBatonFirefox?: string;
+  }
+}
+
+/** A browser session for a test file; in the tabs-firefox project, of the shared Firefox where it can be. */
+export function startTabs(opts: BrowserSessionOptions = {}): Promise<TabsSession> {
+  return startBrowserSession({ sharedFirefox: inject('sqliteBatonFirefox'), ...opts });
+}
 
 /**
  * One session for a whole test file: started before its tests, closed after them. Returns a
@@ -25,7 +35,7 @@ export function useTabs(
 ): () => TabsSession {
   let session: TabsSession | undefined;
   hooks.beforeAll(async () => {
-    session = await startBrowserSession(opts);
+    session = await startTabs(opts);
   });
   hooks.afterAll(async () => {
     await session?.close();
