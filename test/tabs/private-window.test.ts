@@ -1,8 +1,9 @@
 /**
  * A private window: Chromium's incognito keeps OPFS (in memory), Firefox's private browsing blocks
  * it (navigator.storage.getDirectory() rejects with a SecurityError, though every OPFS API is
- * there). The default storage must then fall back to memory and say so, as it does where OPFS is
- * missing, and `storage: 'opfs'` must fail with OPFS_UNAVAILABLE, never with a bare open error.
+ * there). The default storage must then fall back to IndexedDB (which a private window keeps
+ * until it closes) and say so, as it does where OPFS is missing, and `storage: 'opfs'` must fail
+ * with OPFS_UNAVAILABLE, never with a bare open error.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { useTabs } from '../support/tabs.ts';
@@ -10,7 +11,7 @@ import { uniqueName } from '../support/unique-name.ts';
 
 const tabs = useTabs({ beforeAll, afterAll }, { profile: 'memory' });
 
-test('in a private window the default takes OPFS where the engine allows it there, else memory with a fallback event', async () => {
+test('in a private window the default takes OPFS where the engine allows it there, else IndexedDB with a fallback event', async () => {
   const page = await tabs().openTab();
   const result = await page.evaluate(async (name) => {
     const opfs = await navigator.storage.getDirectory().then(
@@ -39,7 +40,7 @@ test('in a private window the default takes OPFS where the engine allows it ther
   if (result.opfs) {
     expect(result).toMatchObject({ storage: 'opfs', reasons: [], strict: 'opened' });
   } else {
-    expect(result).toMatchObject({ storage: 'memory', strict: 'OPFS_UNAVAILABLE' });
+    expect(result).toMatchObject({ storage: 'indexeddb', strict: 'OPFS_UNAVAILABLE' });
     expect(result.reasons).toHaveLength(1);
     expect(result.reasons[0]).toMatch(/OPFS/);
   }
