@@ -98,6 +98,11 @@ test("a follower's long read does not hold up another tab's writes, and reads on
     },
     [name, COUNTING_READ, n] as const,
   );
+  // Where the writes waited for the read (the bound), the first of them lands just after it.
+  await leader.page.waitForFunction(() => {
+    const w = window as unknown as { acked: number; failed: string[] };
+    return w.acked > 0 || w.failed.length > 0;
+  });
   const writer = await leader.page.evaluate(() => {
     const w = window as unknown as { acked: number; failed: string[]; stop: boolean };
     w.stop = true;
